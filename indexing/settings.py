@@ -1,0 +1,163 @@
+"""The one place where configuration lives: every knob, its environment variable, its default.
+
+Both packages read `get_settings()`; nothing else reads os.environ for configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"environment variable {name}={raw!r} is not an integer") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"environment variable {name}={raw!r} is not a number") from exc
+
+
+def _redis_url_from_env() -> str | None:
+    """REDIS_URL wins; else REDIS_HOST/PORT/DB; None means "use the embedded server"."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        return url
+    host = os.environ.get("REDIS_HOST")
+    port = os.environ.get("REDIS_PORT")
+    db = os.environ.get("REDIS_DB")
+    if host or port or db:
+        return f"redis://{host or '127.0.0.1'}:{port or 6379}/{db or 0}"
+    return None
+
+
+@dataclass(frozen=True)
+class EventWeights:
+    """How much one event says about a user's interest (view < click < cart < purchase)."""
+
+    view: float = field(default_factory=lambda: _env_float("SHOPREC_WEIGHT_VIEW", 1.0))
+    click: float = field(default_factory=lambda: _env_float("SHOPREC_WEIGHT_CLICK", 2.0))
+    add_to_cart: float = field(
+        default_factory=lambda: _env_float("SHOPREC_WEIGHT_ADD_TO_CART", 4.0)
+    )
+    purchase: float = field(default_factory=lambda: _env_float("SHOPREC_WEIGHT_PURCHASE", 8.0))
+    # A `rating` event counts like this much at the top of the 1..5 scale, scaled by rating/5.
+    rating: float = field(default_factory=lambda: _env_float("SHOPREC_WEIGHT_RATING", 6.0))
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "view": self.view,
+            "click": self.click,
+            "add_to_cart": self.add_to_cart,
+            "purchase": self.purchase,
+            "rating": self.rating,
+        }
+
+
+@dataclass(frozen=True)
+class Settings:
+    # --- Redis -------------------------------------------------------------------------
+    redis_url: str | None = field(default_factory=_redis_url_from_env)
+    embedded_redis_port: int = field(
+        default_factory=lambda: _env_int("SHOPREC_EMBEDDED_REDIS_PORT", 6389)
+    )
+    embedded_redis_dir: Path = field(
+        default_factory=lambda: Path(
+            _env_str("SHOPREC_EMBEDDED_REDIS_DIR", str(PROJECT_ROOT / "var" / "redis"))
+        )
+    )
+    key_prefix: str = field(default_factory=lambda: _env_str("SHOPREC_KEY_PREFIX", "shoprec"))
+    redis_timeout_s: float = field(
+        default_factory=lambda: _env_float("SHOPREC_REDIS_TIMEOUT_S", 0.5)
+    )
+    redis_max_connections: int = field(
+        default_factory=lambda: _env_int("SHOPREC_REDIS_MAX_CONNECTIONS", 128)
+    )
+
+    # --- Vectors -----------------------------------------------------------------------
+    content_dims: int = field(default_factory=lambda: _env_int("SHOPREC_CONTENT_DIMS", 256))
+    embedder: str = field(default_factory=lambda: _env_str("SHOPREC_EMBEDDER", "tfidf"))
+    cf_dims: int = field(default_factory=lambda: _env_int("SHOPREC_CF_DIMS", 128))
+    # "ease" (item-item closed form, best quality, O(items^3)), "cosine" (low-rank item-kNN,
+    # scales to large catalogs) or "auto" (ease up to cf_ease_max_items interacted items).
+    cf_model: str = field(default_factory=lambda: _env_str("SHOPREC_CF_MODEL", "auto"))
+    cf_ease_lambda: float = field(
+        default_factory=lambda: _env_float("SHOPREC_CF_EASE_LAMBDA", 200.0)
+    )
+    cf_ease_max_items: int = field(
+        default_factory=lambda: _env_int("SHOPREC_CF_EASE_MAX_ITEMS", 12000)
+    )
+    event_weights: EventWeights = field(default_factory=EventWeights)
+    half_life_days: float = field(
+        default_factory=lambda: _env_float("SHOPREC_HALF_LIFE_DAYS", 30.0)
+    )
+
+    # --- HNSW --------------------------------------------------------------------------
+    hnsw_m: int = field(default_factory=lambda: _env_int("SHOPREC_HNSW_M", 16))
+    hnsw_ef_construction: int = field(
+        default_factory=lambda: _env_int("SHOPREC_HNSW_EF_CONSTRUCTION", 200)
+    )
+    hnsw_ef_runtime: int = field(default_factory=lambda: _env_int("SHOPREC_HNSW_EF_RUNTIME", 64))
+
+    # --- Build -------------------------------------------------------------------------
+    load_batch_size: int = field(default_factory=lambda: _env_int("SHOPREC_LOAD_BATCH_SIZE", 500))
+    history_max_items: int = field(
+        default_factory=lambda: _env_int("SHOPREC_HISTORY_MAX_ITEMS", 100)
+    )
+    popular_max_items: int = field(
+        default_factory=lambda: _env_int("SHOPREC_POPULAR_MAX_ITEMS", 500)
+    )
+    models_dir: Path = field(
+        default_factory=lambda: Path(
+            _env_str("SHOPREC_MODELS_DIR", str(PROJECT_ROOT / "var" / "models"))
+        )
+    )
+    products_csv: Path = field(
+        default_factory=lambda: Path(
+            _env_str("SHOPREC_PRODUCTS_CSV", str(PROJECT_ROOT / "data" / "products.csv"))
+        )
+    )
+    interactions_csv: Path = field(
+        default_factory=lambda: Path(
+            _env_str("SHOPREC_INTERACTIONS_CSV", str(PROJECT_ROOT / "data" / "interactions.csv"))
+        )
+    )
+
+    # --- Serving -----------------------------------------------------------------------
+    cache_ttl_s: int = field(default_factory=lambda: _env_int("SHOPREC_CACHE_TTL_S", 300))
+    default_top_k: int = 10
+    max_top_k: int = 100
+    w_content: float = field(default_factory=lambda: _env_float("SHOPREC_W_CONTENT", 0.5))
+    w_cf: float = field(default_factory=lambda: _env_float("SHOPREC_W_CF", 0.5))
+    ab_experiment: str = field(
+        default_factory=lambda: _env_str("SHOPREC_AB_EXPERIMENT", "content-vs-hybrid")
+    )
+    # "variant:share,variant:share"; shares are normalised.
+    ab_split: str = field(
+        default_factory=lambda: _env_str("SHOPREC_AB_SPLIT", "content:50,hybrid:50")
+    )
+    api_key: str | None = field(default_factory=lambda: os.environ.get("SHOPREC_API_KEY") or None)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
