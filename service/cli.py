@@ -91,8 +91,15 @@ def _text(value: object) -> str:
 # --- index ----------------------------------------------------------------------------
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from indexing.index_builder import build_index
+    from indexing.index_writer import live_version
+    from indexing.redis_layout import RedisLayout
 
     client = sync_client(resolve_redis_url(settings))
+    if args.if_missing:
+        version = live_version(client, RedisLayout(settings.key_prefix))
+        if version is not None:
+            print(f"live index version {version} present; not rebuilding (drop --if-missing to)")
+            return 0
     summary = build_index(
         client, settings, Path(args.products), Path(args.interactions), quiet=args.quiet
     )
@@ -129,6 +136,9 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     index_p.add_argument("--products", default=str(settings.products_csv), help="products.csv")
     index_p.add_argument(
         "--interactions", default=str(settings.interactions_csv), help="interactions.csv"
+    )
+    index_p.add_argument(
+        "--if-missing", action="store_true", help="build only when no version is live"
     )
     index_p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     index_p.set_defaults(handler=cmd_index)
