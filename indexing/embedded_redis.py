@@ -70,19 +70,29 @@ class EmbeddedRedis:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         args = [
             str(server),
-            "--port", str(self.port),
-            "--bind", self.host,
-            "--protected-mode", "yes",
-            "--dir", str(self.data_dir),
-            "--daemonize", "yes",
-            "--pidfile", str(self.pid_file),
-            "--logfile", str(self.log_file),
-            "--appendonly", "yes",
-            "--appendfsync", "everysec",
-            "--save", "",
+            "--port",
+            str(self.port),
+            "--bind",
+            self.host,
+            "--protected-mode",
+            "yes",
+            "--dir",
+            str(self.data_dir),
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            str(self.pid_file),
+            "--logfile",
+            str(self.log_file),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
             *[arg for module in modules for arg in ("--loadmodule", str(module))],
             *extra_args,
-        ]  # fmt: skip
+        ]
         result = subprocess.run(args, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise EmbeddedRedisError(

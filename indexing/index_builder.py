@@ -115,8 +115,19 @@ def build_index(
     summary.version = version
     try:
         with _stage(summary, "redis load", quiet):
-            _write_version(client, settings, layout, version, catalog, interactions, content, cf,
-                           embedder, summary, quiet)  # fmt: skip
+            _write_version(
+                client,
+                settings,
+                layout,
+                version,
+                catalog,
+                interactions,
+                content,
+                cf,
+                embedder,
+                summary,
+                quiet,
+            )
         with _stage(summary, "hnsw wait", quiet):
             wait_until_indexed(client, layout.index_name(version), quiet=quiet)
         publish(client, layout, _meta(settings, version, summary, interactions, embedder.name))
@@ -164,16 +175,25 @@ def _write_version(
     hnsw = HnswParams(settings.hnsw_m, settings.hnsw_ef_construction, settings.hnsw_ef_runtime)
     schema = product_schema(layout, version, content.shape[1], cf_dims, hnsw)
     index = create_index(client, schema)
-    load_product_hashes(index, layout, version, catalog.products, content, cf,
-                        settings.load_batch_size, quiet=quiet)  # fmt: skip
+    load_product_hashes(
+        index, layout, version, catalog.products, content, cf, settings.load_batch_size, quiet=quiet
+    )
     store_content_model(client, layout, version, embedder.to_bytes())
     events = interactions.events
     epoch = float(events["ts"].max()) if len(events) else time.time()
-    summary.users = write_histories(client, layout, version, events, epoch,
-                                    settings.half_life_days, settings.history_max_items,
-                                    quiet=quiet)  # fmt: skip
-    write_popularity(client, layout, version, events, epoch, settings.half_life_days,
-                     settings.popular_max_items)  # fmt: skip
+    summary.users = write_histories(
+        client,
+        layout,
+        version,
+        events,
+        epoch,
+        settings.half_life_days,
+        settings.history_max_items,
+        quiet=quiet,
+    )
+    write_popularity(
+        client, layout, version, events, epoch, settings.half_life_days, settings.popular_max_items
+    )
     if events.empty:  # no events at all: cold start falls back to catalog order
         first = catalog.product_ids[: settings.popular_max_items]
         client.zadd(layout.popular(version), dict.fromkeys(first, 0.0))

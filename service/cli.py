@@ -107,6 +107,40 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# --- serve ----------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    import uvicorn
+
+    from indexing.index_writer import live_version
+    from indexing.redis_layout import RedisLayout
+
+    url = resolve_redis_url(settings)
+    if live_version(sync_client(url), RedisLayout(settings.key_prefix)) is None:
+        raise CommandError(
+            "no live catalog index in Redis; build one first with "
+            "`shoprec index --products data/products.csv --interactions data/interactions.csv`"
+        )
+    # Workers are separate processes: hand them the resolved Redis through the environment.
+    os.environ["REDIS_URL"] = url
+    print(
+        f"serving on http://{args.host}:{args.port} (Redis {url}, {args.workers} worker(s)); "
+        f"API docs at http://{args.host}:{args.port}/schema/swagger",
+        flush=True,
+    )
+    uvicorn.run(
+        "service.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=args.access_log,
+        log_level="info",
+    )
+    return 0
+
+
 # --- parser ---------------------------------------------------------------------------
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -119,9 +153,10 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     redis_p = sub.add_parser(
-        "redis", help="start, stop or query the embedded Redis server",
+        "redis",
+        help="start, stop or query the embedded Redis server",
         description="Manage the embedded Redis (Redis 8.2 + RediSearch + RedisJSON from wheels).",
-    )  # fmt: skip
+    )
     redis_p.add_argument("action", choices=["start", "stop", "status", "cli"])
     redis_p.add_argument("words", nargs="*", help="with 'cli': the Redis command to send")
     redis_p.add_argument("--port", type=int, help=f"default {settings.embedded_redis_port}")
@@ -129,10 +164,11 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     redis_p.set_defaults(handler=cmd_redis)
 
     index_p = sub.add_parser(
-        "index", help="full build of a new catalog version from CSVs, then make it live",
+        "index",
+        help="full build of a new catalog version from CSVs, then make it live",
         description="Load and validate the CSVs, compute content and CF vectors, write a new "
         "version into Redis, switch the alias to it and drop older versions.",
-    )  # fmt: skip
+    )
     index_p.add_argument("--products", default=str(settings.products_csv), help="products.csv")
     index_p.add_argument(
         "--interactions", default=str(settings.interactions_csv), help="interactions.csv"
@@ -142,11 +178,25 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     )
     index_p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     index_p.set_defaults(handler=cmd_index)
+
+    serve_p = sub.add_parser(
+        "serve",
+        help="serve the REST API (uvicorn + Litestar)",
+        description="Serve recommendations over HTTP. Refuses to start without a live index.",
+    )
+    serve_p.add_argument("--host", default="127.0.0.1")
+    serve_p.add_argument("--port", type=int, default=8000)
+    serve_p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    serve_p.add_argument("--access-log", action="store_true", help="log every request")
+    serve_p.set_defaults(handler=cmd_serve)
     return parser
 
 
-def _run(handler: Callable[[argparse.Namespace, Settings], int], args: argparse.Namespace,
-         settings: Settings) -> int:  # fmt: skip
+def _run(
+    handler: Callable[[argparse.Namespace, Settings], int],
+    args: argparse.Namespace,
+    settings: Settings,
+) -> int:
     try:
         return handler(args, settings)
     except CommandError as exc:

@@ -1,0 +1,14 @@
+"""Domain errors the recommenders raise; app.py maps each to an HTTP status and a JSON body."""
+
+from __future__ import annotations
+
+
+class ProductNotFound(LookupError):
+    def __init__(self, product_id: str):
+        super().__init__(f"unknown product_id {product_id!r}")
+        self.product_id = product_id
+
+
+class NoLiveIndex(RuntimeError):
+    def __init__(self) -> None:
+        super().__init__("no live catalog index; build one with `shoprec index`")

@@ -1,0 +1,106 @@
+"""POST /feedback: a durable log entry first, then the live effects.
+
+Order matters: the event is appended to the feedback stream before anything else, so an
+acknowledged event can always be replayed (and is folded into the next full build). Then the
+user's history, bought and dismissed sets change at once, so the next personalised answer
+reflects the event; the user's cached answers are dropped; the A/B arm is credited.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+import redis.asyncio as aioredis
+
+from indexing.event_decay import epoch_weight
+from indexing.settings import EventWeights
+from service.ab_router import ABCounters
+from service.answer_cache import AnswerCache
+from service.catalog_reader import CatalogView, ProductReader
+from service.errors import ProductNotFound
+
+ACTION_SYNONYMS = {"clicked": "click"}
+
+
+class InvalidTimestamp(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class FeedbackEvent:
+    user_id: str
+    product_id: str
+    action: str  # canonical: view, click, add_to_cart, purchase, dismiss
+    ts: float  # epoch seconds
+
+
+def parse_ts(raw: str | None) -> float:
+    """ISO-8601 (zone-less taken as UTC) to epoch seconds; absent means now."""
+    if raw is None or raw == "":
+        return time.time()
+    try:
+        stamp = pd.Timestamp(raw)
+    except (ValueError, TypeError, OverflowError):
+        raise InvalidTimestamp(f"ts {raw!r} is not an ISO-8601 timestamp") from None
+    if pd.isna(stamp):
+        raise InvalidTimestamp(f"ts {raw!r} is not an ISO-8601 timestamp")
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize("UTC")
+    return float(stamp.timestamp())
+
+
+class FeedbackRecorder:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        products: ProductReader,
+        cache: AnswerCache,
+        ab: ABCounters,
+        weights: EventWeights,
+        history_items: int,
+    ):
+        self._client, self._products, self._cache, self._ab = client, products, cache, ab
+        self._weights = weights.as_dict()
+        self._history_items = history_items
+
+    def event(self, user_id: str, product_id: str, action: str, ts: str | None) -> FeedbackEvent:
+        return FeedbackEvent(user_id, product_id, ACTION_SYNONYMS.get(action, action), parse_ts(ts))
+
+    async def record(self, view: CatalogView, event: FeedbackEvent) -> None:
+        if not await self._products.exists(view, event.product_id):
+            raise ProductNotFound(event.product_id)
+        await self._client.xadd(
+            view.layout.feedback_stream,
+            {
+                "user_id": event.user_id,
+                "product_id": event.product_id,
+                "action": event.action,
+                "ts": f"{event.ts:.3f}",
+            },
+        )
+        await self._apply(view, event)
+        await self._ab.action(event.user_id, event.action)
+
+    async def _apply(self, view: CatalogView, event: FeedbackEvent) -> None:
+        layout, version = view.layout, view.version
+        history = layout.history(version, event.user_id)
+        pipe = self._client.pipeline(transaction=True)
+        if event.action == "dismiss":
+            pipe.sadd(layout.dismissed(event.user_id), event.product_id)
+            pipe.zrem(history, event.product_id)
+        else:
+            weight = epoch_weight(
+                self._weights[event.action],
+                event.ts,
+                view.meta.history_epoch,
+                view.meta.half_life_days,
+            )
+            pipe.zincrby(history, weight, event.product_id)
+            # Keep the strongest N: drop the weakest beyond the cap.
+            pipe.zremrangebyrank(history, 0, -(self._history_items + 1))
+            if event.action == "purchase":
+                pipe.sadd(layout.bought(version, event.user_id), event.product_id)
+        await pipe.execute()
+        await self._cache.drop_user(view, event.user_id)

@@ -1,0 +1,64 @@
+"""Collaborative filtering for a user: KNN around the weighted sum of the CF query vectors of
+the user's recent items (item-based CF in vector form, see DESIGN.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indexing.index_schema import CF_FIELD, CF_QUERY_FIELD
+from service.catalog_reader import CatalogView, ProductReader
+from service.recommendation import RecommendRequest, Scored
+from service.recommenders.content import search_filter
+from service.recommenders.popular import PopularRecommender
+from service.user_state import UserState, UserStateReader
+from service.vector_math import weighted_centroid
+from service.vector_search import VectorSearch
+
+
+class CFRecommender:
+    name = "cf"
+
+    def __init__(
+        self,
+        products: ProductReader,
+        users: UserStateReader,
+        search: VectorSearch,
+        popular: PopularRecommender,
+    ):
+        self._products, self._users, self._search = products, users, search
+        self._popular = popular
+
+    async def recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
+        if request.user_id is None:
+            raise ValueError("the CF recommender needs a user_id")
+        state = await self._users.read(view, request.user_id)
+        results = await self.recommend_for_state(view, request, state)
+        if not results:
+            return await self._popular.recommend(view, request, state.never_show)
+        return results
+
+    async def query_vector(self, view: CatalogView, state: UserState) -> np.ndarray | None:
+        """The user's CF query, or None when no history item has CF data."""
+        vectors = await self._products.vectors(
+            view, (pid for pid, _ in state.history), CF_QUERY_FIELD
+        )
+        if not vectors:
+            return None
+        weights = dict(state.history)
+        ids = list(vectors)
+        return weighted_centroid([vectors[i] for i in ids], [weights[i] for i in ids])
+
+    async def recommend_for_state(
+        self, view: CatalogView, request: RecommendRequest, state: UserState, k: int | None = None
+    ) -> list[Scored]:
+        query = await self.query_vector(view, state) if not state.is_new else None
+        if query is None:
+            return []
+        return await self._search.knn(
+            view,
+            CF_FIELD,
+            query,
+            k or request.top_k,
+            search_filter(request),
+            exclude=state.never_show | request.exclude,
+        )

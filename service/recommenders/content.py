@@ -1,0 +1,36 @@
+"""Content-based: products whose text embedding is nearest to the given product's."""
+
+from __future__ import annotations
+
+from indexing.index_schema import CONTENT_FIELD
+from service.catalog_reader import CatalogView, ProductReader
+from service.errors import ProductNotFound
+from service.recommendation import RecommendRequest, Scored
+from service.vector_search import SearchFilter, VectorSearch
+
+
+def search_filter(request: RecommendRequest) -> SearchFilter:
+    return SearchFilter(request.category, request.price_min, request.price_max)
+
+
+class ContentRecommender:
+    name = "content"
+
+    def __init__(self, products: ProductReader, search: VectorSearch):
+        self._products = products
+        self._search = search
+
+    async def recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
+        if request.product_id is None:
+            raise ValueError("the content recommender needs a product_id")
+        vector = await self._products.vector(view, request.product_id, CONTENT_FIELD)
+        if vector is None:
+            raise ProductNotFound(request.product_id)
+        return await self._search.knn(
+            view,
+            CONTENT_FIELD,
+            vector,
+            request.top_k,
+            search_filter(request),
+            exclude=request.exclude | {request.product_id},
+        )

@@ -1,0 +1,176 @@
+"""HTTP routes: parse and validate parameters, call the service layer, shape the answer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.exceptions import ValidationException
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK
+
+from service.api_types import (
+    ABReport,
+    ABResponse,
+    FeedbackRequest,
+    FeedbackResponse,
+    RecommendationResponse,
+)
+from service.recommendation import RecommendRequest
+from service.recommendation_service import Answer, RecommendationService
+
+MAX_ID = 256
+
+TopK = Annotated[int, Parameter(ge=1, le=100, description="How many products (1..100).")]
+Category = Annotated[
+    str | None, Parameter(max_length=MAX_ID, description="Only products of this category.")
+]
+PriceMin = Annotated[
+    float | None, Parameter(ge=0, description="Only products at this price or above.")
+]
+PriceMax = Annotated[
+    float | None, Parameter(ge=0, description="Only products at this price or below.")
+]
+Exclude = Annotated[
+    str | None,
+    Parameter(max_length=20_000, description="Comma-separated product ids to leave out."),
+]
+PathProductId = Annotated[str, Parameter(min_length=1, max_length=MAX_ID)]
+UserIdParam = Annotated[str, Parameter(min_length=1, max_length=MAX_ID)]
+QueryUserId = Annotated[str | None, Parameter(min_length=1, max_length=MAX_ID)]
+QueryProductId = Annotated[str | None, Parameter(min_length=1, max_length=MAX_ID)]
+Weight = Annotated[float | None, Parameter(ge=0, le=1000)]
+
+
+def _exclude(raw: str | None) -> frozenset[str]:
+    if not raw:
+        return frozenset()
+    return frozenset(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _check_price(price_min: float | None, price_max: float | None) -> None:
+    if price_min is not None and price_max is not None and price_min > price_max:
+        raise ValidationException("price_min must not exceed price_max")
+
+
+def _response(answer: Answer) -> RecommendationResponse:
+    return RecommendationResponse(source=answer.source, results=answer.results)  # type: ignore[arg-type]
+
+
+class RecommendController(Controller):
+    path = "/recommend"
+    tags = ["recommendations"]  # noqa: RUF012 (Litestar reads it as a class attribute)
+
+    @get(
+        "/content/{product_id:str}",
+        operation_id="recommendContent",
+        summary="Products similar to a product (text embedding KNN)",
+    )
+    async def content(
+        self,
+        recommendations: RecommendationService,
+        product_id: PathProductId,
+        top_k: TopK = 10,
+        category: Category = None,
+        price_min: PriceMin = None,
+        price_max: PriceMax = None,
+        exclude: Exclude = None,
+    ) -> RecommendationResponse:
+        _check_price(price_min, price_max)
+        request = RecommendRequest(
+            top_k, None, product_id, category, price_min, price_max, _exclude(exclude)
+        )
+        return _response(await recommendations.recommend("content", request))
+
+    @get(
+        "/user/{user_id:str}",
+        operation_id="recommendForUser",
+        summary="For-you products from the user's history (CF); popular for a new user",
+    )
+    async def user(
+        self,
+        recommendations: RecommendationService,
+        user_id: UserIdParam,
+        top_k: TopK = 10,
+        category: Category = None,
+        price_min: PriceMin = None,
+        price_max: PriceMax = None,
+        exclude: Exclude = None,
+    ) -> RecommendationResponse:
+        _check_price(price_min, price_max)
+        request = RecommendRequest(
+            top_k, user_id, None, category, price_min, price_max, _exclude(exclude)
+        )
+        return _response(await recommendations.recommend("user", request))
+
+    @get(
+        "/hybrid",
+        operation_id="recommendHybrid",
+        summary="Content and CF candidates blended with w_content and w_cf",
+    )
+    async def hybrid(
+        self,
+        recommendations: RecommendationService,
+        user_id: QueryUserId = None,
+        product_id: QueryProductId = None,
+        top_k: TopK = 10,
+        w_content: Weight = None,
+        w_cf: Weight = None,
+        category: Category = None,
+        price_min: PriceMin = None,
+        price_max: PriceMax = None,
+        exclude: Exclude = None,
+    ) -> RecommendationResponse:
+        if user_id is None and product_id is None:
+            raise ValidationException("give user_id, product_id or both")
+        settings = recommendations.settings
+        wc = settings.w_content if w_content is None else w_content
+        wf = settings.w_cf if w_cf is None else w_cf
+        if wc == 0 and wf == 0:
+            raise ValidationException("w_content and w_cf must not both be 0")
+        _check_price(price_min, price_max)
+        request = RecommendRequest(
+            top_k, user_id, product_id, category, price_min, price_max, _exclude(exclude), wc, wf
+        )
+        return _response(await recommendations.recommend("hybrid", request))
+
+    @get(
+        "/ab",
+        operation_id="recommendAB",
+        summary="The answer of the user's A/B variant (sticky per user)",
+    )
+    async def ab(
+        self,
+        recommendations: RecommendationService,
+        user_id: UserIdParam,
+        product_id: QueryProductId = None,
+        top_k: TopK = 10,
+    ) -> ABResponse:
+        answer = await recommendations.ab(RecommendRequest(top_k, user_id, product_id))
+        return ABResponse(
+            variant=answer.variant or "", results=answer.results, source=answer.source
+        )  # type: ignore[arg-type]
+
+
+@post(
+    "/feedback",
+    operation_id="postFeedback",
+    status_code=HTTP_200_OK,
+    tags=["feedback"],
+    summary="Record a user's action on a product",
+)
+async def feedback(
+    recommendations: RecommendationService, data: FeedbackRequest
+) -> FeedbackResponse:
+    await recommendations.record_feedback(data.user_id, data.product_id, data.action, data.ts)
+    return FeedbackResponse()
+
+
+@get(
+    "/ab/report",
+    operation_id="abReport",
+    tags=["experiments"],
+    summary="Per-variant impressions, actions, CTR with 95% CI, and the p-value",
+)
+async def ab_report(recommendations: RecommendationService) -> ABReport:
+    return await recommendations.ab_report()

@@ -1,0 +1,50 @@
+"""What we know about a user: recent interests, purchases, dismissals; and the popular list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import redis.asyncio as aioredis
+
+from service.catalog_reader import CatalogView
+
+
+@dataclass(frozen=True)
+class UserState:
+    # (product_id, decayed weight), strongest first.
+    history: list[tuple[str, float]] = field(default_factory=list)
+    bought: frozenset[str] = frozenset()
+    dismissed: frozenset[str] = frozenset()
+
+    @property
+    def is_new(self) -> bool:
+        return not self.history
+
+    @property
+    def never_show(self) -> frozenset[str]:
+        """Products a personalised answer must leave out."""
+        return self.bought | self.dismissed
+
+
+class UserStateReader:
+    def __init__(self, client: aioredis.Redis, history_items: int):
+        self._client = client
+        self._history_items = history_items
+
+    async def read(self, view: CatalogView, user_id: str) -> UserState:
+        """History, bought and dismissed sets in one round trip."""
+        layout, version = view.layout, view.version
+        pipe = self._client.pipeline(transaction=False)
+        pipe.zrevrange(layout.history(version, user_id), 0, self._history_items - 1, True)
+        pipe.smembers(layout.bought(version, user_id))
+        pipe.smembers(layout.dismissed(user_id))
+        history, bought, dismissed = await pipe.execute()
+        return UserState(
+            history=[(pid.decode(), float(weight)) for pid, weight in history],
+            bought=frozenset(p.decode() for p in bought),
+            dismissed=frozenset(p.decode() for p in dismissed),
+        )
+
+    async def popular(self, view: CatalogView, count: int) -> list[tuple[str, float]]:
+        raw = await self._client.zrevrange(view.layout.popular(view.version), 0, count - 1, True)
+        return [(pid.decode(), float(score)) for pid, score in raw]
