@@ -1,0 +1,45 @@
+"""`shoprec index`: full build of a new catalog version."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from indexing.redis_connection import resolve_redis_url, sync_client
+from indexing.settings import Settings
+
+
+def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
+    index_p = sub.add_parser(
+        "index",
+        help="full build of a new catalog version from CSVs, then make it live",
+        description="Load and validate the CSVs, compute content and CF vectors, write a new "
+        "version into Redis, switch the alias to it and drop older versions.",
+    )
+    index_p.add_argument("--products", default=str(settings.products_csv), help="products.csv")
+    index_p.add_argument(
+        "--interactions", default=str(settings.interactions_csv), help="interactions.csv"
+    )
+    index_p.add_argument(
+        "--if-missing", action="store_true", help="build only when no version is live"
+    )
+    index_p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    index_p.set_defaults(handler=cmd_index)
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from indexing.index_builder import build_index
+    from indexing.index_writer import live_version
+    from indexing.redis_layout import RedisLayout
+
+    client = sync_client(resolve_redis_url(settings))
+    if args.if_missing:
+        version = live_version(client, RedisLayout(settings.key_prefix))
+        if version is not None:
+            print(f"live index version {version} present; not rebuilding (drop --if-missing to)")
+            return 0
+    summary = build_index(
+        client, settings, Path(args.products), Path(args.interactions), quiet=args.quiet
+    )
+    print("\n".join(summary.lines()))
+    return 0

@@ -1,0 +1,55 @@
+"""`shoprec serve`: the REST API under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+
+from indexing.redis_connection import resolve_redis_url, sync_client
+from indexing.settings import Settings
+from service.commands.errors import CommandError
+
+
+def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
+    serve_p = sub.add_parser(
+        "serve",
+        help="serve the REST API (uvicorn + Litestar)",
+        description="Serve recommendations over HTTP. Refuses to start without a live index.",
+    )
+    serve_p.add_argument("--host", default="127.0.0.1")
+    serve_p.add_argument("--port", type=int, default=8000)
+    serve_p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    serve_p.add_argument("--access-log", action="store_true", help="log every request")
+    serve_p.set_defaults(handler=cmd_serve)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    import uvicorn
+
+    from indexing.index_writer import live_version
+    from indexing.redis_layout import RedisLayout
+
+    url = resolve_redis_url(settings)
+    if live_version(sync_client(url), RedisLayout(settings.key_prefix)) is None:
+        raise CommandError(
+            "no live catalog index in Redis; build one first with "
+            "`shoprec index --products data/products.csv --interactions data/interactions.csv`"
+        )
+    # Workers are separate processes: hand them the resolved Redis through the environment.
+    os.environ["REDIS_URL"] = url
+    print(
+        f"serving on http://{args.host}:{args.port} (Redis {url}, {args.workers} worker(s)); "
+        f"API docs at http://{args.host}:{args.port}/schema/swagger",
+        flush=True,
+    )
+    uvicorn.run(
+        "service.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=args.access_log,
+        log_level="info",
+    )
+    return 0
