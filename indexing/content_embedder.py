@@ -61,13 +61,29 @@ class TfidfSvdEmbedder:
         svd = TruncatedSVD(n_components=dims, algorithm="randomized", n_iter=5, random_state=0)
         reduced = svd.fit_transform(tfidf)
         self._vectorizer, self._components = vectorizer, svd.components_.astype(np.float32)
-        return l2_normalise(reduced)
+        return self._unit_rows(reduced)
 
     def transform(self, texts: list[str]) -> np.ndarray:
         if self._vectorizer is None or self._components is None:
             raise RuntimeError("embedder is not fitted")
         tfidf = self._vectorizer.transform(texts)
-        return l2_normalise(np.asarray(tfidf @ self._components.T))
+        return self._unit_rows(np.asarray(tfidf @ self._components.T))
+
+    def _unit_rows(self, reduced: np.ndarray) -> np.ndarray:
+        """L2-normalised rows; a text with no known word (e.g. the title "X") gets a unit vector.
+
+        A zero vector has no cosine: RediSearch answers NaN distances for it and NaN sorts
+        first, so such a product would top every content KNN answer. TF-IDF is non-negative, so
+        the first SVD axis has one sign for every text; the opposite direction of that axis has
+        cosine <= 0 with every product: as far from all of them as a unit vector can be.
+        """
+        assert self._components is not None
+        vectors = l2_normalise(reduced)
+        empty = ~vectors.any(axis=1)
+        if empty.any():
+            vectors[empty] = 0.0
+            vectors[empty, 0] = -1.0 if self._components[0].sum() >= 0 else 1.0
+        return vectors
 
     def to_bytes(self) -> bytes:
         if self._vectorizer is None or self._components is None:

@@ -21,7 +21,14 @@ import redis
 from indexing.catalog_meta import CatalogMeta
 from indexing.cf_model import CFVectors, fit_cf_vectors
 from indexing.content_embedder import TfidfSvdEmbedder, product_texts
-from indexing.csv_loader import Catalog, Interactions, LoadReport, load_interactions, load_products
+from indexing.csv_loader import (
+    Catalog,
+    CsvFormatError,
+    Interactions,
+    LoadReport,
+    load_interactions,
+    load_products,
+)
 from indexing.history_writer import write_histories, write_popularity
 from indexing.index_schema import HnswParams, product_schema
 from indexing.index_writer import (
@@ -103,7 +110,7 @@ def build_index(
         )
         summary.reports = [catalog.report, interactions.report]
     if catalog.products.empty:
-        raise ValueError(f"{products_csv}: no valid product rows; nothing to index")
+        raise CsvFormatError(f"{products_csv}: no valid product rows; nothing to index")
 
     with _stage(summary, "content vectors", quiet):
         embedder = TfidfSvdEmbedder(dims=settings.content_dims)
