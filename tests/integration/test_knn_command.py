@@ -63,7 +63,8 @@ def test_printed_command_finds_the_product_first(
 ) -> None:
     layout = RedisLayout(demo_index.key_prefix)
     version = int(redis_client.hget(layout.meta, "version"))  # type: ignore[arg-type]
-    product_id = redis_client.zrevrange(layout.popular(version), 0, 0)[0].decode()
+    top = redis_client.zrevrange(layout.popular(version), 0, 0)
+    product_id = bytes(top[0]).decode()  # type: ignore[arg-type]
     line = _run(demo_index, capsys, product_id, vector, "5")
     assert line.startswith(f"FT.SEARCH {layout.alias} ")
     reply = redis_client.execute_command(*split_cli_args(line))  # RESP3: a map

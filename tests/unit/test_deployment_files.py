@@ -142,12 +142,13 @@ def test_no_literal_secrets_in_compose(compose: dict[str, Any]) -> None:
     for service in compose["services"].values():
         for key, value in (service.get("environment") or {}).items():
             if re.search(r"PASSWORD|SECRET|TOKEN|AUTH", key):
-                assert VARIABLE.fullmatch(str(value)), (key, value)
-                assert VARIABLE.fullmatch(str(value))["op"] in (":?", "?"), "no default secret"
+                variable = VARIABLE.fullmatch(str(value))
+                assert variable is not None, (key, value)
+                assert variable["op"] in (":?", "?"), f"{key}: no default for a secret"
         command = _command(service) if "command" in service else []
         if "--requirepass" in command:
-            secret = command[command.index("--requirepass") + 1]
-            assert VARIABLE.fullmatch(secret) and VARIABLE.fullmatch(secret)["op"] == ":?"
+            variable = VARIABLE.fullmatch(command[command.index("--requirepass") + 1])
+            assert variable is not None and variable["op"] == ":?"
     for text in strings:
         for match in re.finditer(r"redis://:([^@]*)@", text):
             assert VARIABLE.fullmatch(match.group(1)), f"literal password in {text!r}"
