@@ -32,7 +32,7 @@ ENV SHOPREC_MODELS_DIR=/home/shoprec/var/models \
 EXPOSE 8000
 
 # /health answers 503 when Redis or the live index is missing; urlopen raises on it.
-HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=3)"]
 
 # Workers: one per core; compose.yaml passes --workers from SHOPREC_WORKERS.
