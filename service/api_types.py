@@ -9,7 +9,7 @@ import msgspec
 
 # Examples are real ids of the demo data in data/, so "Try it out" in /schema/swagger works.
 ProductId = Annotated[str, msgspec.Meta(min_length=1, max_length=256, examples=["P000001"])]
-UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=256, examples=["U00042"])]
+UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=256, examples=["U00007"])]
 Action = Annotated[
     Literal["view", "click", "clicked", "add_to_cart", "purchase", "dismiss"],
     msgspec.Meta(

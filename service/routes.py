@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
 from service.api_types import (
@@ -23,6 +24,8 @@ from service.recommendation import RecommendRequest
 from service.recommendation_service import Answer, RecommendationService
 
 MAX_ID = 256
+# The service object app.py provides under the name `recommendations`.
+Recommendations = NamedDependency[RecommendationService]
 
 
 def _example(value: object) -> list[Example]:
@@ -65,11 +68,11 @@ PathProductId = Annotated[
 ]
 UserIdParam = Annotated[
     str,
-    Parameter(min_length=1, max_length=MAX_ID, description=_USER, examples=_example("U00042")),
+    Parameter(min_length=1, max_length=MAX_ID, description=_USER, examples=_example("U00007")),
 ]
 QueryUserId = Annotated[
     str | None,
-    Parameter(min_length=1, max_length=MAX_ID, description=_USER, examples=_example("U00042")),
+    Parameter(min_length=1, max_length=MAX_ID, description=_USER, examples=_example("U00007")),
 ]
 QueryProductId = Annotated[
     str | None,
@@ -129,7 +132,7 @@ class RecommendController(Controller):
     )
     async def content(
         self,
-        recommendations: RecommendationService,
+        recommendations: Recommendations,
         product_id: PathProductId,
         top_k: TopK = 10,
         category: Category = None,
@@ -151,7 +154,7 @@ class RecommendController(Controller):
     )
     async def user(
         self,
-        recommendations: RecommendationService,
+        recommendations: Recommendations,
         user_id: UserIdParam,
         top_k: TopK = 10,
         category: Category = None,
@@ -173,7 +176,7 @@ class RecommendController(Controller):
     )
     async def hybrid(
         self,
-        recommendations: RecommendationService,
+        recommendations: Recommendations,
         user_id: QueryUserId = None,
         product_id: QueryProductId = None,
         top_k: TopK = 10,
@@ -205,7 +208,7 @@ class RecommendController(Controller):
     )
     async def ab(
         self,
-        recommendations: RecommendationService,
+        recommendations: Recommendations,
         user_id: UserIdParam,
         product_id: QueryProductId = None,
         top_k: TopK = 10,
@@ -229,7 +232,7 @@ class RecommendController(Controller):
     },
 )
 async def feedback(
-    recommendations: RecommendationService, data: FeedbackRequest
+    recommendations: Recommendations, data: JSONBody[FeedbackRequest]
 ) -> FeedbackResponse:
     await recommendations.record_feedback(data.user_id, data.product_id, data.action, data.ts)
     return FeedbackResponse()
@@ -241,5 +244,5 @@ async def feedback(
     tags=["experiments"],
     summary="Per-variant impressions, actions, CTR with 95% CI, and the p-value",
 )
-async def ab_report(recommendations: RecommendationService) -> ABReport:
+async def ab_report(recommendations: Recommendations) -> ABReport:
     return await recommendations.ab_report()
