@@ -96,6 +96,11 @@ def test_invalid_feedback_is_422(api: TestClient, body: object, words: list[str]
     _error(api.post("/feedback", json=body), 422, *words)
 
 
+def test_empty_feedback_body_is_422_saying_so(api: TestClient) -> None:
+    response = api.post("/feedback", content=b"", headers={"content-type": "application/json"})
+    _error(response, 422, "body is empty")
+
+
 def test_feedback_on_unknown_product_is_404(api: TestClient, fresh_user: str) -> None:
     body = {"user_id": fresh_user, "product_id": "P999999", "action": "view"}
     _error(api.post("/feedback", json=body), 404, "P999999")
