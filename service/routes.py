@@ -215,8 +215,10 @@ class RecommendController(Controller):
     ) -> ABResponse:
         answer = await recommendations.ab(RecommendRequest(top_k, user_id, product_id))
         return ABResponse(
-            variant=answer.variant or "", results=answer.results, source=answer.source
-        )  # type: ignore[arg-type]
+            variant=answer.variant or "",
+            results=answer.results,
+            source=answer.source,  # type: ignore[arg-type]
+        )
 
 
 @post(
