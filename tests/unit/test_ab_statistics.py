@@ -49,3 +49,9 @@ def test_p_value_is_undefined_without_impressions_on_a_side() -> None:
     assert two_proportion_p_value(3, 10, 0, 0) is None
     # No clicks anywhere: both rates are 0, nothing to tell apart.
     assert two_proportion_p_value(0, 10, 0, 10) == 1.0
+
+
+def test_more_successes_than_trials_are_capped_not_an_error() -> None:
+    """Several clicks on one shown list: the report must still answer."""
+    assert wilson_interval(15, 10) == wilson_interval(10, 10)
+    assert two_proportion_p_value(15, 10, 3, 10) == two_proportion_p_value(10, 10, 3, 10)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from litestar.testing import TestClient
 
 from tests.integration.api.conftest import PRODUCT, ids
@@ -31,6 +32,8 @@ def test_impressions_and_actions_are_counted_per_variant(api: TestClient) -> Non
     assert set(shown) == {"content", "hybrid"}, "40 users land in both arms"
     clickers = users[:10]
     for user in clickers:
+        # A second look (a cached answer still counts), so clicks never outnumber impressions.
+        assert api.get(f"/recommend/ab?user_id={user}&top_k=3").json()["variant"] == seen[user]
         for action in ("click", "clicked", "add_to_cart", "view"):
             response = api.post(
                 "/feedback", json={"user_id": user, "product_id": PRODUCT, "action": action}
@@ -44,7 +47,7 @@ def test_impressions_and_actions_are_counted_per_variant(api: TestClient) -> Non
     by_variant = {v["variant"]: v for v in report["variants"]}
     clicked = Counter(seen[u] for u in clickers)
     for variant, row in by_variant.items():
-        assert row["impressions"] == shown[variant]
+        assert row["impressions"] == shown[variant] + clicked[variant]
         assert row["clicks"] == 2 * clicked[variant]  # "click" and "clicked"
         assert row["add_to_cart"] == clicked[variant]
         assert row["purchases"] == (1 if seen[users[-1]] == variant else 0)
@@ -65,3 +68,16 @@ def test_a_cached_ab_answer_still_counts_an_impression(api: TestClient) -> None:
         api.get("/recommend/ab?user_id=U00011")
     report = api.get("/ab/report").json()
     assert sum(v["impressions"] for v in report["variants"]) == 3
+
+
+def test_report_answers_when_clicks_outnumber_impressions(api: TestClient) -> None:
+    variant = api.get("/recommend/ab?user_id=U00012").json()["variant"]
+    for _ in range(3):
+        body = {"user_id": "U00012", "product_id": PRODUCT, "action": "click"}
+        assert api.post("/feedback", json=body).status_code == 200
+    response = api.get("/ab/report")
+    assert response.status_code == 200
+    row = {v["variant"]: v for v in response.json()["variants"]}[variant]
+    assert row["impressions"] == 1 and row["clicks"] == 3
+    assert row["ctr"] == 3.0
+    assert row["ctr_ci95"][1] == pytest.approx(1.0)
