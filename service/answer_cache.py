@@ -31,10 +31,12 @@ def cache_key(endpoint: str, params: Mapping[str, object]) -> str:
     parts = [endpoint]
     for name in sorted(params):
         value = params[name]
-        if value is None or value == "" or value == ():
-            continue
         if isinstance(value, frozenset | set | list | tuple):
             value = ",".join(sorted(str(v) for v in value))
+        # Unset parameters (None, "", no ids) leave no trace, so `?exclude=` and no exclude
+        # share one entry.
+        if value is None or value == "":
+            continue
         parts.append(f"{name}:{value}")
     return "|".join(parts)
 
@@ -60,10 +62,11 @@ class AnswerCache:
                 raw = await self._client.hget(
                     user_cache_key(view.layout, view.version, user_id), key
                 )
-        except RedisError as exc:
+            return _decoder.decode(raw) if raw else None
+        except (RedisError, msgspec.DecodeError) as exc:
+            # A broken cache must never break an answer: the model answers instead.
             log.warning("cache read failed, answering from the model: %s", exc)
             return None
-        return _decoder.decode(raw) if raw else None
 
     async def put(
         self, view: CatalogView, key: str, user_id: str | None, items: list[RecommendedItem]

@@ -7,28 +7,44 @@ from typing import Annotated, Literal
 
 import msgspec
 
-ProductId = Annotated[str, msgspec.Meta(min_length=1, max_length=256, examples=["P000123"])]
-UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=256, examples=["U00042"])]
-Action = Literal["view", "click", "clicked", "add_to_cart", "purchase", "dismiss"]
+# Examples are real ids of the demo data in data/, so "Try it out" in /schema/swagger works.
+ProductId = Annotated[str, msgspec.Meta(min_length=1, max_length=256, examples=["P000001"])]
+UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=256, examples=["U00007"])]
+Action = Annotated[
+    Literal["view", "click", "clicked", "add_to_cart", "purchase", "dismiss"],
+    msgspec.Meta(
+        description="`clicked` is taken as `click`; `dismiss` hides the product from that "
+        "user for good.",
+        examples=["click"],
+    ),
+]
+Source = Annotated[
+    Literal["model", "cache"],
+    msgspec.Meta(description='"model": computed now; "cache": served from the cache.'),
+]
 
 
 class RecommendedItem(msgspec.Struct, frozen=True):
-    product_id: str
-    title: str
-    score: float
+    product_id: Annotated[str, msgspec.Meta(examples=["P004389"])]
+    title: Annotated[str, msgspec.Meta(examples=["GreenThumb Planter, White, Medium"])]
+    score: Annotated[
+        float, msgspec.Meta(description="Higher is better; comparable within one list.")
+    ]
 
 
 class RecommendationResponse(msgspec.Struct):
     """`source` is "model" for a fresh answer and "cache" for one served from the cache."""
 
-    source: Literal["model", "cache"]
+    source: Source
     results: list[RecommendedItem]
 
 
 class ABResponse(msgspec.Struct):
-    variant: str
+    variant: Annotated[
+        str, msgspec.Meta(description="The user's (sticky) variant.", examples=["hybrid"])
+    ]
     results: list[RecommendedItem]
-    source: Literal["model", "cache"] = "model"
+    source: Source = "model"
 
 
 class FeedbackRequest(msgspec.Struct, forbid_unknown_fields=False):
@@ -46,31 +62,35 @@ class FeedbackResponse(msgspec.Struct):
 class HealthResponse(msgspec.Struct):
     status: Literal["ok", "degraded"]
     redis: Literal["ok", "unreachable"]
-    index_version: int | None = None
-    products: int | None = None
-    detail: str | None = None
+    index_version: Annotated[int, msgspec.Meta(examples=[1])] | None = None
+    products: Annotated[int, msgspec.Meta(examples=[5000])] | None = None
+    detail: Annotated[str, msgspec.Meta(description="Why the status is degraded.")] | None = None
 
 
 class VariantReport(msgspec.Struct):
-    variant: str
+    variant: Annotated[str, msgspec.Meta(examples=["content"])]
     impressions: int
     clicks: int
     add_to_cart: int
     purchases: int
     dismissals: int
-    ctr: float
-    ctr_ci95: tuple[float, float]
+    ctr: Annotated[float, msgspec.Meta(description="clicks / impressions")]
+    ctr_ci95: Annotated[
+        tuple[float, float], msgspec.Meta(description="95% Wilson interval of the CTR")
+    ]
 
 
 class ABReport(msgspec.Struct):
-    experiment: str
-    split: dict[str, float]
+    experiment: Annotated[str, msgspec.Meta(examples=["content-vs-hybrid"])]
+    split: Annotated[dict[str, float], msgspec.Meta(examples=[{"content": 0.5, "hybrid": 0.5}])]
     variants: list[VariantReport]
     # Two-sided p-value of the CTR difference between the first two variants (z-test).
     p_value: float | None
 
 
 class ErrorResponse(msgspec.Struct):
-    status_code: int
-    detail: str
+    status_code: Annotated[int, msgspec.Meta(examples=[404])]
+    detail: Annotated[
+        str, msgspec.Meta(description="What was wrong.", examples=["unknown product_id 'P9'"])
+    ]
     extra: dict[str, object] | list[object] | None = None

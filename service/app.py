@@ -63,8 +63,18 @@ def _unavailable(_: Request, exc: Exception) -> Response[ErrorResponse]:
     return _error(HTTP_503_SERVICE_UNAVAILABLE, f"Redis is unavailable: {type(exc).__name__}")
 
 
+def _body_missing(extra: object) -> bool:
+    """Litestar reports an empty body as a KeyError message "'data'" on the body field."""
+    return isinstance(extra, list) and any(
+        isinstance(e, dict) and e.get("key") == "data" and e.get("message") == "'data'"
+        for e in extra
+    )
+
+
 def _invalid(_: Request, exc: Exception) -> Response[ErrorResponse]:
     if isinstance(exc, ValidationException):
+        if _body_missing(exc.extra):
+            return _error(HTTP_422_UNPROCESSABLE_ENTITY, "the request body is empty: send JSON")
         return _error(HTTP_422_UNPROCESSABLE_ENTITY, str(exc.detail), exc.extra)
     return _error(HTTP_422_UNPROCESSABLE_ENTITY, str(exc))
 

@@ -22,6 +22,9 @@ from service.catalog_reader import CatalogView, ProductReader
 from service.errors import ProductNotFound
 
 ACTION_SYNONYMS = {"clicked": "click"}
+# Clock skew tolerated between the shop and us. A later ts is refused: history weights grow
+# as 2^(age / half-life), so a far-future event would swamp a user's history (or overflow).
+MAX_FUTURE_S = 86_400.0
 
 
 class InvalidTimestamp(ValueError):
@@ -48,7 +51,10 @@ def parse_ts(raw: str | None) -> float:
         raise InvalidTimestamp(f"ts {raw!r} is not an ISO-8601 timestamp")
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("UTC")
-    return float(stamp.timestamp())
+    ts = float(stamp.timestamp())
+    if ts > time.time() + MAX_FUTURE_S:
+        raise InvalidTimestamp(f"ts {raw!r} is in the future")
+    return ts
 
 
 class FeedbackRecorder:

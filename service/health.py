@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Response, get
+from litestar.di import NamedDependency
 from redis.exceptions import RedisError
 
 from service.api_types import HealthResponse
@@ -16,7 +17,9 @@ from service.recommendation_service import RecommendationService
     tags=["operations"],
     summary="Service health: 200 when ok, 503 when Redis or the index is missing",
 )
-async def health(recommendations: RecommendationService) -> Response[HealthResponse]:
+async def health(
+    recommendations: NamedDependency[RecommendationService],
+) -> Response[HealthResponse]:
     try:
         await recommendations.client.ping()
     except RedisError as exc:

@@ -52,7 +52,7 @@ class RecommendationService:
         popular = PopularRecommender(client, users)
         self.cf = CFRecommender(products, users, search, popular)
         self.recommenders: dict[str, Recommender] = {
-            "content": ContentRecommender(products, search),
+            "content": ContentRecommender(products, search, users),
             "user": self.cf,
             "hybrid": HybridRecommender(products, users, search, self.cf, popular),
             "popular": popular,
@@ -99,7 +99,9 @@ class RecommendationService:
         self, view: CatalogView, endpoint: str, request: RecommendRequest
     ) -> Answer:
         key = cache_key(endpoint, _cache_params(endpoint, request))
-        personal = request.user_id if endpoint in ("user", "hybrid") else None
+        # Any answer computed for a user (user, hybrid with a user, the A/B content arm that
+        # leaves out the user's dismissals) lives in that user's own cache hash.
+        personal = request.user_id
         cached = await self.cache.get(view, key, personal)
         if cached is not None:
             return Answer("cache", cached)
@@ -162,8 +164,8 @@ def _cache_params(endpoint: str, request: RecommendRequest) -> dict[str, object]
     }
     if endpoint in ("content", "hybrid"):
         params["product_id"] = request.product_id
-    if endpoint in ("user", "hybrid"):
-        params["user_id"] = request.user_id
+    # Every endpoint: a request made for a user is answered for that user (None drops out).
+    params["user_id"] = request.user_id
     if endpoint == "hybrid":
         params["w_content"] = request.w_content
         params["w_cf"] = request.w_cf

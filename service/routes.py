@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
-from litestar.params import Parameter
+from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import Example
+from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
 from service.api_types import (
     ABReport,
     ABResponse,
+    ErrorResponse,
     FeedbackRequest,
     FeedbackResponse,
     RecommendationResponse,
@@ -20,26 +24,85 @@ from service.recommendation import RecommendRequest
 from service.recommendation_service import Answer, RecommendationService
 
 MAX_ID = 256
+# The service object app.py provides under the name `recommendations`.
+Recommendations = NamedDependency[RecommendationService]
 
-TopK = Annotated[int, Parameter(ge=1, le=100, description="How many products (1..100).")]
+
+def _example(value: object) -> list[Example]:
+    return [Example(value=value)]
+
+
+# Examples are real ids and categories of the demo data (data/), so the docs' "Try it out" works.
+TopK = Annotated[
+    int, Parameter(ge=1, le=100, description="How many products (1..100).", examples=_example(5))
+]
 Category = Annotated[
-    str | None, Parameter(max_length=MAX_ID, description="Only products of this category.")
+    str | None,
+    Parameter(
+        max_length=MAX_ID,
+        description="Only products of this category (filtered inside the KNN query).",
+        examples=_example("Garden"),
+    ),
 ]
 PriceMin = Annotated[
-    float | None, Parameter(ge=0, description="Only products at this price or above.")
+    float | None,
+    Parameter(ge=0, description="Only products at this price or above.", examples=_example(20)),
 ]
 PriceMax = Annotated[
-    float | None, Parameter(ge=0, description="Only products at this price or below.")
+    float | None,
+    Parameter(ge=0, description="Only products at this price or below.", examples=_example(150)),
 ]
 Exclude = Annotated[
     str | None,
-    Parameter(max_length=20_000, description="Comma-separated product ids to leave out."),
+    Parameter(
+        max_length=20_000,
+        description="Comma-separated product ids to leave out.",
+        examples=_example("P004389,P000125"),
+    ),
 ]
-PathProductId = Annotated[str, Parameter(min_length=1, max_length=MAX_ID)]
-UserIdParam = Annotated[str, Parameter(min_length=1, max_length=MAX_ID)]
-QueryUserId = Annotated[str | None, Parameter(min_length=1, max_length=MAX_ID)]
-QueryProductId = Annotated[str | None, Parameter(min_length=1, max_length=MAX_ID)]
-Weight = Annotated[float | None, Parameter(ge=0, le=1000)]
+_PRODUCT = "A product id of the catalog (unknown: 404)."
+_USER = "Any user id; one without history gets popular products."
+PathProductId = Annotated[
+    str,
+    Parameter(min_length=1, max_length=MAX_ID, description=_PRODUCT, examples=_example("P000001")),
+]
+UserIdParam = Annotated[
+    str,
+    Parameter(min_length=1, max_length=MAX_ID, description=_USER, examples=_example("U00007")),
+]
+QueryUserId = Annotated[
+    str | None,
+    Parameter(min_length=1, max_length=MAX_ID, description=_USER, examples=_example("U00007")),
+]
+QueryProductId = Annotated[
+    str | None,
+    Parameter(min_length=1, max_length=MAX_ID, description=_PRODUCT, examples=_example("P000001")),
+]
+Weight = Annotated[
+    float | None,
+    Parameter(
+        ge=0,
+        le=1000,
+        description="Blend weight (>= 0; w_content and w_cf not both 0); default from config.",
+        examples=_example(0.5),
+    ),
+]
+
+
+def _error_spec(status: int, description: str, detail: str) -> ResponseSpec:
+    return ResponseSpec(
+        ErrorResponse,
+        # Our own example, not a generated one (a generator cannot make up `extra`).
+        generate_examples=False,
+        description=description,
+        examples=[Example(value={"status_code": status, "detail": detail, "extra": None})],
+    )
+
+
+NOT_FOUND = _error_spec(404, "Unknown product id", "unknown product_id 'P999999'")
+INVALID = _error_spec(422, "Invalid parameter", "price_min must not exceed price_max")
+UNAVAILABLE = _error_spec(503, "Redis or the index unavailable", "Redis is unavailable")
+RECOMMEND_ERRORS = {404: NOT_FOUND, 422: INVALID, 503: UNAVAILABLE}
 
 
 def _exclude(raw: str | None) -> frozenset[str]:
@@ -65,10 +128,11 @@ class RecommendController(Controller):
         "/content/{product_id:str}",
         operation_id="recommendContent",
         summary="Products similar to a product (text embedding KNN)",
+        responses=RECOMMEND_ERRORS,
     )
     async def content(
         self,
-        recommendations: RecommendationService,
+        recommendations: Recommendations,
         product_id: PathProductId,
         top_k: TopK = 10,
         category: Category = None,
@@ -86,10 +150,11 @@ class RecommendController(Controller):
         "/user/{user_id:str}",
         operation_id="recommendForUser",
         summary="For-you products from the user's history (CF); popular for a new user",
+        responses=RECOMMEND_ERRORS,
     )
     async def user(
         self,
-        recommendations: RecommendationService,
+        recommendations: Recommendations,
         user_id: UserIdParam,
         top_k: TopK = 10,
         category: Category = None,
@@ -107,10 +172,11 @@ class RecommendController(Controller):
         "/hybrid",
         operation_id="recommendHybrid",
         summary="Content and CF candidates blended with w_content and w_cf",
+        responses=RECOMMEND_ERRORS,
     )
     async def hybrid(
         self,
-        recommendations: RecommendationService,
+        recommendations: Recommendations,
         user_id: QueryUserId = None,
         product_id: QueryProductId = None,
         top_k: TopK = 10,
@@ -138,18 +204,21 @@ class RecommendController(Controller):
         "/ab",
         operation_id="recommendAB",
         summary="The answer of the user's A/B variant (sticky per user)",
+        responses=RECOMMEND_ERRORS,
     )
     async def ab(
         self,
-        recommendations: RecommendationService,
+        recommendations: Recommendations,
         user_id: UserIdParam,
         product_id: QueryProductId = None,
         top_k: TopK = 10,
     ) -> ABResponse:
         answer = await recommendations.ab(RecommendRequest(top_k, user_id, product_id))
         return ABResponse(
-            variant=answer.variant or "", results=answer.results, source=answer.source
-        )  # type: ignore[arg-type]
+            variant=answer.variant or "",
+            results=answer.results,
+            source=answer.source,  # type: ignore[arg-type]
+        )
 
 
 @post(
@@ -158,9 +227,14 @@ class RecommendController(Controller):
     status_code=HTTP_200_OK,
     tags=["feedback"],
     summary="Record a user's action on a product",
+    responses={
+        404: NOT_FOUND,
+        422: _error_spec(422, "Invalid body", "ts 'yesterday' is not an ISO-8601 timestamp"),
+        503: UNAVAILABLE,
+    },
 )
 async def feedback(
-    recommendations: RecommendationService, data: FeedbackRequest
+    recommendations: Recommendations, data: JSONBody[FeedbackRequest]
 ) -> FeedbackResponse:
     await recommendations.record_feedback(data.user_id, data.product_id, data.action, data.ts)
     return FeedbackResponse()
@@ -172,5 +246,5 @@ async def feedback(
     tags=["experiments"],
     summary="Per-variant impressions, actions, CTR with 95% CI, and the p-value",
 )
-async def ab_report(recommendations: RecommendationService) -> ABReport:
+async def ab_report(recommendations: Recommendations) -> ABReport:
     return await recommendations.ab_report()

@@ -45,6 +45,11 @@ class UserStateReader:
             dismissed=frozenset(p.decode() for p in dismissed),
         )
 
+    async def dismissed(self, view: CatalogView, user_id: str) -> frozenset[str]:
+        """Products the user said no to (never shown to that user again)."""
+        members = await self._client.smembers(view.layout.dismissed(user_id))
+        return frozenset(p.decode() if isinstance(p, bytes) else str(p) for p in members)
+
     async def popular(self, view: CatalogView, count: int) -> list[tuple[str, float]]:
         raw = await self._client.zrevrange(view.layout.popular(view.version), 0, count - 1, True)
         return [(pid.decode(), float(score)) for pid, score in raw]

@@ -1,4 +1,6 @@
-"""Content-based: products whose text embedding is nearest to the given product's."""
+"""Content-based: products whose text embedding is nearest to the given product's.
+
+Asked for a user (the A/B content arm), it also leaves out what that user dismissed."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from indexing.index_schema import CONTENT_FIELD
 from service.catalog_reader import CatalogView, ProductReader
 from service.errors import ProductNotFound
 from service.recommendation import RecommendRequest, Scored
+from service.user_state import UserStateReader
 from service.vector_search import SearchFilter, VectorSearch
 
 
@@ -16,9 +19,12 @@ def search_filter(request: RecommendRequest) -> SearchFilter:
 class ContentRecommender:
     name = "content"
 
-    def __init__(self, products: ProductReader, search: VectorSearch):
+    def __init__(
+        self, products: ProductReader, search: VectorSearch, users: UserStateReader | None = None
+    ):
         self._products = products
         self._search = search
+        self._users = users
 
     async def recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
         if request.product_id is None:
@@ -26,11 +32,14 @@ class ContentRecommender:
         vector = await self._products.vector(view, request.product_id, CONTENT_FIELD)
         if vector is None:
             raise ProductNotFound(request.product_id)
+        exclude = request.exclude | {request.product_id}
+        if request.user_id and self._users is not None:
+            exclude = exclude | await self._users.dismissed(view, request.user_id)
         return await self._search.knn(
             view,
             CONTENT_FIELD,
             vector,
             request.top_k,
             search_filter(request),
-            exclude=request.exclude | {request.product_id},
+            exclude=exclude,
         )
