@@ -49,6 +49,9 @@ class HealthResponse(msgspec.Struct):
     index_version: int | None = None
     products: int | None = None
     detail: str | None = None
+    # False when feedback durability is on but Redis has no append-only file (POST /feedback
+    # then answers 503); None when durability is off or Redis did not say.
+    feedback_durable: bool | None = None
 
 
 class VariantReport(msgspec.Struct):
