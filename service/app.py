@@ -79,7 +79,11 @@ def _invalid(_: Request, exc: Exception) -> Response[ErrorResponse]:
 
 
 def _http_error(_: Request, exc: HTTPException) -> Response[ErrorResponse]:
-    return _error(exc.status_code, str(exc.detail), exc.extra)
+    response = _error(exc.status_code, str(exc.detail), exc.extra)
+    # Keep the exception's headers: a 405 must say which methods are allowed (`Allow`).
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
 
 
 def _internal(_: Request, exc: Exception) -> Response[ErrorResponse]:

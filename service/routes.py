@@ -20,26 +20,41 @@ from service.recommendation import RecommendRequest
 from service.recommendation_service import Answer, RecommendationService
 
 MAX_ID = 256
+# Strings that reach a RediSearch query: any text, but no NUL (the query parser rejects it).
+NO_NUL = "^[^\\x00]*$"
 
 TopK = Annotated[int, Parameter(ge=1, le=100, description="How many products (1..100).")]
 Category = Annotated[
-    str | None, Parameter(max_length=MAX_ID, description="Only products of this category.")
+    str | None,
+    Parameter(max_length=MAX_ID, pattern=NO_NUL, description="Only products of this category."),
 ]
+# `schema_extra` repeats the bounds: Litestar drops `ge`/`le` from the schema of an optional
+# number, and the schema must state what the service enforces (schemathesis checks it).
 PriceMin = Annotated[
-    float | None, Parameter(ge=0, description="Only products at this price or above.")
+    float | None,
+    Parameter(
+        ge=0, schema_extra={"minimum": 0}, description="Only products at this price or above."
+    ),
 ]
 PriceMax = Annotated[
-    float | None, Parameter(ge=0, description="Only products at this price or below.")
+    float | None,
+    Parameter(
+        ge=0, schema_extra={"minimum": 0}, description="Only products at this price or below."
+    ),
 ]
 Exclude = Annotated[
     str | None,
-    Parameter(max_length=20_000, description="Comma-separated product ids to leave out."),
+    Parameter(
+        max_length=20_000, pattern=NO_NUL, description="Comma-separated product ids to leave out."
+    ),
 ]
 PathProductId = Annotated[str, Parameter(min_length=1, max_length=MAX_ID)]
 UserIdParam = Annotated[str, Parameter(min_length=1, max_length=MAX_ID)]
 QueryUserId = Annotated[str | None, Parameter(min_length=1, max_length=MAX_ID)]
 QueryProductId = Annotated[str | None, Parameter(min_length=1, max_length=MAX_ID)]
-Weight = Annotated[float | None, Parameter(ge=0, le=1000)]
+Weight = Annotated[
+    float | None, Parameter(ge=0, le=1000, schema_extra={"minimum": 0, "maximum": 1000})
+]
 
 
 def _exclude(raw: str | None) -> frozenset[str]:
