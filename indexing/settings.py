@@ -170,10 +170,11 @@ class Settings:
     feedback_fsync_timeout_ms: int = field(
         default_factory=lambda: _env_int("SHOPREC_FEEDBACK_FSYNC_TIMEOUT_MS", 300)
     )
-    # Every HTTP request answers within this time; past it, 503 (a hung Redis never hangs
-    # the frontend).
+    # Every HTTP request answers within this time; past it, 503 (a stalled Redis never hangs
+    # the frontend). Not lower: on a saturated CPU, healthy requests queue for up to a second
+    # and would be shed as 503s. A stopped Redis is refused at once, far below this.
     request_timeout_s: float = field(
-        default_factory=lambda: _env_float("SHOPREC_REQUEST_TIMEOUT_S", 0.9)
+        default_factory=lambda: _env_float("SHOPREC_REQUEST_TIMEOUT_S", 2.0)
     )
 
 
