@@ -26,6 +26,8 @@ from service.errors import FeedbackNotDurable, ProductNotFound
 log = logging.getLogger(__name__)
 
 ACTION_SYNONYMS = {"clicked": "click"}
+# Clock skew we tolerate between the shop's servers and ours.
+MAX_FUTURE_S = 24 * 3600
 
 
 class InvalidTimestamp(ValueError):
@@ -52,7 +54,12 @@ def parse_ts(raw: str | None) -> float:
         raise InvalidTimestamp(f"ts {raw!r} is not an ISO-8601 timestamp")
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("UTC")
-    return float(stamp.timestamp())
+    seconds = float(stamp.timestamp())
+    # An event from the future is a client bug, and the history weight grows as 2^(age/half
+    # life): a far-future ts would overflow it.
+    if seconds > time.time() + MAX_FUTURE_S:
+        raise InvalidTimestamp(f"ts {raw!r} is in the future")
+    return seconds
 
 
 class FeedbackRecorder:

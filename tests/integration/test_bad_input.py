@@ -203,6 +203,9 @@ def _category_of(client: TestClient, product_id: str) -> str:
         b'{"user_id": "U1", "product_id": "P000001", "action": "view", "ts": 5}',
         b'{"user_id": "U1", "product_id": "P000001", "action": "view", "ts": "9999-99-99"}',
         b'{"user_id": "U1", "product_id": "P000001", "action": "view", "ts": "1e400"}',
+        # The future: once a 500 (the decayed history weight 2^(age/half-life) overflowed).
+        b'{"user_id": "U1", "product_id": "P000001", "action": "view", "ts": "9999-12-31"}',
+        b'{"user_id": "U1", "product_id": "P000001", "action": "view", "ts": "2300-01-01"}',
         '{"user_id": "U1", "product_id": "P000001", "action": "view", "ts": "\u0000"}'.encode(),
         b'{"user_id": "' + HUGE.encode() + b'", "product_id": "P000001", "action": "view"}',
         b'{"user_id": "U1", "product_id": "P000001", "action": "view"',
@@ -218,6 +221,11 @@ def test_oversized_body_gets_413(client: TestClient) -> None:
     body = b'{"user_id": "' + b"u" * (MAX_BODY_BYTES + 1) + b'"}'
     response = client.post("/feedback", content=body, headers={"content-type": "application/json"})
     assert_client_error(response, allowed=(413,))
+
+
+def test_an_ancient_timestamp_is_accepted(client: TestClient) -> None:
+    body = {"user_id": "U1", "product_id": "P000001", "action": "view", "ts": "0001-01-01"}
+    assert client.post("/feedback", json=body).status_code == 200
 
 
 def test_unicode_ids_work(client: TestClient) -> None:
