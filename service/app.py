@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import redis.asyncio as aioredis
 from litestar import Litestar, Request, Response
@@ -108,7 +109,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
     def provide_service() -> RecommendationService:
         return service_holder["service"]
 
-    route_handlers = [RecommendController, feedback, ab_report, health]
+    route_handlers: list[Any] = [RecommendController, feedback, ab_report, health]
     document_errors(route_handlers)
     return Litestar(
         route_handlers=route_handlers,

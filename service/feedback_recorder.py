@@ -94,7 +94,7 @@ class FeedbackRecorder:
         if self._durable:
             await self._append_durably(view.layout.feedback_stream, fields)
         else:
-            await self._client.xadd(view.layout.feedback_stream, fields)
+            await self._client.xadd(view.layout.feedback_stream, fields)  # type: ignore[arg-type]
         await self._apply(view, event)
         await self._ab.action(event.user_id, event.action)
 

@@ -12,7 +12,15 @@ import logging
 from collections.abc import Callable
 
 import msgspec
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Message,
+    Receive,
+    Scope,
+    Send,
+)
 
 from service.api_types import ErrorResponse
 
@@ -40,7 +48,8 @@ def request_deadline(timeout_s: float) -> Callable[[ASGIApp], ASGIApp]:
                 if started:
                     raise
                 path, limit = scope["path"], timeout_s
-                log.warning("%s %s: no answer within %.2f s", scope["method"], path, limit)
+                method = scope.get("method", "")
+                log.warning("%s %s: no answer within %.2f s", method, path, limit)
                 await _send_503(send, f"no answer within {limit:g} s (Redis slow or unreachable)")
 
         return middleware
@@ -50,14 +59,14 @@ def request_deadline(timeout_s: float) -> Callable[[ASGIApp], ASGIApp]:
 
 async def _send_503(send: Send, detail: str) -> None:
     body = msgspec.json.encode(ErrorResponse(503, detail))
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": 503,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
+    await send(start)
+    end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    await send(end)
