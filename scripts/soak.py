@@ -94,7 +94,7 @@ def request_for(kind: str, rng: random.Random, ids: tuple[list[str], list[str], 
     return "GET", "/health", None
 
 
-async def load(base: str, args: argparse.Namespace, ids) -> tuple[Counter, dict, list[float]]:
+async def load(base: str, args: argparse.Namespace, ids) -> tuple[Counter, dict]:
     statuses: Counter = Counter()
     by_kind: dict[str, list[float]] = {}
     kinds = [k for w, k in MIX for _ in range(w)]
@@ -117,7 +117,7 @@ async def load(base: str, args: argparse.Namespace, ids) -> tuple[Counter, dict,
                 by_kind.setdefault(kind, []).append(time.perf_counter() - started)
 
         await asyncio.gather(*(worker(n) for n in range(args.concurrency)))
-    return statuses, by_kind, []
+    return statuses, by_kind
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -184,7 +184,7 @@ def main() -> int:
         )
         samples: list[tuple[float, float]] = []
 
-        async def run() -> tuple[Counter, dict, list[float]]:
+        async def run() -> tuple[Counter, dict]:
             async def sample_rss() -> None:
                 started = time.monotonic()
                 while time.monotonic() - started < args.duration:
@@ -196,7 +196,7 @@ def main() -> int:
             await sampler
             return result
 
-        statuses, by_kind, _ = asyncio.run(run())
+        statuses, by_kind = asyncio.run(run())
         rss_end = rss_mb(process.pid)
         memory_after = int(client.info("memory")["used_memory"])
         stream_after = client.xlen(layout.feedback_stream)
