@@ -39,5 +39,9 @@ types: $(STAMP)
 
 check: lint types test
 
+## 60 s at concurrency 32 against a real server on the demo data (not part of `make test`).
+soak: $(STAMP)
+	$(BIN)/python scripts/soak.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

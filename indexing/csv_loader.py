@@ -152,9 +152,15 @@ def _event_types(raw: pd.Series) -> pd.Series:
     return normalised.replace(TYPE_SYNONYMS)
 
 
+_TS_MAX = pd.Timestamp.max.tz_localize("UTC")
+
+
 def parse_timestamps(raw: pd.Series) -> pd.Series:
     """ISO-8601 strings to epoch seconds (float); zone-less times are taken as UTC; NaN if bad."""
     parsed = pd.to_datetime(raw, errors="coerce", utc=True, format="ISO8601")
+    # pandas 3 keeps times outside the nanosecond range (years 1677..2262) at a coarser unit,
+    # and the subtraction below would overflow on them; they are no real event times anyway.
+    parsed = parsed.where((parsed >= pd.Timestamp.min.tz_localize("UTC")) & (parsed <= _TS_MAX))
     seconds = (parsed - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
     return seconds.astype(float)
 

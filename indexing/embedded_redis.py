@@ -14,6 +14,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import redis
 
@@ -29,10 +30,18 @@ class EmbeddedRedis:
     port: int
     data_dir: Path
     host: str = "127.0.0.1"
+    # Set, the server starts with `requirepass` and `url` carries it (a production-like setup).
+    password: str | None = None
+    # "always": every write is fsynced before Redis answers, so an acknowledged feedback event
+    # survives a crash of Redis or of the machine; Redis batches the fsync per event-loop turn,
+    # so pipelined bulk writes pay it once per batch. "everysec" can lose the last second, and
+    # makes WAITAOF (which POST /feedback uses) wait up to a second for the next fsync.
+    appendfsync: str = "always"
 
     @property
     def url(self) -> str:
-        return f"redis://{self.host}:{self.port}/0"
+        auth = f":{quote(self.password, safe='')}@" if self.password else ""
+        return f"redis://{auth}{self.host}:{self.port}/0"
 
     @property
     def pid_file(self) -> Path:
@@ -87,10 +96,11 @@ class EmbeddedRedis:
             "--appendonly",
             "yes",
             "--appendfsync",
-            "everysec",
+            self.appendfsync,
             "--save",
             "",
             *[arg for module in modules for arg in ("--loadmodule", str(module))],
+            *(("--requirepass", self.password) if self.password else ()),
             *extra_args,
         ]
         result = subprocess.run(args, capture_output=True, text=True, check=False)

@@ -157,6 +157,26 @@ class Settings:
     )
     api_key: str | None = field(default_factory=lambda: os.environ.get("SHOPREC_API_KEY") or None)
 
+    # --- Reliability -------------------------------------------------------------------
+    # POST /feedback acknowledges only after Redis has fsynced the event to its append-only
+    # file (WAITAOF 1 0 <timeout>); 0 acknowledges after the XADD alone (faster, and up to
+    # about a second of acknowledged events can be lost when Redis crashes).
+    feedback_durable: bool = field(
+        default_factory=lambda: _env_int("SHOPREC_FEEDBACK_DURABLE", 1) != 0
+    )
+    # Below the Redis socket timeout, so a slow fsync is reported as such. Redis must run with
+    # appendfsync always (the embedded one does): under everysec WAITAOF waits for the next
+    # once-a-second fsync and most feedback would answer 503.
+    feedback_fsync_timeout_ms: int = field(
+        default_factory=lambda: _env_int("SHOPREC_FEEDBACK_FSYNC_TIMEOUT_MS", 300)
+    )
+    # Every HTTP request answers within this time; past it, 503 (a stalled Redis never hangs
+    # the frontend). Not lower: on a saturated CPU, healthy requests queue for up to a second
+    # and would be shed as 503s. A stopped Redis is refused at once, far below this.
+    request_timeout_s: float = field(
+        default_factory=lambda: _env_float("SHOPREC_REQUEST_TIMEOUT_S", 2.0)
+    )
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -65,6 +65,9 @@ class HealthResponse(msgspec.Struct):
     index_version: Annotated[int, msgspec.Meta(examples=[1])] | None = None
     products: Annotated[int, msgspec.Meta(examples=[5000])] | None = None
     detail: Annotated[str, msgspec.Meta(description="Why the status is degraded.")] | None = None
+    # False when feedback durability is on but Redis has no append-only file (POST /feedback
+    # then answers 503); None when durability is off or Redis did not say.
+    feedback_durable: bool | None = None
 
 
 class VariantReport(msgspec.Struct):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import redis.asyncio as aioredis
 from litestar import Litestar, Request, Response
@@ -18,15 +19,20 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from indexing.redis_connection import embedded_server
 from indexing.settings import Settings, get_settings
 from service.api_types import ErrorResponse
-from service.errors import NoLiveIndex, ProductNotFound
+from service.errors import FeedbackNotDurable, NoLiveIndex, ProductNotFound
 from service.feedback_recorder import InvalidTimestamp
 from service.health import health
+from service.openapi_errors import document_errors
 from service.recommendation_service import RecommendationService
+from service.request_deadline import request_deadline
 from service.routes import RecommendController, ab_report, feedback
 
 log = logging.getLogger("shoprec.service")
@@ -44,6 +50,10 @@ def redis_pool_client(url: str, settings: Settings) -> aioredis.Redis:
         socket_timeout=settings.redis_timeout_s,
         socket_connect_timeout=settings.redis_timeout_s,
         health_check_interval=30,
+        # One immediate retry on a broken connection: after a Redis restart every pooled
+        # connection is dead, and the retry reconnects instead of failing the request.
+        # Timeouts are not retried (the request deadline is short).
+        retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
     )
     return aioredis.Redis(connection_pool=pool)
 
@@ -57,7 +67,7 @@ def _not_found(_: Request, exc: ProductNotFound) -> Response[ErrorResponse]:
 
 
 def _unavailable(_: Request, exc: Exception) -> Response[ErrorResponse]:
-    if isinstance(exc, NoLiveIndex):
+    if isinstance(exc, NoLiveIndex | FeedbackNotDurable):
         return _error(HTTP_503_SERVICE_UNAVAILABLE, str(exc))
     log.warning("Redis error: %s", exc)
     return _error(HTTP_503_SERVICE_UNAVAILABLE, f"Redis is unavailable: {type(exc).__name__}")
@@ -80,7 +90,11 @@ def _invalid(_: Request, exc: Exception) -> Response[ErrorResponse]:
 
 
 def _http_error(_: Request, exc: HTTPException) -> Response[ErrorResponse]:
-    return _error(exc.status_code, str(exc.detail), exc.extra)
+    response = _error(exc.status_code, str(exc.detail), exc.extra)
+    # Keep the exception's headers: a 405 must say which methods are allowed (`Allow`).
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
 
 
 def _internal(_: Request, exc: Exception) -> Response[ErrorResponse]:
@@ -105,13 +119,17 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
     def provide_service() -> RecommendationService:
         return service_holder["service"]
 
+    route_handlers: list[Any] = [RecommendController, feedback, ab_report, health]
+    document_errors(route_handlers)
     return Litestar(
-        route_handlers=[RecommendController, feedback, ab_report, health],
+        route_handlers=route_handlers,
+        middleware=[request_deadline(settings.request_timeout_s)],
         dependencies={"recommendations": Provide(provide_service, sync_to_thread=False)},
         lifespan=[redis_lifespan],
         exception_handlers={
             ProductNotFound: _not_found,
             NoLiveIndex: _unavailable,
+            FeedbackNotDurable: _unavailable,
             RedisError: _unavailable,
             ValidationException: _invalid,
             InvalidTimestamp: _invalid,

@@ -12,3 +12,11 @@ class ProductNotFound(LookupError):
 class NoLiveIndex(RuntimeError):
     def __init__(self) -> None:
         super().__init__("no live catalog index; build one with `shoprec index`")
+
+
+class FeedbackNotDurable(RuntimeError):
+    """The event could not be made durable (no AOF, or the fsync timed out): not acknowledged,
+    so the caller retries; the event may already be in the stream (at-least-once)."""
+
+    def __init__(self, reason: str):
+        super().__init__(f"feedback not acknowledged: {reason}; retry later")

@@ -8,18 +8,22 @@ reflects the event; the user's cached answers are dropped; the A/B arm is credit
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
 import pandas as pd
 import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
 
 from indexing.event_decay import epoch_weight
 from indexing.settings import EventWeights
 from service.ab_router import ABCounters
 from service.answer_cache import AnswerCache
 from service.catalog_reader import CatalogView, ProductReader
-from service.errors import ProductNotFound
+from service.errors import FeedbackNotDurable, ProductNotFound
+
+log = logging.getLogger(__name__)
 
 ACTION_SYNONYMS = {"clicked": "click"}
 # Clock skew tolerated between the shop and us. A later ts is refused: history weights grow
@@ -66,10 +70,13 @@ class FeedbackRecorder:
         ab: ABCounters,
         weights: EventWeights,
         history_items: int,
+        durable: bool = True,
+        fsync_timeout_ms: int = 300,
     ):
         self._client, self._products, self._cache, self._ab = client, products, cache, ab
         self._weights = weights.as_dict()
         self._history_items = history_items
+        self._durable, self._fsync_timeout_ms = durable, fsync_timeout_ms
 
     def event(self, user_id: str, product_id: str, action: str, ts: str | None) -> FeedbackEvent:
         return FeedbackEvent(user_id, product_id, ACTION_SYNONYMS.get(action, action), parse_ts(ts))
@@ -77,17 +84,46 @@ class FeedbackRecorder:
     async def record(self, view: CatalogView, event: FeedbackEvent) -> None:
         if not await self._products.exists(view, event.product_id):
             raise ProductNotFound(event.product_id)
-        await self._client.xadd(
-            view.layout.feedback_stream,
-            {
-                "user_id": event.user_id,
-                "product_id": event.product_id,
-                "action": event.action,
-                "ts": f"{event.ts:.3f}",
-            },
-        )
+        fields = {
+            "user_id": event.user_id,
+            "product_id": event.product_id,
+            "action": event.action,
+            "ts": f"{event.ts:.3f}",
+        }
+        if self._durable:
+            await self._append_durably(view.layout.feedback_stream, fields)
+        else:
+            await self._client.xadd(view.layout.feedback_stream, fields)  # type: ignore[arg-type]
         await self._apply(view, event)
         await self._ab.action(event.user_id, event.action)
+
+    async def _append_durably(self, stream: str, fields: dict[str, str]) -> None:
+        """XADD, then block until Redis has fsynced it to its append-only file.
+
+        WAITAOF waits for the writes made earlier *on the same connection*, so both commands
+        go down one connection in one pipeline (no MULTI: WAITAOF cannot run inside one).
+        """
+        pipe = self._client.pipeline(transaction=False)
+        pipe.xadd(stream, fields)  # type: ignore[arg-type]
+        pipe.execute_command("WAITAOF", 1, 0, self._fsync_timeout_ms)
+        try:
+            _entry_id, (local, _replicas) = await pipe.execute()
+        except ResponseError as exc:
+            if "appendonly" not in str(exc).lower():
+                raise
+            log.error(
+                "feedback is not durable: Redis runs without appendonly (WAITAOF: %s); set "
+                "appendonly yes on Redis, or SHOPREC_FEEDBACK_DURABLE=0 to accept the risk",
+                exc,
+            )
+            raise FeedbackNotDurable("Redis runs without appendonly") from None
+        if int(local) < 1:
+            log.error(
+                "feedback not acknowledged: Redis did not fsync within %d ms (appendfsync "
+                "everysec fsyncs once a second; run the feedback Redis with appendfsync always)",
+                self._fsync_timeout_ms,
+            )
+            raise FeedbackNotDurable(f"Redis did not fsync within {self._fsync_timeout_ms} ms")
 
     async def _apply(self, view: CatalogView, event: FeedbackEvent) -> None:
         layout, version = view.layout, view.version

@@ -33,4 +33,24 @@ async def health(
     except RedisError as exc:
         body = HealthResponse("degraded", "unreachable", detail=f"Redis unreachable: {exc}")
         return Response(body, status_code=503)
-    return Response(HealthResponse("ok", "ok", view.version, view.meta.products))
+    durable = await feedback_durable(recommendations)
+    detail = None
+    if durable is False:
+        detail = (
+            "feedback is not durable: Redis has appendonly off, so POST /feedback answers 503 "
+            "(set appendonly yes, or SHOPREC_FEEDBACK_DURABLE=0)"
+        )
+    body = HealthResponse("ok", "ok", view.version, view.meta.products, detail, durable)
+    return Response(body)
+
+
+async def feedback_durable(recommendations: RecommendationService) -> bool | None:
+    """Can POST /feedback make events durable? None when durability is off or unknown (a
+    managed Redis may refuse INFO)."""
+    if not recommendations.settings.feedback_durable:
+        return None
+    try:
+        info = await recommendations.client.info("persistence")
+    except RedisError:
+        return None
+    return bool(int(info.get("aof_enabled", 0)))

@@ -67,6 +67,8 @@ class RecommendationService:
             self.ab_counters,
             settings.event_weights,
             settings.history_max_items,
+            durable=settings.feedback_durable,
+            fsync_timeout_ms=settings.feedback_fsync_timeout_ms,
         )
 
     async def recommend(self, endpoint: str, request: RecommendRequest) -> Answer:

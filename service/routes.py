@@ -26,6 +26,8 @@ from service.recommendation_service import Answer, RecommendationService
 MAX_ID = 256
 # The service object app.py provides under the name `recommendations`.
 Recommendations = NamedDependency[RecommendationService]
+# Strings that reach a RediSearch query: any text, but no NUL (the query parser rejects it).
+NO_NUL = "^[^\\x00]*$"
 
 
 def _example(value: object) -> list[Example]:
@@ -40,22 +42,36 @@ Category = Annotated[
     str | None,
     Parameter(
         max_length=MAX_ID,
+        pattern=NO_NUL,
         description="Only products of this category (filtered inside the KNN query).",
         examples=_example("Garden"),
     ),
 ]
+# `schema_extra` repeats the bounds: Litestar drops `ge`/`le` from the schema of an optional
+# number, and the schema must state what the service enforces (schemathesis checks it).
 PriceMin = Annotated[
     float | None,
-    Parameter(ge=0, description="Only products at this price or above.", examples=_example(20)),
+    Parameter(
+        ge=0,
+        schema_extra={"minimum": 0},
+        description="Only products at this price or above.",
+        examples=_example(20),
+    ),
 ]
 PriceMax = Annotated[
     float | None,
-    Parameter(ge=0, description="Only products at this price or below.", examples=_example(150)),
+    Parameter(
+        ge=0,
+        schema_extra={"minimum": 0},
+        description="Only products at this price or below.",
+        examples=_example(150),
+    ),
 ]
 Exclude = Annotated[
     str | None,
     Parameter(
         max_length=20_000,
+        pattern=NO_NUL,
         description="Comma-separated product ids to leave out.",
         examples=_example("P004389,P000125"),
     ),
@@ -83,6 +99,7 @@ Weight = Annotated[
     Parameter(
         ge=0,
         le=1000,
+        schema_extra={"minimum": 0, "maximum": 1000},
         description="Blend weight (>= 0; w_content and w_cf not both 0); default from config.",
         examples=_example(0.5),
     ),

@@ -32,6 +32,10 @@ class SearchFilter:
     price_max: float | None = None
 
     def expression(self, exclude: Collection[str]) -> FilterExpression | None:
+        # redisvl escapes every query-syntax character, but RediSearch cannot parse a NUL byte
+        # even escaped: refuse it as bad input instead of sending a query that fails.
+        if "\x00" in (self.category or "") or any("\x00" in e for e in exclude):
+            raise ValueError("category and exclude must not contain NUL characters")
         parts: list[FilterExpression] = []
         if self.category:
             parts.append(Tag("category") == self.category)

@@ -1,0 +1,123 @@
+"""Redis goes away and comes back while a real uvicorn server runs: requests answer 503 with a
+JSON body (no hang), /health says Redis is unreachable, and after Redis restarts (same folder,
+AOF) the service recovers by itself."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from indexing.embedded_redis import EmbeddedRedis, free_port
+from service.app import create_app
+from tests.conftest import make_settings
+from tests.support.live_server import build_small_index, live_server, small_catalog
+
+# A hang guard, not a speed measurement: a request that hangs fails the test instead of it.
+HANG_GUARD_S = 5.0
+REQUESTS = [
+    ("GET", "/recommend/content/P000001", None),
+    ("GET", "/recommend/user/U00001", None),
+    ("GET", "/recommend/hybrid?user_id=U00001&product_id=P000002", None),
+    ("GET", "/recommend/ab?user_id=U00001", None),
+    ("GET", "/ab/report", None),
+    ("POST", "/feedback", {"user_id": "U1", "product_id": "P000001", "action": "click"}),
+]
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    server = EmbeddedRedis(port=free_port(), data_dir=tmp_path / "redis")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def small_csvs(tmp_path: Path, demo_csvs: tuple[Path, Path]) -> tuple[Path, Path]:
+    return small_catalog(*demo_csvs, tmp_path / "csv")
+
+
+def _call(client: httpx.Client, method: str, path: str, body: object) -> httpx.Response:
+    return client.request(method, path, json=body)
+
+
+def _wait_healthy(client: httpx.Client, within_s: float = 20.0) -> httpx.Response:
+    deadline = time.monotonic() + within_s
+    while True:
+        response = client.get("/health")
+        if response.status_code == 200 or time.monotonic() > deadline:
+            return response
+        time.sleep(0.1)
+
+
+def _assert_all_503(client: httpx.Client) -> list[float]:
+    elapsed = []
+    for method, path, body in REQUESTS:
+        started = time.perf_counter()
+        response = _call(client, method, path, body)
+        elapsed.append(time.perf_counter() - started)
+        assert response.status_code == 503, (path, response.text)
+        assert response.headers["content-type"].startswith("application/json")
+        assert response.json()["status_code"] == 503
+        assert response.json()["detail"]
+    return elapsed
+
+
+def test_stopped_redis_gives_503_and_the_service_recovers_by_itself(
+    own_redis: EmbeddedRedis, small_csvs: tuple[Path, Path]
+) -> None:
+    settings = make_settings(own_redis.url)
+    build_small_index(settings, small_csvs)
+    with (
+        live_server(create_app(settings)) as base,
+        httpx.Client(base_url=base, timeout=HANG_GUARD_S) as client,
+    ):
+        for method, path, body in REQUESTS:
+            assert _call(client, method, path, body).status_code == 200, path
+
+        own_redis.stop()
+        elapsed = _assert_all_503(client)
+        health = client.get("/health")
+        assert health.status_code == 503
+        assert health.json()["redis"] == "unreachable"
+        assert "Redis unreachable" in health.json()["detail"]
+        print(f"503 answers while Redis is down: max {max(elapsed) * 1000:.0f} ms")
+
+        own_redis.start()  # same folder: the append-only file brings the catalog back
+        assert _wait_healthy(client).status_code == 200
+        # Every request works again on the same server process (pooled connections to the
+        # old Redis are dead; the client reconnects without failing the request).
+        for method, path, body in REQUESTS:
+            response = _call(client, method, path, body)
+            assert response.status_code == 200, (path, response.text)
+
+
+def test_stalled_redis_gives_503_instead_of_hanging(
+    own_redis: EmbeddedRedis, small_csvs: tuple[Path, Path]
+) -> None:
+    """A Redis that accepts connections but never answers (SIGSTOP): socket timeouts and the
+    request deadline turn that into 503s; SIGCONT and it serves again."""
+    settings = make_settings(own_redis.url)
+    build_small_index(settings, small_csvs)
+    pid = own_redis.pid()
+    assert pid is not None
+    with (
+        live_server(create_app(settings)) as base,
+        httpx.Client(base_url=base, timeout=HANG_GUARD_S) as client,
+    ):
+        assert client.get("/recommend/content/P000001").status_code == 200
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            elapsed = _assert_all_503(client)
+            assert client.get("/health").status_code == 503
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        print(f"503 answers while Redis is stalled: max {max(elapsed) * 1000:.0f} ms")
+        assert _wait_healthy(client).status_code == 200
+        assert client.get("/recommend/content/P000003").status_code == 200
