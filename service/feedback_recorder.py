@@ -78,6 +78,8 @@ class FeedbackRecorder:
                 "product_id": event.product_id,
                 "action": event.action,
                 "ts": f"{event.ts:.3f}",
+                # Which version's history it went into: a rebuild replays the others.
+                "version": str(view.version),
             },
         )
         await self._apply(view, event)
