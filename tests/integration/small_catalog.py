@@ -11,7 +11,7 @@ from indexing.settings import PROJECT_ROOT
 DATA_DIR = PROJECT_ROOT / "data"
 
 
-def write_small_catalog(folder: Path, products: int = 600) -> tuple[Path, Path]:
+def write_small_catalog(folder: Path, products: int = 300) -> tuple[Path, Path]:
     """The first `products` demo products and the demo interactions that name them."""
     catalog = pd.read_csv(DATA_DIR / "products.csv", dtype=str, keep_default_na=False)
     catalog = catalog.head(products)

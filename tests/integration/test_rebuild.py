@@ -177,7 +177,7 @@ def test_replaced_version_is_kept_for_the_grace_period_then_dropped(
 def test_a_second_build_is_refused_while_one_runs(
     built: tuple[Settings, redis.Redis, int], small_csvs: tuple[Path, Path]
 ) -> None:
-    settings, client, first = built
+    settings, client, _ = built
     layout = RedisLayout(settings.key_prefix)
     outcome: dict[str, object] = {}
 
@@ -204,7 +204,35 @@ def test_the_lock_is_refreshed_while_held_and_released_after(
     with build_lock(redis_client, layout, "test", ttl_s=1):
         time.sleep(2.5)  # past the TTL: only the refresher keeps it
         assert redis_client.exists(layout.build_lock)
-        with pytest.raises(BuildInProgress, match="pid"):
-            with build_lock(redis_client, layout, "other", ttl_s=1):
-                pass
+        with (
+            pytest.raises(BuildInProgress, match="pid"),
+            build_lock(redis_client, layout, "other", ttl_s=1),
+        ):
+            pass
     assert not redis_client.exists(layout.build_lock)
+
+
+def test_the_commands_refuse_in_one_line_while_the_lock_is_held(
+    built: tuple[Settings, redis.Redis, int],
+    small_csvs: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from indexing.settings import get_settings
+    from service.cli import main
+
+    settings, client, first = built
+    monkeypatch.setenv("REDIS_URL", settings.redis_url or "")
+    monkeypatch.setenv("SHOPREC_KEY_PREFIX", settings.key_prefix)
+    get_settings.cache_clear()
+    products, interactions = map(str, small_csvs)
+    try:
+        with build_lock(client, RedisLayout(settings.key_prefix), "shoprec index", ttl_s=60):
+            assert main(["reindex", "--products", products, "-q"]) == 1
+            assert main(["index", "--products", products, "--interactions", interactions]) == 1
+    finally:
+        get_settings.cache_clear()
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 2
+    assert all(e.startswith("error: another build is running (shoprec index pid") for e in errors)
+    assert live_version(client, RedisLayout(settings.key_prefix)) == first

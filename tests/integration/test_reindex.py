@@ -129,7 +129,9 @@ def test_removed_products_answer_404(reindexed: Reindexed) -> None:
     for pid in reindexed.change.removed:
         assert client.get(f"/recommend/content/{pid}").status_code == 404
         assert client.get(f"/recommend/hybrid?product_id={pid}").status_code == 404
-        posted = client.post("/feedback", json={"user_id": "u1", "product_id": pid, "action": "view"})
+        posted = client.post(
+            "/feedback", json={"user_id": "u1", "product_id": pid, "action": "view"}
+        )
         assert posted.status_code == 404
 
 
