@@ -19,20 +19,21 @@ from pathlib import Path
 
 import pandas as pd
 import redis
+from redisvl.index import SearchIndex
 
 from indexing.build_lock import build_lock
 from indexing.catalog_meta import CatalogMeta
 from indexing.content_embedder import product_texts
-from indexing.csv_loader import LoadReport, load_products
+from indexing.csv_loader import LoadReport
+from indexing.csv_loader import load_products as load_catalog
 from indexing.embedder_loading import load_embedder
 from indexing.index_writer import (
     content_hash,
     load_content_model,
-    product_hashes,
+    load_products,
     unlink_matching,
     wait_until_indexed,
 )
-from indexing.progress import Progress
 from indexing.redis_layout import RedisLayout
 from indexing.settings import Settings
 from indexing.version_retirement import drop_expired
@@ -117,7 +118,7 @@ def _reindex(
     summary = ReindexSummary(version=version)
     summary.dropped_versions = drop_expired(client, layout, settings.retire_grace_s)
     with _stage(summary, "load csv"):
-        catalog = load_products(products_csv)
+        catalog = load_catalog(products_csv)
         summary.report = catalog.report
     if catalog.products.empty:
         raise ValueError(f"{products_csv}: no valid product rows; refusing to empty the catalog")
@@ -176,7 +177,7 @@ def _upsert(
     products: pd.DataFrame,
     quiet: bool,
 ) -> None:
-    """Write new and changed products; HSET leaves a changed product's CF fields in place."""
+    """Embed new and changed products with the live content model and write them."""
     if products.empty:
         return
     blob = load_content_model(client, layout, meta.version)
@@ -190,19 +191,11 @@ def _upsert(
             f"the saved content model makes {content.shape[1]}-d vectors but the live index "
             f"holds {meta.content_dims}-d ones; run a full `shoprec index`"
         )
-    progress = Progress("products written", len(products), quiet=quiet)
-    pipe = client.pipeline(transaction=False)
-    pending = 0
-    for mapping in product_hashes(products, content, None):
-        pipe.hset(layout.product(meta.version, str(mapping["product_id"])), mapping=mapping)
-        pending += 1
-        if pending >= settings.load_batch_size:
-            pipe.execute()
-            progress.advance(pending)
-            pending = 0
-    if pending:
-        pipe.execute()
-        progress.advance(pending)
+    # Written like a build writes them (HSET: a changed product's CF fields stay in place).
+    index = SearchIndex.from_existing(layout.index_name(meta.version), redis_client=client)
+    load_products(
+        index, layout, meta.version, products, content, None, settings.load_batch_size, quiet
+    )
 
 
 def _remove(client: redis.Redis, layout: RedisLayout, version: int, removed: list[str]) -> None:

@@ -152,8 +152,12 @@ def test_removed_products_left_popularity_and_histories(reindexed: Reindexed) ->
     layout, version = reindexed.layout, reindexed.version
     removed = reindexed.change.removed
     assert all(rc.zscore(layout.popular(version), pid) is None for pid in removed)
+    pipe = rc.pipeline(transaction=False)
     for key in rc.scan_iter(match=f"{layout.version_prefix(version)}:history:*", count=2000):
-        assert all(rc.zscore(key, pid) is None for pid in removed)
+        pipe.zmscore(key, removed)
+    scores = pipe.execute()
+    assert len(scores) > 1000
+    assert all(s is None for per_user in scores for s in per_user)
     assert not any(rc.exists(layout.product(version, pid)) for pid in removed)
     rc.close()
 
