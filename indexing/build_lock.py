@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import redis
 
@@ -49,7 +50,7 @@ def build_lock(client: redis.Redis, layout: RedisLayout, job: str, ttl_s: int) -
     key, value = layout.build_lock, _holder_text(job)
     ttl_s = max(1, int(ttl_s))
     if not client.set(key, value, nx=True, ex=ttl_s):
-        holder = client.get(key)
+        holder: Any = client.get(key)
         left = client.ttl(key)
         who = holder.decode(errors="replace").split(" [")[0] if holder else "another job"
         raise BuildInProgress(

@@ -111,7 +111,7 @@ def _reindex(
     client: redis.Redis, settings: Settings, layout: RedisLayout, products_csv: Path, quiet: bool
 ) -> ReindexSummary:
     started = time.perf_counter()
-    meta = CatalogMeta.from_redis(client.hgetall(layout.meta))
+    meta = CatalogMeta.from_redis(client.hgetall(layout.meta))  # type: ignore[arg-type]
     if meta is None:
         raise NoLiveVersion()
     version = meta.version

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import redis
@@ -34,7 +35,7 @@ class FeedbackEntry:
 
 def last_entry_id(client: redis.Redis, layout: RedisLayout) -> str:
     """Id of the newest stream entry, or "0-0" when the stream is empty or absent."""
-    newest = client.xrevrange(layout.feedback_stream, count=1)
+    newest: Any = client.xrevrange(layout.feedback_stream, count=1)
     return _text(newest[0][0]) if newest else NO_ENTRY
 
 
@@ -44,7 +45,7 @@ def read_entries(
     """Entries with after < id <= until, oldest first, fetched in batches."""
     start = f"({after}" if after != NO_ENTRY else "-"
     while True:
-        batch = client.xrange(layout.feedback_stream, min=start, max=until, count=STREAM_BATCH)
+        batch: Any = client.xrange(layout.feedback_stream, min=start, max=until, count=STREAM_BATCH)
         for raw_id, fields in batch:
             entry = _entry(_text(raw_id), fields)
             if entry is not None:
@@ -54,7 +55,7 @@ def read_entries(
         start = f"({_text(batch[-1][0])}"
 
 
-def _entry(entry_id: str, fields: dict[bytes, bytes]) -> FeedbackEntry | None:
+def _entry(entry_id: str, fields: dict[Any, Any]) -> FeedbackEntry | None:
     data = {_text(k): _text(v) for k, v in fields.items()}
     try:
         version = data.get("version")
