@@ -25,6 +25,8 @@ class CatalogMeta:
     history_epoch: float  # see indexing.event_decay
     half_life_days: float
     params: dict[str, Any] = field(default_factory=dict)
+    # Last feedback stream entry folded into this version's histories ("0-0": none).
+    feedback_stream_id: str = "0-0"
 
     def to_redis(self) -> dict[str, str]:
         out = {k: str(v) for k, v in asdict(self).items() if k != "params"}
@@ -50,6 +52,7 @@ class CatalogMeta:
             history_epoch=float(data["history_epoch"]),
             half_life_days=float(data["half_life_days"]),
             params=json.loads(data.get("params") or "{}"),
+            feedback_stream_id=data.get("feedback_stream_id", "0-0"),
         )
 
 

@@ -4,6 +4,11 @@ Stages: load and validate the CSVs -> content vectors -> CF vectors -> write the
 (products, histories, popularity, content model) -> wait for HNSW -> publish (alias + meta)
 -> drop older versions. If anything fails before publish, the new version's keys are removed
 and the live version keeps serving.
+
+Catalog updates (see version_retirement and build_lock): a build holds the build lock, so a
+second one is refused; it first drops what a killed build left behind; it folds the feedback
+stream into the interactions; the version it replaces is kept for settings.retire_grace_s so
+running service workers can follow the swap, then dropped.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import redis
 
+from indexing.build_lock import build_lock
 from indexing.catalog_meta import CatalogMeta
 from indexing.cf_model import CFVectors, fit_cf_vectors
 from indexing.content_embedder import TfidfSvdEmbedder, product_texts
@@ -29,11 +35,20 @@ from indexing.csv_loader import (
     load_interactions,
     load_products,
 )
+from indexing.feedback_log import (
+    NO_ENTRY,
+    feedback_events,
+    fold_feedback,
+    last_entry_id,
+    read_entries,
+)
+from indexing.feedback_replay import replay_feedback
 from indexing.history_writer import write_histories, write_popularity
 from indexing.index_schema import HnswParams, product_schema
 from indexing.index_writer import (
     create_index,
     drop_version,
+    live_version,
     next_version,
     publish,
     store_content_model,
@@ -46,6 +61,7 @@ from indexing.index_writer import (
 from indexing.interaction_matrix import build_interaction_matrix
 from indexing.redis_layout import RedisLayout
 from indexing.settings import Settings
+from indexing.version_retirement import drop_expired, drop_leftovers, seconds_until_expired
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +82,10 @@ class BuildSummary:
     reports: list[LoadReport] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     dropped_versions: list[int] = field(default_factory=list)
+    cleaned_versions: list[int] = field(default_factory=list)  # leftovers of killed builds
+    kept_versions: list[int] = field(default_factory=list)  # retired, inside the grace period
+    feedback_stream_id: str = NO_ENTRY
+    feedback_replayed: int = 0
 
     def lines(self) -> list[str]:
         out = [f"built version {self.version} and made it live"]
@@ -81,6 +101,18 @@ class BuildSummary:
         ]
         if self.dropped_versions:
             out.append(f"dropped old versions: {', '.join(map(str, self.dropped_versions))}")
+        if self.cleaned_versions:
+            cleaned = ", ".join(map(str, self.cleaned_versions))
+            out.append(f"cleaned up versions left by killed builds: {cleaned}")
+        if self.kept_versions:
+            kept = ", ".join(map(str, self.kept_versions))
+            out.append(
+                f"replaced versions kept for the grace period: {kept} (the next build drops)"
+            )
+        out.append(
+            f"feedback stream folded up to entry {self.feedback_stream_id}; "
+            f"{self.feedback_replayed} events recorded during the build replayed after the swap"
+        )
         return out
 
 
@@ -99,16 +131,52 @@ def build_index(
     products_csv: Path,
     interactions_csv: Path,
     quiet: bool = False,
+    wait_for_grace: bool = True,
+    with_feedback: bool = True,
 ) -> BuildSummary:
+    """Build, publish and retire under the build lock (BuildInProgress if it is taken).
+
+    wait_for_grace: wait settings.retire_grace_s after the swap, then drop the replaced
+    version (else the next build or reindex drops it). with_feedback: fold the feedback stream
+    into the interactions."""
     layout = RedisLayout(settings.key_prefix)
+    with build_lock(client, layout, "shoprec index", settings.build_lock_ttl_s):
+        return _build(
+            client,
+            settings,
+            layout,
+            products_csv,
+            interactions_csv,
+            quiet,
+            wait_for_grace,
+            with_feedback,
+        )
+
+
+def _build(
+    client: redis.Redis,
+    settings: Settings,
+    layout: RedisLayout,
+    products_csv: Path,
+    interactions_csv: Path,
+    quiet: bool,
+    wait_for_grace: bool,
+    with_feedback: bool,
+) -> BuildSummary:
     summary = BuildSummary()
     total_started = time.perf_counter()
+    summary.cleaned_versions = drop_leftovers(client, layout)
+    summary.dropped_versions = drop_expired(client, layout, settings.retire_grace_s)
+    # Feedback up to here goes into this build; later entries are replayed after the swap.
+    summary.feedback_stream_id = last_entry_id(client, layout)
     with _stage(summary, "load csv", quiet):
         catalog = load_products(products_csv)
         interactions = load_interactions(
             interactions_csv, catalog.product_ids, settings.event_weights
         )
         summary.reports = [catalog.report, interactions.report]
+        if with_feedback:
+            interactions = _with_feedback(client, layout, settings, catalog, interactions, summary)
     if catalog.products.empty:
         raise CsvFormatError(f"{products_csv}: no valid product rows; nothing to index")
 
@@ -120,6 +188,8 @@ def build_index(
 
     version = next_version(client, layout)
     summary.version = version
+    previous = live_version(client, layout)
+    meta: CatalogMeta | None = None
     try:
         with _stage(summary, "redis load", quiet):
             _write_version(
@@ -137,19 +207,62 @@ def build_index(
             )
         with _stage(summary, "hnsw wait", quiet):
             wait_until_indexed(client, layout.index_name(version), quiet=quiet)
-        publish(client, layout, _meta(settings, version, summary, interactions, embedder.name))
+        meta = _meta(settings, version, summary, interactions, embedder.name)
+        publish(client, layout, meta, retire=previous)
     except BaseException:
         log.warning("build of version %d failed; removing its keys", version)
         drop_version(client, layout, version)
         raise
 
+    assert meta is not None  # publish ran
+    replay = (settings.event_weights, settings.history_max_items)
+    summary.feedback_replayed, replayed_to = replay_feedback(
+        client, layout, meta, summary.feedback_stream_id, *replay
+    )
+    if wait_for_grace and previous is not None:
+        with _stage(summary, "grace wait", quiet=True):
+            _wait_for_grace(client, layout, settings, previous, quiet)
+            # Workers still on the old version until they noticed the swap wrote feedback there.
+            more, _ = replay_feedback(client, layout, meta, replayed_to, *replay)
+            summary.feedback_replayed += more
     with _stage(summary, "drop old versions", quiet):
-        for old in versions_present(client, layout):
-            if old != version:
-                drop_version(client, layout, old)
-                summary.dropped_versions.append(old)
+        summary.dropped_versions += drop_expired(client, layout, settings.retire_grace_s)
+        gone = (version, *summary.dropped_versions)
+        summary.kept_versions = [v for v in versions_present(client, layout) if v not in gone]
     summary.seconds["total"] = time.perf_counter() - total_started
     return summary
+
+
+def _wait_for_grace(
+    client: redis.Redis, layout: RedisLayout, settings: Settings, previous: int, quiet: bool
+) -> None:
+    wait_s = seconds_until_expired(client, layout, settings.retire_grace_s)
+    if wait_s > 0 and not quiet:
+        print(
+            f"- waiting {wait_s:.0f} s (grace period) so running workers leave version "
+            f"{previous} before it is dropped (Ctrl-C is safe: the next build drops it)",
+            flush=True,
+        )
+    time.sleep(wait_s)
+
+
+def _with_feedback(
+    client: redis.Redis,
+    layout: RedisLayout,
+    settings: Settings,
+    catalog: Catalog,
+    interactions: Interactions,
+    summary: BuildSummary,
+) -> Interactions:
+    """The CSV's events plus the feedback stream's, up to the entry seen at build start."""
+    if summary.feedback_stream_id == NO_ENTRY:
+        return interactions
+    entries = read_entries(client, layout, until=summary.feedback_stream_id)
+    events, dismissals, report = feedback_events(
+        entries, catalog.product_ids, settings.event_weights
+    )
+    summary.reports.append(report)
+    return Interactions(fold_feedback(interactions.events, events, dismissals), interactions.report)
 
 
 def _fit_cf(interactions: Interactions, settings: Settings) -> CFVectors | None:
@@ -242,4 +355,5 @@ def _meta(
             "cf_ease_lambda": settings.cf_ease_lambda,
             "events": len(interactions.events),
         },
+        feedback_stream_id=summary.feedback_stream_id,
     )

@@ -136,8 +136,11 @@ def load_content_model(client: redis.Redis, layout: RedisLayout, version: int) -
     return bytes(blob) if blob is not None else None
 
 
-def publish(client: redis.Redis, layout: RedisLayout, meta: CatalogMeta) -> None:
-    """Point the alias and the metadata at `meta.version` in one transaction."""
+def publish(
+    client: redis.Redis, layout: RedisLayout, meta: CatalogMeta, retire: int | None = None
+) -> None:
+    """Point the alias and the metadata at `meta.version` in one transaction; `retire` (the
+    version it replaces) is marked retired in the same transaction (see version_retirement)."""
     index_name = layout.index_name(meta.version)
     aliased = _alias_exists(client, layout.alias)
     pipe = client.pipeline(transaction=True)
@@ -145,6 +148,8 @@ def publish(client: redis.Redis, layout: RedisLayout, meta: CatalogMeta) -> None
     pipe.execute_command(command, layout.alias, index_name)
     pipe.delete(layout.meta)
     pipe.hset(layout.meta, mapping=meta.to_redis())
+    if retire is not None and retire != meta.version:
+        pipe.hset(layout.retired_versions, str(retire), f"{time.time():.3f}")
     pipe.execute()
 
 
@@ -162,11 +167,16 @@ def drop_version(client: redis.Redis, layout: RedisLayout, version: int) -> int:
         client.ft(layout.index_name(version)).dropindex(delete_documents=False)
     except redis.ResponseError:
         pass  # never created, or already dropped
+    return unlink_matching(client, f"{layout.version_prefix(version)}:*")
+
+
+def unlink_matching(client: redis.Redis, pattern: str, batch_size: int = 2000) -> int:
+    """UNLINK every key matching a SCAN pattern; returns keys removed."""
     removed = 0
     batch: list[bytes] = []
-    for key in client.scan_iter(match=f"{layout.version_prefix(version)}:*", count=2000):
+    for key in client.scan_iter(match=pattern, count=batch_size):
         batch.append(key)
-        if len(batch) >= 2000:
+        if len(batch) >= batch_size:
             removed += int(client.unlink(*batch))
             batch = []
     if batch:

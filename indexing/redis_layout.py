@@ -35,6 +35,11 @@ class RedisLayout:
         return f"{self.prefix}:build_lock"
 
     @property
+    def retired_versions(self) -> str:
+        """Hash version -> epoch seconds it stopped being live; dropped after the grace period."""
+        return f"{self.prefix}:retired"
+
+    @property
     def feedback_stream(self) -> str:
         return f"{self.prefix}:feedback"
 

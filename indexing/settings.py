@@ -142,6 +142,15 @@ class Settings:
         )
     )
 
+    # --- Catalog updates (rebuild swap, build lock) -------------------------------------
+    # How long a replaced version stays in Redis after the swap, so running service workers
+    # (which re-read the live version every second) finish their requests on it.
+    retire_grace_s: float = field(
+        default_factory=lambda: _env_float("SHOPREC_RETIRE_GRACE_S", 30.0)
+    )
+    # The build lock expires this long after its holder stops refreshing it (a killed build).
+    build_lock_ttl_s: int = field(default_factory=lambda: _env_int("SHOPREC_BUILD_LOCK_TTL_S", 60))
+
     # --- Serving -----------------------------------------------------------------------
     cache_ttl_s: int = field(default_factory=lambda: _env_int("SHOPREC_CACHE_TTL_S", 300))
     default_top_k: int = 10

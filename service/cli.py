@@ -12,10 +12,17 @@ import redis
 from indexing.csv_loader import CsvFormatError
 from indexing.embedded_redis import EmbeddedRedisError
 from indexing.settings import Settings, get_settings
-from service.commands import index_cmd, knn_command_cmd, redis_cmd, serve_cmd
+from service.commands import (
+    export_feedback_cmd,
+    index_cmd,
+    knn_command_cmd,
+    redis_cmd,
+    reindex_cmd,
+    serve_cmd,
+)
 from service.commands.errors import CommandError
 
-COMMANDS = [redis_cmd, index_cmd, serve_cmd, knn_command_cmd]
+COMMANDS = [redis_cmd, index_cmd, serve_cmd, reindex_cmd, export_feedback_cmd, knn_command_cmd]
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:

@@ -89,6 +89,8 @@ class FeedbackRecorder:
             "product_id": event.product_id,
             "action": event.action,
             "ts": f"{event.ts:.3f}",
+            # Which version's history it went into: a rebuild replays the others.
+            "version": str(view.version),
         }
         if self._durable:
             await self._append_durably(view.layout.feedback_stream, fields)

@@ -45,8 +45,12 @@ def redis_client(redis_url: str) -> Iterator[redis.Redis]:
 
 def make_settings(redis_url: str, **overrides: object) -> Settings:
     """Default settings pointed at the test server under a fresh key prefix."""
+    # No grace period: a rebuild drops the version it replaced at once (no test waits for it).
     base = dataclasses.replace(
-        get_settings(), redis_url=redis_url, key_prefix=f"t{uuid.uuid4().hex[:10]}"
+        get_settings(),
+        redis_url=redis_url,
+        key_prefix=f"t{uuid.uuid4().hex[:10]}",
+        retire_grace_s=0.0,
     )
     return dataclasses.replace(base, **overrides)  # type: ignore[arg-type]
 
