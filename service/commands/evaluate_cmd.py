@@ -30,7 +30,9 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
         "--test-fraction", type=float, default=0.2, help="latest share of events held out (0.2)"
     )
     p.add_argument("--k", type=int, default=10, help="list length K of the metrics (10)")
-    p.add_argument("--out", default="evaluation", help="folder for the report files")
+    p.add_argument(
+        "--out", default="var/evaluation", help="folder for the report files (var/evaluation)"
+    )
     p.add_argument(
         "--embedder",
         default=settings.embedder,
@@ -39,6 +41,18 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
     )
     p.add_argument(
         "--max-users", type=int, default=None, help="evaluate only a sample of the test users"
+    )
+    p.add_argument(
+        "--hybrid-weights",
+        default=",".join(f"{w:g}" for w in sorted({0.0, 0.25, 0.5, 0.75, 1.0, settings.w_cf})),
+        help="comma-separated w_cf values of the hybrid rows (w_content = 1 - w_cf); default: "
+        "0, 0.25, 0.5, 0.75, 1 and the configured SHOPREC_W_CF",
+    )
+    p.add_argument(
+        "--validation",
+        action="store_true",
+        help="score the validation split cut from the end of train instead of test (for "
+        "choosing hyper-parameters; test events are dropped)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(handler=cmd_evaluate)
@@ -55,6 +69,12 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     for path in (args.products, args.interactions):
         if not Path(path).is_file():
             raise CommandError(f"{path}: file not found", code=2)
+    try:
+        weights = [float(w) for w in args.hybrid_weights.split(",") if w.strip()]
+    except ValueError:
+        raise CommandError("--hybrid-weights must be numbers like 0,0.5,1", code=2) from None
+    if any(not 0.0 <= w <= 1.0 for w in weights):
+        raise CommandError("--hybrid-weights must each be between 0 and 1", code=2)
     settings = dataclasses.replace(settings, embedder=args.embedder)
     url = resolve_redis_url(settings)
     client = sync_client(url)
@@ -65,6 +85,8 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         test_fraction=args.test_fraction,
         k=args.k,
         max_users=args.max_users,
+        hybrid_weights=weights,
+        validation=args.validation,
         quiet=args.quiet,
     )
     try:

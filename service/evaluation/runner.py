@@ -38,6 +38,9 @@ class EvalConfig:
     hybrid_weights: Sequence[float] = HYBRID_WEIGHTS
     ease_lambdas: Sequence[float] = EASE_LAMBDAS
     max_users: int | None = None  # evaluate a deterministic sample of test users (tests)
+    # Score the validation split (carved from the end of train) instead of test: how the
+    # defaults in indexing/settings.py were chosen without looking at test events.
+    validation: bool = False
     quiet: bool = False
 
 
@@ -133,6 +136,8 @@ def run_evaluation(
     )
     item_ids = catalog.product_ids
     full = time_split(interactions.events, config.test_fraction)
+    if config.validation:
+        full = time_split(full.train, config.test_fraction)
     split = sample_users(full, config.max_users)
     if not split.users:
         raise ValueError("no test users: no user has new products after the cut")
@@ -190,6 +195,7 @@ def run_evaluation(
             "cold_test_products": len(cold),
             "cut": _iso(split.cut_ts),
             "test_fraction": config.test_fraction,
+            "scored_split": "validation" if config.validation else "test",
         },
         k=config.k,
         results=results,

@@ -68,15 +68,9 @@ def test_every_model_is_reported_with_metrics_in_range(
     _, report, _ = evaluation
     names = [r["name"] for r in report["results"]]
     assert names[:2] == ["popularity", "item-kNN (cosine)"] and names[2].startswith("EASE")
-    assert names[3:] == [
-        "content",
-        "cf",
-        "hybrid w_cf=0",
-        "hybrid w_cf=0.25",
-        "hybrid w_cf=0.5",
-        "hybrid w_cf=0.75",
-        "hybrid w_cf=1",
-    ]
+    assert names[3:5] == ["content", "cf"]
+    hybrids = {f"hybrid w_cf={w}" for w in ("0", "0.25", "0.5", "0.75", "1")}
+    assert hybrids <= set(names[5:]) and all(n.startswith("hybrid w_cf=") for n in names[5:])
     assert report["dataset"]["test_users"] > 50
     for result in report["results"]:
         for part in ("all_users", "few_events_users", "cold_products"):
