@@ -218,6 +218,7 @@ def _model_settings(settings: Settings, cf_model: str, cf_dims: int) -> dict[str
         "half_life_days": settings.half_life_days,
         "history_max_items": settings.history_max_items,
         "cf_query_weighting": settings.cf_query_weighting,
+        "cf_matrix_values": settings.cf_matrix_values,
         "hnsw_ef_runtime": settings.hnsw_ef_runtime,
         "event_weights": settings.event_weights.as_dict(),
     }
