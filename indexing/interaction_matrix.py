@@ -42,9 +42,9 @@ def build_interaction_matrix(
         now = float(events["ts"].max()) if len(events) else 0.0
     users = pd.Categorical(events["user_id"])
     items = pd.Categorical(events["product_id"])
-    values = decayed_weights(events, half_life_days, now)
+    weights = decayed_weights(events, half_life_days, now)
     matrix = sp.csr_matrix(
-        (values, (users.codes, items.codes)),
+        (weights, (users.codes, items.codes)),
         shape=(len(users.categories), len(items.categories)),
         dtype=np.float64,
     )
