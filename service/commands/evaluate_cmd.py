@@ -7,6 +7,8 @@ import dataclasses
 import time
 from pathlib import Path
 
+import redis
+
 from indexing.redis_connection import resolve_redis_url, sync_client
 from indexing.settings import Settings
 from service.commands.errors import CommandError
@@ -93,6 +95,8 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         result = run_evaluation(client, url, settings, config)
     except ValueError as exc:
         raise CommandError(str(exc), code=2) from None
+    except redis.TimeoutError as exc:
+        raise CommandError(f"Redis did not answer in time ({exc}); is it overloaded?") from None
     finally:
         client.close()
     paths = write_report(result, Path(args.out))

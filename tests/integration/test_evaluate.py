@@ -10,6 +10,9 @@ import pandas as pd
 import pytest
 import redis
 
+from indexing.index_builder import build_index
+from indexing.index_writer import live_version
+from indexing.redis_layout import RedisLayout
 from indexing.settings import Settings
 from service.cli import build_parser
 from service.commands.evaluate_cmd import cmd_evaluate
@@ -39,6 +42,10 @@ def evaluation(
     redis_url: str, sample_csvs: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Settings, dict, Path]:
     settings = make_settings(redis_url)
+    # A live index under the same prefix, which the evaluation must leave alone.
+    client = redis.Redis.from_url(redis_url)
+    build_index(client, settings, *sample_csvs, quiet=True)
+    client.close()
     out = tmp_path_factory.mktemp("eval-out")
     args = build_parser(settings).parse_args(
         [
@@ -103,14 +110,17 @@ def test_the_numbers_are_sane(
     assert by_name["hybrid w_cf=1"]["ndcg"] == pytest.approx(by_name["cf"]["ndcg"], abs=0.02)
 
 
-def test_the_train_index_is_removed_and_the_prefix_left_clean(
+def test_the_train_index_is_removed_and_the_live_index_untouched(
     evaluation: tuple[Settings, dict, Path], redis_url: str
 ) -> None:
     settings, _, _ = evaluation
+    layout = RedisLayout(settings.key_prefix)
     client = redis.Redis.from_url(redis_url)
     try:
-        assert not list(client.scan_iter(match=f"{settings.key_prefix}*"))
+        assert not list(client.scan_iter(match=f"{settings.key_prefix}-eval-*"))
         indexes = [i.decode() for i in client.execute_command("FT._LIST")]
-        assert not [i for i in indexes if i.startswith(settings.key_prefix)]
+        assert [i for i in indexes if i.startswith(settings.key_prefix)] == [layout.index_name(1)]
+        assert live_version(client, layout) == 1
+        assert client.exists(layout.product(1, "P000001"))
     finally:
         client.close()
