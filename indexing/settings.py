@@ -102,10 +102,10 @@ class Settings:
     cf_model: str = field(default_factory=lambda: _env_str("SHOPREC_CF_MODEL", "auto"))
     # Defaults of cf_ease_lambda, half_life_days, history_max_items and cf_query_weighting were
     # chosen by `shoprec evaluate`'s protocol on a validation split carved from the latest 20%
-    # of the train events of online-retail (never on test): a grid over half-life {14, 30, 60}
-    # days, lambda {300, 600}, history {100, 300, 3000} items and query weighting {decayed,
-    # uniform, log1p, sqrt}; best NDCG@10 0.1050 vs EASE's 0.0986 there. CF rank 128..1024 were
-    # all within 0.001 NDCG there, so cf_dims stays 128 (faster build). See
+    # of the train events of online-retail (never on test): a grid over half-life {0, 14, 30,
+    # 60, 120} days, lambda {300, 600}, history {100, 300, 3000} items and query weighting
+    # {decayed, uniform, log1p, sqrt}; best NDCG@10 0.1050 vs EASE's 0.0986 there. CF rank
+    # 128..1024 were all within 0.001 NDCG there, so cf_dims stays 128 (faster build). See
     # docs/readme-sections/issue-4.md.
     cf_ease_lambda: float = field(
         default_factory=lambda: _env_float("SHOPREC_CF_EASE_LAMBDA", 300.0)
