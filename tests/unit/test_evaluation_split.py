@@ -95,3 +95,20 @@ def test_ease_ranks_the_co_bought_item_first() -> None:
     data = baselines.user_items(_events(rows), ["a", "b", "c"])
     lists = baselines.top_k_lists(data, ["me"], baselines.ease_scorer(data.matrix, 1.0), 2)
     assert lists["me"] == ["b", "c"]
+
+
+def test_the_validation_split_lies_wholly_before_the_test_cut() -> None:
+    split = time_split(_random_events(3), 0.2)
+    validation = time_split(split.train, 0.2)
+    assert validation.cut_ts < split.cut_ts
+    assert (validation.test["ts"] < split.cut_ts).all()
+    assert not set(validation.relevant) - set(split.train["user_id"])
+
+
+def test_user_sample_is_deterministic_and_keeps_train() -> None:
+    from service.evaluation.runner import sample_users
+
+    split = time_split(_random_events(4), 0.2)
+    first, second = sample_users(split, 10), sample_users(split, 10)
+    assert first.users == second.users and len(first.users) == 10
+    assert set(first.users) <= set(split.users) and len(first.train) == len(split.train)
