@@ -268,7 +268,9 @@ def _with_feedback(
 def _fit_cf(interactions: Interactions, settings: Settings) -> CFVectors | None:
     if interactions.events.empty:
         return None
-    matrix = build_interaction_matrix(interactions.events, settings.half_life_days)
+    matrix = build_interaction_matrix(
+        interactions.events, settings.half_life_days, values=settings.cf_matrix_values
+    )
     return fit_cf_vectors(
         matrix,
         dims=settings.cf_dims,

@@ -28,22 +28,28 @@ def decayed_weights(events: pd.DataFrame, half_life_days: float, now: float) -> 
     return events["weight"].to_numpy(dtype=float) * decay_factor(age, half_life_days)
 
 
+MATRIX_VALUES = ("log1p", "binary")
+
+
 def build_interaction_matrix(
-    events: pd.DataFrame, half_life_days: float, now: float | None = None
+    events: pd.DataFrame, half_life_days: float, now: float | None = None, values: str = "log1p"
 ) -> InteractionMatrix:
-    """Sum of decayed event weights per (user, item), then log1p so repeat buys saturate."""
+    """Sum of decayed event weights per (user, item), then log1p so repeat buys saturate;
+    `values="binary"` keeps only whether the pair has any event (see settings.cf_matrix_values)."""
+    if values not in MATRIX_VALUES:
+        raise ValueError(f"unknown CF matrix values {values!r}; use one of {MATRIX_VALUES}")
     if now is None:
         now = float(events["ts"].max()) if len(events) else 0.0
     users = pd.Categorical(events["user_id"])
     items = pd.Categorical(events["product_id"])
-    values = decayed_weights(events, half_life_days, now)
+    weights = decayed_weights(events, half_life_days, now)
     matrix = sp.csr_matrix(
-        (values, (users.codes, items.codes)),
+        (weights, (users.codes, items.codes)),
         shape=(len(users.categories), len(items.categories)),
         dtype=np.float64,
     )
     matrix.sum_duplicates()
-    matrix.data = np.log1p(matrix.data)
+    matrix.data = np.log1p(matrix.data) if values == "log1p" else np.ones_like(matrix.data)
     return InteractionMatrix(
         matrix=matrix.astype(np.float32),
         user_ids=[str(u) for u in users.categories],

@@ -13,6 +13,7 @@ from indexing.csv_loader import CsvFormatError
 from indexing.embedded_redis import EmbeddedRedisError
 from indexing.settings import Settings, get_settings
 from service.commands import (
+    evaluate_cmd,
     export_feedback_cmd,
     index_cmd,
     knn_command_cmd,
@@ -22,7 +23,15 @@ from service.commands import (
 )
 from service.commands.errors import CommandError
 
-COMMANDS = [redis_cmd, index_cmd, serve_cmd, reindex_cmd, export_feedback_cmd, knn_command_cmd]
+COMMANDS = [
+    redis_cmd,
+    index_cmd,
+    serve_cmd,
+    reindex_cmd,
+    evaluate_cmd,
+    export_feedback_cmd,
+    knn_command_cmd,
+]
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:

@@ -50,7 +50,7 @@ class RecommendationService:
         users = UserStateReader(client, settings.history_max_items)
         search = VectorSearch(client, settings.hnsw_ef_runtime)
         popular = PopularRecommender(client, users)
-        self.cf = CFRecommender(products, users, search, popular)
+        self.cf = CFRecommender(products, users, search, popular, settings.cf_query_weighting)
         self.recommenders: dict[str, Recommender] = {
             "content": ContentRecommender(products, search, users),
             "user": self.cf,

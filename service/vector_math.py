@@ -18,6 +18,23 @@ def weighted_centroid(vectors: Sequence[np.ndarray], weights: Sequence[float]) -
     return (w @ stacked) / total
 
 
+QUERY_WEIGHTINGS = ("uniform", "decayed", "sqrt", "log1p")
+
+
+def query_weights(weights: Sequence[float], weighting: str) -> list[float]:
+    """History weights as the CF query uses them (settings.cf_query_weighting)."""
+    w = np.asarray(weights, dtype=np.float64)
+    if weighting == "uniform":
+        w = np.ones_like(w)
+    elif weighting == "sqrt":
+        w = np.sqrt(np.maximum(w, 0.0))
+    elif weighting == "log1p":
+        w = np.log1p(np.maximum(w, 0.0))
+    elif weighting != "decayed":
+        raise ValueError(f"unknown CF query weighting {weighting!r}; use one of {QUERY_WEIGHTINGS}")
+    return w.tolist()
+
+
 def min_max_normalise(scores: Mapping[str, float]) -> dict[str, float]:
     """Scores to [0, 1] within one candidate list (a single candidate scores 1)."""
     if not scores:

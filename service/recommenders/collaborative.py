@@ -11,7 +11,7 @@ from service.recommendation import RecommendRequest, Scored
 from service.recommenders.content import search_filter
 from service.recommenders.popular import PopularRecommender
 from service.user_state import UserState, UserStateReader
-from service.vector_math import weighted_centroid
+from service.vector_math import query_weights, weighted_centroid
 from service.vector_search import VectorSearch
 
 
@@ -24,9 +24,11 @@ class CFRecommender:
         users: UserStateReader,
         search: VectorSearch,
         popular: PopularRecommender,
+        query_weighting: str = "decayed",
     ):
         self._products, self._users, self._search = products, users, search
         self._popular = popular
+        self._query_weighting = query_weighting
 
     async def recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
         if request.user_id is None:
@@ -46,7 +48,8 @@ class CFRecommender:
             return None
         weights = dict(state.history)
         ids = list(vectors)
-        return weighted_centroid([vectors[i] for i in ids], [weights[i] for i in ids])
+        chosen = query_weights([weights[i] for i in ids], self._query_weighting)
+        return weighted_centroid([vectors[i] for i in ids], chosen)
 
     async def recommend_for_state(
         self, view: CatalogView, request: RecommendRequest, state: UserState, k: int | None = None

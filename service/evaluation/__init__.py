@@ -1,0 +1,1 @@
+"""Offline evaluation (`shoprec evaluate`): split, metrics, baselines, service path, report."""

@@ -1,0 +1,173 @@
+"""Our recommenders, asked through the service's own objects over a train-only index.
+
+The train events are indexed by the normal `build_index` under a throw-away key prefix (the
+live index is never touched), then every test user is asked through `RecommendationService`,
+exactly as the routes ask it, with the products the user touched before the cut passed as
+exclusions. The prefix's keys and index are removed afterwards, also on failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import tempfile
+import uuid
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import redis
+
+from indexing.csv_loader import parse_timestamps
+from indexing.index_builder import BuildSummary, build_index
+from indexing.index_writer import drop_version, versions_present
+from indexing.progress import Progress
+from indexing.redis_layout import RedisLayout
+from indexing.settings import Settings
+from service.app import redis_pool_client
+from service.evaluation.split import TimeSplit
+from service.recommendation import RecommendRequest
+from service.recommendation_service import RecommendationService
+
+CONCURRENCY = 8
+EVAL_REDIS_TIMEOUT_S = 30.0
+
+
+def write_train_csv(interactions_csv: Path, cut_ts: float, out: Path) -> int:
+    """The interaction rows before the cut, unchanged; returns how many."""
+    raw = pd.read_csv(interactions_csv, dtype=str, keep_default_na=False)
+    ts = parse_timestamps(raw["ts"])
+    train = raw[(ts < cut_ts).to_numpy()]
+    train.to_csv(out, index=False)
+    return len(train)
+
+
+@contextmanager
+def train_index(
+    client: redis.Redis,
+    settings: Settings,
+    products_csv: Path,
+    interactions_csv: Path,
+    cut_ts: float,
+    quiet: bool = False,
+) -> Iterator[tuple[Settings, BuildSummary]]:
+    """Build the train part under its own prefix; yields the settings that point at it."""
+    eval_settings = dataclasses.replace(
+        settings,
+        key_prefix=f"{settings.key_prefix}-eval-{uuid.uuid4().hex[:8]}",
+        cache_ttl_s=0,  # every answer from the model
+        # Offline throughput, not latency: a busy machine must not turn into timeouts.
+        redis_timeout_s=max(settings.redis_timeout_s, EVAL_REDIS_TIMEOUT_S),
+    )
+    try:
+        with tempfile.TemporaryDirectory(prefix="shoprec-eval-") as tmp:
+            train_csv = Path(tmp) / "train_interactions.csv"
+            write_train_csv(interactions_csv, cut_ts, train_csv)
+            summary = build_index(client, eval_settings, products_csv, train_csv, quiet=quiet)
+        yield eval_settings, summary
+    finally:
+        remove_prefix(client, RedisLayout(eval_settings.key_prefix))
+
+
+def remove_prefix(client: redis.Redis, layout: RedisLayout) -> None:
+    for version in versions_present(client, layout):
+        drop_version(client, layout, version)
+    try:
+        client.execute_command("FT.ALIASDEL", layout.alias)
+    except redis.ResponseError:
+        pass  # never published
+    keys = list(client.scan_iter(match=f"{layout.prefix}:*", count=2000))
+    for start in range(0, len(keys), 2000):
+        client.unlink(*keys[start : start + 2000])
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceModel:
+    """One of our variants: which endpoint, and how a test user's request looks."""
+
+    name: str
+    endpoint: str  # "content", "user" or "hybrid"
+    w_cf: float | None = None
+
+
+def service_models(hybrid_weights: Sequence[float]) -> list[ServiceModel]:
+    models = [ServiceModel("content", "content"), ServiceModel("cf", "user")]
+    models += [ServiceModel(f"hybrid w_cf={w:g}", "hybrid", w) for w in hybrid_weights]
+    return models
+
+
+def request_for(
+    model: ServiceModel, user: str, split: TimeSplit, last_item: dict[str, str], k: int
+) -> tuple[str, RecommendRequest]:
+    exclude = split.seen[user]
+    if model.endpoint == "content":
+        # The content path answers for a product: the user's latest product before the cut.
+        return "content", RecommendRequest(top_k=k, product_id=last_item[user], exclude=exclude)
+    if model.endpoint == "user":
+        return "user", RecommendRequest(top_k=k, user_id=user, exclude=exclude)
+    w_cf = float(model.w_cf or 0.0)
+    request = RecommendRequest(
+        top_k=k, user_id=user, exclude=exclude, w_content=1.0 - w_cf, w_cf=w_cf
+    )
+    return "hybrid", request
+
+
+def latest_items(split: TimeSplit) -> dict[str, str]:
+    ordered = split.train.sort_values("ts", kind="stable")
+    return ordered.groupby("user_id")["product_id"].last().astype(str).to_dict()
+
+
+async def _ask_all(
+    ask: Callable[[str], Awaitable[list[str]]], users: Sequence[str], progress: Progress
+) -> dict[str, list[str]]:
+    gate = asyncio.Semaphore(CONCURRENCY)
+    out: dict[str, list[str]] = {}
+
+    async def one(user: str) -> None:
+        async with gate:
+            out[user] = await ask(user)
+        progress.advance(1)
+
+    await asyncio.gather(*(one(u) for u in users))
+    return out
+
+
+async def _rank_all(
+    url: str,
+    settings: Settings,
+    split: TimeSplit,
+    models: Sequence[ServiceModel],
+    k: int,
+    quiet: bool,
+) -> dict[str, dict[str, list[str]]]:
+    client = redis_pool_client(url, settings)
+    service = RecommendationService(settings, client)
+    last_item = latest_items(split)
+    users = split.users
+    rankings: dict[str, dict[str, list[str]]] = {}
+    try:
+        for model in models:
+
+            async def ask(user: str, model: ServiceModel = model) -> list[str]:
+                endpoint, request = request_for(model, user, split, last_item, k)
+                answer = await service.recommend(endpoint, request)
+                return [item.product_id for item in answer.results]
+
+            progress = Progress(f"{model.name}", len(users), quiet=quiet)
+            rankings[model.name] = await _ask_all(ask, users, progress)
+    finally:
+        await client.aclose()
+    return rankings
+
+
+def rank_through_service(
+    url: str,
+    settings: Settings,
+    split: TimeSplit,
+    models: Sequence[ServiceModel],
+    k: int,
+    quiet: bool = False,
+) -> dict[str, dict[str, list[str]]]:
+    """model name -> user -> the product ids the service answered, best first."""
+    return asyncio.run(_rank_all(url, settings, split, models, k, quiet))
