@@ -20,8 +20,9 @@ import redis
 
 from indexing.catalog_meta import CatalogMeta
 from indexing.cf_model import CFVectors, fit_cf_vectors
-from indexing.content_embedder import TfidfSvdEmbedder, product_texts
+from indexing.content_embedder import ContentEmbedder, product_texts
 from indexing.csv_loader import Catalog, Interactions, LoadReport, load_interactions, load_products
+from indexing.embedder_registry import make_embedder
 from indexing.history_writer import write_histories, write_popularity
 from indexing.index_schema import HnswParams, product_schema
 from indexing.index_writer import (
@@ -54,6 +55,7 @@ class BuildSummary:
     content_dims: int = 0
     cf_dims: int = 0
     embedder: str = ""
+    embedder_model: str = ""  # e.g. "all-MiniLM-L6-v2"; kept in meta params
     cf_model: str = ""
     history_epoch: float = 0.0  # newest event's time; see indexing.event_decay
     reports: list[LoadReport] = field(default_factory=list)
@@ -94,6 +96,7 @@ def build_index(
     quiet: bool = False,
 ) -> BuildSummary:
     layout = RedisLayout(settings.key_prefix)
+    embedder = make_embedder(settings.embedder, settings, quiet=quiet)  # fails before any work
     summary = BuildSummary()
     total_started = time.perf_counter()
     with _stage(summary, "load csv", quiet):
@@ -106,7 +109,6 @@ def build_index(
         raise ValueError(f"{products_csv}: no valid product rows; nothing to index")
 
     with _stage(summary, "content vectors", quiet):
-        embedder = TfidfSvdEmbedder(dims=settings.content_dims)
         content = embedder.fit_transform(product_texts(catalog.products))
     with _stage(summary, "cf vectors", quiet):
         cf = _fit_cf(interactions, settings)
@@ -167,7 +169,7 @@ def _write_version(
     interactions: Interactions,
     content: np.ndarray,
     cf: CFVectors | None,
-    embedder: TfidfSvdEmbedder,
+    embedder: ContentEmbedder,
     summary: BuildSummary,
     quiet: bool,
 ) -> None:
@@ -201,6 +203,7 @@ def _write_version(
     summary.events = len(events)
     summary.content_dims = int(content.shape[1])
     summary.embedder = embedder.name
+    summary.embedder_model = embedder.model_name
     summary.cf_items = len(cf.item_ids) if cf is not None else 0
     summary.cf_dims = cf.dims if cf is not None else 0
     summary.cf_model = cf.model if cf is not None else "none"
@@ -234,5 +237,6 @@ def _meta(
             "event_weights": settings.event_weights.as_dict(),
             "cf_ease_lambda": settings.cf_ease_lambda,
             "events": len(interactions.events),
+            "embedder_model": summary.embedder_model,
         },
     )
