@@ -26,6 +26,14 @@ class EmbedderError(Exception):
     """
 
 
+def require_embedder(name: str) -> None:
+    """Raise EmbedderError now if `name` cannot run here (unknown, or its extra is missing)."""
+    if name == "sbert":
+        _sentence_embedder_class()
+    elif name not in EMBEDDERS:
+        raise EmbedderError(_unknown(name))
+
+
 def make_embedder(name: str, settings: Settings, quiet: bool = False) -> ContentEmbedder:
     """A fresh (unfitted) embedder; fails early, before any work, when it cannot run."""
     if name == "tfidf":

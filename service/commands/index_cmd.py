@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from indexing.embedder_registry import EMBEDDERS
+from indexing.embedder_registry import EMBEDDERS, require_embedder
 from indexing.redis_connection import resolve_redis_url, sync_client
 from indexing.settings import Settings
 
@@ -41,6 +41,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from indexing.index_writer import live_version
     from indexing.redis_layout import RedisLayout
 
+    require_embedder(args.embedder)  # before Redis is started or any CSV is read
     settings = dataclasses.replace(settings, embedder=args.embedder)
     client = sync_client(resolve_redis_url(settings))
     if args.if_missing:
