@@ -65,7 +65,7 @@ class SentenceEmbedder:
     """Mean-pooled MiniLM sentence embeddings, unit length; the same with or without `fit`."""
 
     model: str = SBERT_MODEL
-    batch_size: int = 64
+    batch_size: int = 128
     quiet: bool = False
     name: str = "sbert"
 
