@@ -26,7 +26,7 @@ from indexing.catalog_meta import CatalogMeta
 from indexing.content_embedder import product_texts
 from indexing.csv_loader import LoadReport
 from indexing.csv_loader import load_products as load_catalog
-from indexing.embedder_loading import load_embedder
+from indexing.embedder_registry import load_embedder
 from indexing.index_writer import (
     content_hash,
     load_content_model,
@@ -185,7 +185,7 @@ def _upsert(
         raise RuntimeError(
             f"live version {meta.version} has no saved content model; run a full `shoprec index`"
         )
-    content = load_embedder(meta.embedder, blob).transform(product_texts(products))
+    content = load_embedder(meta.embedder, blob, quiet=quiet).transform(product_texts(products))
     if content.shape[1] != meta.content_dims:
         raise RuntimeError(
             f"the saved content model makes {content.shape[1]}-d vectors but the live index "

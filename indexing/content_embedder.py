@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,32 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 # Title words say most about what a product is, so the title is given twice.
 TITLE_REPEAT = 2
+
+
+class ContentEmbedder(Protocol):
+    """What the index build and `reindex` need from a content model (see embedder_registry).
+
+    `fit_transform` embeds a whole catalog (fitting where the model learns from it);
+    `transform` embeds more products into the same space later. `to_bytes` is what is kept in
+    Redis beside the version, and `embedder_registry.load_embedder(name, blob)` reverses it.
+    Output rows are unit length (float32), so cosine distance and inner product agree.
+    """
+
+    name: str
+
+    @property
+    def model_name(self) -> str:
+        """Which model exactly, for the index metadata (e.g. "all-MiniLM-L6-v2")."""
+        ...
+
+    @property
+    def output_dims(self) -> int: ...
+
+    def fit_transform(self, texts: list[str]) -> np.ndarray: ...
+
+    def transform(self, texts: list[str]) -> np.ndarray: ...
+
+    def to_bytes(self) -> bytes: ...
 
 
 def product_texts(products: pd.DataFrame) -> list[str]:
@@ -46,6 +73,11 @@ class TfidfSvdEmbedder:
     name: str = "tfidf"
     _vectorizer: TfidfVectorizer | None = None
     _components: np.ndarray | None = None  # (dims, n_features)
+
+    @property
+    def model_name(self) -> str:
+        dims = self.dims if self._components is None else self.output_dims
+        return f"tfidf-svd{dims}"
 
     @property
     def output_dims(self) -> int:

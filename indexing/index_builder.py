@@ -26,7 +26,7 @@ import redis
 from indexing.build_lock import build_lock
 from indexing.catalog_meta import CatalogMeta
 from indexing.cf_model import CFVectors, fit_cf_vectors
-from indexing.content_embedder import TfidfSvdEmbedder, product_texts
+from indexing.content_embedder import ContentEmbedder, product_texts
 from indexing.csv_loader import (
     Catalog,
     CsvFormatError,
@@ -35,6 +35,7 @@ from indexing.csv_loader import (
     load_interactions,
     load_products,
 )
+from indexing.embedder_registry import make_embedder
 from indexing.feedback_log import (
     NO_ENTRY,
     feedback_events,
@@ -77,6 +78,7 @@ class BuildSummary:
     content_dims: int = 0
     cf_dims: int = 0
     embedder: str = ""
+    embedder_model: str = ""  # e.g. "all-MiniLM-L6-v2"; kept in meta params
     cf_model: str = ""
     history_epoch: float = 0.0  # newest event's time; see indexing.event_decay
     reports: list[LoadReport] = field(default_factory=list)
@@ -140,6 +142,7 @@ def build_index(
     version (else the next build or reindex drops it). with_feedback: fold the feedback stream
     into the interactions."""
     layout = RedisLayout(settings.key_prefix)
+    embedder = make_embedder(settings.embedder, settings, quiet=quiet)  # fails before any work
     with build_lock(client, layout, "shoprec index", settings.build_lock_ttl_s):
         return _build(
             client,
@@ -147,6 +150,7 @@ def build_index(
             layout,
             products_csv,
             interactions_csv,
+            embedder,
             quiet,
             wait_for_grace,
             with_feedback,
@@ -159,6 +163,7 @@ def _build(
     layout: RedisLayout,
     products_csv: Path,
     interactions_csv: Path,
+    embedder: ContentEmbedder,
     quiet: bool,
     wait_for_grace: bool,
     with_feedback: bool,
@@ -181,7 +186,6 @@ def _build(
         raise CsvFormatError(f"{products_csv}: no valid product rows; nothing to index")
 
     with _stage(summary, "content vectors", quiet):
-        embedder = TfidfSvdEmbedder(dims=settings.content_dims)
         content = embedder.fit_transform(product_texts(catalog.products))
     with _stage(summary, "cf vectors", quiet):
         cf = _fit_cf(interactions, settings)
@@ -289,7 +293,7 @@ def _write_version(
     interactions: Interactions,
     content: np.ndarray,
     cf: CFVectors | None,
-    embedder: TfidfSvdEmbedder,
+    embedder: ContentEmbedder,
     summary: BuildSummary,
     quiet: bool,
 ) -> None:
@@ -323,6 +327,7 @@ def _write_version(
     summary.events = len(events)
     summary.content_dims = int(content.shape[1])
     summary.embedder = embedder.name
+    summary.embedder_model = embedder.model_name
     summary.cf_items = len(cf.item_ids) if cf is not None else 0
     summary.cf_dims = cf.dims if cf is not None else 0
     summary.cf_model = cf.model if cf is not None else "none"
@@ -356,6 +361,7 @@ def _meta(
             "event_weights": settings.event_weights.as_dict(),
             "cf_ease_lambda": settings.cf_ease_lambda,
             "events": len(interactions.events),
+            "embedder_model": summary.embedder_model,
         },
         feedback_stream_id=summary.feedback_stream_id,
     )

@@ -96,6 +96,8 @@ class Settings:
     # --- Vectors -----------------------------------------------------------------------
     content_dims: int = field(default_factory=lambda: _env_int("SHOPREC_CONTENT_DIMS", 256))
     embedder: str = field(default_factory=lambda: _env_str("SHOPREC_EMBEDDER", "tfidf"))
+    # Texts per forward pass of the sbert embedder (larger: a little faster, more memory).
+    sbert_batch_size: int = field(default_factory=lambda: _env_int("SHOPREC_SBERT_BATCH_SIZE", 128))
     cf_dims: int = field(default_factory=lambda: _env_int("SHOPREC_CF_DIMS", 128))
     # "ease" (item-item closed form, best quality, O(items^3)), "cosine" (low-rank item-kNN,
     # scales to large catalogs) or "auto" (ease up to cf_ease_max_items interacted items).

@@ -11,6 +11,7 @@ import redis
 
 from indexing.csv_loader import CsvFormatError
 from indexing.embedded_redis import EmbeddedRedisError
+from indexing.embedder_registry import EmbedderError
 from indexing.settings import Settings, get_settings
 from service.commands import (
     evaluate_cmd,
@@ -55,6 +56,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code
     except CsvFormatError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except EmbedderError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except EmbeddedRedisError as exc:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
+from indexing.embedder_registry import EMBEDDERS, require_embedder
 from indexing.redis_connection import resolve_redis_url, sync_client
 from indexing.settings import Settings
 from service.commands.errors import CommandError
@@ -38,6 +40,13 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
         help="leave the feedback stream out (e.g. when interactions.csv already holds an "
         "export-feedback file)",
     )
+    index_p.add_argument(
+        "--embedder",
+        choices=EMBEDDERS,
+        default=settings.embedder,
+        help=f"content model (default {settings.embedder}, SHOPREC_EMBEDDER): tfidf = TF-IDF + "
+        "SVD; sbert = all-MiniLM-L6-v2 sentence embeddings, offline (needs the 'semantic' extra)",
+    )
     index_p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     index_p.set_defaults(handler=cmd_index)
 
@@ -48,6 +57,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from indexing.index_writer import live_version
     from indexing.redis_layout import RedisLayout
 
+    require_embedder(args.embedder)  # before Redis is started or any CSV is read
+    settings = dataclasses.replace(settings, embedder=args.embedder)
     client = sync_client(resolve_redis_url(settings))
     if args.if_missing:
         version = live_version(client, RedisLayout(settings.key_prefix))

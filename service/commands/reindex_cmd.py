@@ -29,12 +29,12 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     from indexing.build_lock import BuildInProgress
     from indexing.catalog_update import NoLiveVersion, reindex
-    from indexing.embedder_loading import UnknownEmbedder
+    from indexing.embedder_registry import EmbedderError
 
     client = sync_client(resolve_redis_url(settings))
     try:
         summary = reindex(client, settings, Path(args.products), quiet=args.quiet)
-    except (BuildInProgress, NoLiveVersion, UnknownEmbedder) as exc:
+    except (BuildInProgress, NoLiveVersion, EmbedderError) as exc:
         raise CommandError(str(exc)) from None
     except ValueError as exc:
         raise CommandError(str(exc), code=2) from None

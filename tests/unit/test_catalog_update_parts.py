@@ -7,7 +7,7 @@ import pytest
 
 from indexing.catalog_update import diff_catalog
 from indexing.csv_loader import parse_timestamps
-from indexing.embedder_loading import UnknownEmbedder, load_embedder
+from indexing.embedder_registry import EmbedderError, load_embedder
 from indexing.feedback_export import iso_utc
 from indexing.feedback_log import FeedbackEntry, feedback_events, fold_feedback
 from indexing.settings import EventWeights
@@ -101,5 +101,5 @@ def test_catalog_change_touches_disjoint_products() -> None:
 
 
 def test_an_unknown_embedder_is_one_clear_error() -> None:
-    with pytest.raises(UnknownEmbedder, match=r"'word2vec'.*known: tfidf"):
+    with pytest.raises(EmbedderError, match=r"'word2vec'.*tfidf"):
         load_embedder("word2vec", b"")
