@@ -12,10 +12,10 @@ import redis
 from indexing.csv_loader import CsvFormatError
 from indexing.embedded_redis import EmbeddedRedisError
 from indexing.settings import Settings, get_settings
-from service.commands import index_cmd, redis_cmd, serve_cmd
+from service.commands import bench_cmd, index_cmd, redis_cmd, serve_cmd
 from service.commands.errors import CommandError
 
-COMMANDS = [redis_cmd, index_cmd, serve_cmd]
+COMMANDS = [redis_cmd, index_cmd, serve_cmd, bench_cmd]
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:

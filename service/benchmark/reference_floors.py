@@ -1,0 +1,168 @@
+"""What the service is measured against, in the same run: a raw redis-py FT.SEARCH with no
+HTTP and no service code, an exact numpy top-k in process, and HNSW recall@10 against exact.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import redis
+
+from indexing.index_schema import CF_FIELD, CONTENT_FIELD, RETURN_FIELDS
+from indexing.redis_layout import RedisLayout
+from indexing.settings import Settings
+
+TOP_K = 10
+FETCH_BATCH = 2000
+
+
+@dataclass
+class FieldVectors:
+    """Every stored vector of one field, row-aligned with `ids`."""
+
+    field: str
+    ids: list[str]
+    matrix: np.ndarray  # n x dims, float32
+
+
+def read_vectors(
+    client: redis.Redis, layout: RedisLayout, version: int, product_ids: list[str], field: str
+) -> FieldVectors:
+    ids: list[str] = []
+    rows: list[np.ndarray] = []
+    for start in range(0, len(product_ids), FETCH_BATCH):
+        chunk = product_ids[start : start + FETCH_BATCH]
+        pipe = client.pipeline(transaction=False)
+        for pid in chunk:
+            pipe.hget(layout.product(version, pid), field)
+        for pid, raw in zip(chunk, pipe.execute(), strict=True):
+            if raw:
+                ids.append(pid)
+                rows.append(np.frombuffer(raw, dtype=np.float32))
+    return FieldVectors(field, ids, np.vstack(rows) if rows else np.zeros((0, 1), np.float32))
+
+
+def all_product_ids(client: redis.Redis, layout: RedisLayout, version: int) -> list[str]:
+    prefix = layout.product_prefix(version)
+    return sorted(
+        key.decode()[len(prefix) :] for key in client.scan_iter(match=f"{prefix}*", count=5000)
+    )
+
+
+def knn_command(index_name: str, field: str, vector: np.ndarray, k: int, ef: int) -> list[object]:
+    """FT.SEARCH arguments of a plain KNN, as redisvl's VectorQuery would send them."""
+    return [
+        "FT.SEARCH",
+        index_name,
+        f"*=>[KNN {k} @{field} $vector EF_RUNTIME {ef} AS vector_distance]",
+        "PARAMS",
+        2,
+        "vector",
+        vector.astype(np.float32).tobytes(),
+        "RETURN",
+        len(RETURN_FIELDS) + 1,
+        *RETURN_FIELDS,
+        "vector_distance",
+        "SORTBY",
+        "vector_distance",
+        "ASC",
+        "DIALECT",
+        2,
+        "LIMIT",
+        0,
+        k,
+    ]
+
+
+def _ids_from_reply(reply: object) -> list[str]:
+    """Product ids of an FT.SEARCH reply, in RESP3 (a map) or RESP2 (a flat list) form."""
+    if isinstance(reply, dict):
+        return [r[b"extra_attributes"][b"product_id"].decode() for r in reply[b"results"]]
+    out = []
+    for fields in reply[2::2]:  # type: ignore[index]
+        pairs = dict(zip(fields[::2], fields[1::2], strict=True))
+        out.append(pairs[b"product_id"].decode())
+    return out
+
+
+def exact_top_k(vectors: FieldVectors, query: np.ndarray, k: int, cosine: bool) -> list[str]:
+    scores = vectors.matrix @ query
+    if cosine:
+        scores = scores / (np.linalg.norm(vectors.matrix, axis=1) * np.linalg.norm(query) + 1e-12)
+    top = np.argpartition(-scores, min(k, len(scores) - 1))[:k]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [vectors.ids[i] for i in top]
+
+
+def _percentiles(samples_ms: list[float]) -> dict[str, float]:
+    arr = np.asarray(samples_ms)
+    return {
+        "queries": len(samples_ms),
+        "p50_ms": round(float(np.percentile(arr, 50)), 3),
+        "p95_ms": round(float(np.percentile(arr, 95)), 3),
+        "p99_ms": round(float(np.percentile(arr, 99)), 3),
+    }
+
+
+def measure_floors(
+    client: redis.Redis,
+    settings: Settings,
+    version: int,
+    query_ids: list[str],
+    duration_s: float,
+) -> dict[str, object]:
+    """Raw FT.SEARCH and numpy latencies on the content field, recall@10 on both fields."""
+    layout = RedisLayout(settings.key_prefix)
+    index_name = layout.index_name(version)
+    ef = settings.hnsw_ef_runtime
+    ids = all_product_ids(client, layout, version)
+    content = read_vectors(client, layout, version, ids, CONTENT_FIELD)
+    cf = read_vectors(client, layout, version, ids, CF_FIELD)
+    row_of = {pid: i for i, pid in enumerate(content.ids)}
+    queries = [content.matrix[row_of[p]] for p in query_ids if p in row_of]
+
+    raw_ms: list[float] = []
+    numpy_ms: list[float] = []
+    deadline = time.perf_counter() + duration_s
+    i = 0
+    while time.perf_counter() < deadline or i < 20:
+        q = queries[i % len(queries)]
+        started = time.perf_counter()
+        client.execute_command(*knn_command(index_name, CONTENT_FIELD, q, TOP_K, ef))
+        raw_ms.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        exact_top_k(content, q, TOP_K, cosine=False)  # unit vectors: dot = cosine
+        numpy_ms.append((time.perf_counter() - started) * 1000)
+        i += 1
+
+    return {
+        "ef_runtime": ef,
+        "raw_ft_search_content": _percentiles(raw_ms),
+        "numpy_exact_content": _percentiles(numpy_ms),
+        "recall_at_10_content": _recall(client, index_name, content, query_ids, ef, cosine=True),
+        "recall_at_10_cf": _recall(client, index_name, cf, query_ids, ef, cosine=False),
+    }
+
+
+def _recall(
+    client: redis.Redis,
+    index_name: str,
+    vectors: FieldVectors,
+    query_ids: list[str],
+    ef: int,
+    cosine: bool,
+    queries: int = 200,
+) -> float | None:
+    row_of = {pid: i for i, pid in enumerate(vectors.ids)}
+    rows = [row_of[p] for p in query_ids if p in row_of][:queries]
+    if not rows or len(vectors.ids) <= TOP_K:
+        return None
+    hits = 0
+    for row in rows:
+        q = vectors.matrix[row]
+        exact = set(exact_top_k(vectors, q, TOP_K, cosine))
+        reply = client.execute_command(*knn_command(index_name, vectors.field, q, TOP_K, ef))
+        hits += len(exact & set(_ids_from_reply(reply)))
+    return round(hits / (TOP_K * len(rows)), 4)
