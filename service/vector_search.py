@@ -19,9 +19,10 @@ from indexing.index_schema import RETURN_FIELDS
 from service.catalog_reader import CatalogView
 from service.recommendation import Scored
 
-# Past this many excluded ids the negated tag list makes the query string long and slow to
-# parse; fetch more neighbours instead and drop the excluded ones here.
-MAX_EXCLUDE_IN_QUERY = 200
+# Excluded ids are never put into the query as a negated tag list: RediSearch 2.10 plans a
+# KNN under such a filter as a brute-force scan (measured at 50K products: 12-46 ms instead of
+# well under 1 ms). Instead the query asks for k + len(exclude) neighbours and the excluded
+# ones are dropped here, which gives the same answer.
 MAX_KNN = 1000
 
 
@@ -67,13 +68,12 @@ class VectorSearch:
         """The k nearest products on `field`, best first, scored as similarities
         (cosine: 1 - distance; inner product: the dot product)."""
         search_filter = search_filter or SearchFilter()
-        in_query = exclude if len(exclude) <= MAX_EXCLUDE_IN_QUERY else ()
-        fetch = k if in_query or not exclude else min(k + len(exclude), MAX_KNN)
+        fetch = min(k + len(exclude), MAX_KNN)
         query = VectorQuery(
             vector=vector.astype(np.float32, copy=False).tobytes(),
             vector_field_name=field,
             return_fields=list(RETURN_FIELDS),
-            filter_expression=search_filter.expression(in_query),
+            filter_expression=search_filter.expression(()),
             num_results=fetch,
             ef_runtime=self._ef_runtime,
         )
