@@ -9,9 +9,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 
 from indexing.catalog_meta import CatalogMeta
 from indexing.redis_layout import RedisLayout
@@ -58,6 +60,11 @@ class LiveCatalog:
         self._view = None
 
 
+def as_vector(raw: Any) -> np.ndarray | None:
+    """A stored float32 vector field, or None where the field is absent."""
+    return np.frombuffer(raw, dtype=np.float32) if raw else None
+
+
 class ProductReader:
     def __init__(self, client: aioredis.Redis):
         self._client = client
@@ -66,8 +73,21 @@ class ProductReader:
         """The product's vector field; None if the product has no such vector.
 
         Raises nothing for a missing product: callers decide (see `exists`)."""
-        raw = await self._client.hget(view.product_key(product_id), field)
-        return np.frombuffer(raw, dtype=np.float32) if raw else None
+        return as_vector(await self._client.hget(view.product_key(product_id), field))
+
+    def pipeline(self) -> Pipeline:
+        """A non-transactional pipeline, for callers that batch reads into one round trip."""
+        return self._client.pipeline(transaction=False)
+
+    @staticmethod
+    def present_vectors(ids: list[str], raws: list[Any]) -> dict[str, np.ndarray]:
+        """Decode a batch queued with `add_vector`: id -> vector where the field is present."""
+        return _present(ids, raws)
+
+    @staticmethod
+    def add_vector(pipe: Pipeline, view: CatalogView, product_id: str, field: str) -> None:
+        """Queue a read of one vector field; decode its result with `as_vector`."""
+        pipe.hget(view.product_key(product_id), field)
 
     async def vectors(
         self, view: CatalogView, product_ids: Iterable[str], field: str
@@ -80,11 +100,7 @@ class ProductReader:
         for product_id in ids:
             pipe.hget(view.product_key(product_id), field)
         raws = await pipe.execute()
-        return {
-            pid: np.frombuffer(raw, dtype=np.float32)
-            for pid, raw in zip(ids, raws, strict=True)
-            if raw
-        }
+        return _present(ids, raws)
 
     async def exists(self, view: CatalogView, product_id: str) -> bool:
         return bool(await self._client.exists(view.product_key(product_id)))
@@ -98,3 +114,13 @@ class ProductReader:
             pipe.hget(view.product_key(product_id), "title")
         raws = await pipe.execute()
         return {pid: raw.decode() for pid, raw in zip(ids, raws, strict=True) if raw is not None}
+
+
+def _present(ids: list[str], raws: list[Any]) -> dict[str, np.ndarray]:
+    """id -> vector for the ids whose field is present, in the order given."""
+    out = {}
+    for pid, raw in zip(ids, raws, strict=True):
+        vector = as_vector(raw)
+        if vector is not None:
+            out[pid] = vector
+    return out

@@ -18,6 +18,15 @@ def weighted_centroid(vectors: Sequence[np.ndarray], weights: Sequence[float]) -
     return (w @ stacked) / total
 
 
+def history_centroid(
+    vectors: Mapping[str, np.ndarray], weights: Mapping[str, float]
+) -> np.ndarray | None:
+    """The weighted centroid of those history items that have a vector; None if none has."""
+    if not vectors:
+        return None
+    return weighted_centroid(list(vectors.values()), [weights[pid] for pid in vectors])
+
+
 def min_max_normalise(scores: Mapping[str, float]) -> dict[str, float]:
     """Scores to [0, 1] within one candidate list (a single candidate scores 1)."""
     if not scores:

@@ -1,18 +1,18 @@
 """KNN over the live index through its alias, with filters applied inside the query.
 
-Queries are redisvl value objects (VectorQuery, Tag, Num: the filter language escapes user
-text, so a crafted category cannot widen or break the filter); execution is a plain async
-FT.SEARCH, which keeps redisvl's result post-processing off the hot path.
+Filters are redisvl value objects (Tag, Num: the filter language escapes user text, so a
+crafted category cannot widen or break the filter); the query itself is the FT.SEARCH that
+redisvl's VectorQuery would send, built and parsed here, which keeps redisvl's and redis-py's
+object layers off the hot path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import redis.asyncio as aioredis
-from redisvl.query import VectorQuery
 from redisvl.query.filter import FilterExpression, Num, Tag
 
 from indexing.index_schema import RETURN_FIELDS
@@ -24,6 +24,8 @@ from service.recommendation import Scored
 # well under 1 ms). Instead the query asks for k + len(exclude) neighbours and the excluded
 # ones are dropped here, which gives the same answer.
 MAX_KNN = 1000
+DISTANCE = "vector_distance"
+DISTANCE_KEY = DISTANCE.encode()
 
 
 @dataclass(frozen=True)
@@ -69,24 +71,74 @@ class VectorSearch:
         (cosine: 1 - distance; inner product: the dot product)."""
         search_filter = search_filter or SearchFilter()
         fetch = min(k + len(exclude), MAX_KNN)
-        query = VectorQuery(
-            vector=vector.astype(np.float32, copy=False).tobytes(),
-            vector_field_name=field,
-            return_fields=list(RETURN_FIELDS),
-            filter_expression=search_filter.expression(()),
-            num_results=fetch,
-            ef_runtime=self._ef_runtime,
-        )
+        expression = search_filter.expression(())
         # The versioned index, not the alias: the whole request sees one version.
         index = view.layout.index_name(view.version)
-        result = await self._client.ft(index).search(query, query_params=query.params)
+        reply = await self._client.execute_command(
+            *knn_arguments(
+                index,
+                field,
+                vector.astype(np.float32, copy=False).tobytes(),
+                fetch,
+                str(expression) if expression is not None else "*",
+                self._ef_runtime,
+            )
+        )
         out: list[Scored] = []
-        for doc in result.docs:
-            product_id = doc.product_id
+        for product_id, title, distance in knn_rows(reply):
             if product_id in exclude:
                 continue
-            distance = float(doc.vector_distance)
-            out.append(Scored(product_id, doc.title, 1.0 - distance))
+            out.append(Scored(product_id, title, 1.0 - distance))
             if len(out) >= k:
                 break
         return out
+
+
+def knn_arguments(
+    index: str, field: str, vector: bytes, k: int, filter_text: str, ef_runtime: int | None
+) -> list[object]:
+    """FT.SEARCH arguments of a KNN query, the same ones redisvl's VectorQuery sends; built
+    directly because the query object and redis-py's result objects cost more per request
+    than the search itself. `filter_text` comes from redisvl's escaping filter language."""
+    ef = f" EF_RUNTIME {ef_runtime}" if ef_runtime else ""
+    return [
+        "FT.SEARCH",
+        index,
+        f"({filter_text})=>[KNN {k} @{field} $vector{ef} AS {DISTANCE}]",
+        "PARAMS",
+        2,
+        "vector",
+        vector,
+        "RETURN",
+        len(RETURN_FIELDS) + 1,
+        *RETURN_FIELDS,
+        DISTANCE,
+        "SORTBY",
+        DISTANCE,
+        "ASC",
+        "DIALECT",
+        2,
+        "LIMIT",
+        0,
+        k,
+    ]
+
+
+def knn_rows(reply: object) -> Iterator[tuple[str, str, float]]:
+    """(product_id, title, distance) per hit of an FT.SEARCH reply, best first; the reply is
+    a map under RESP3 and a flat list under RESP2."""
+    if isinstance(reply, dict):
+        for hit in reply[b"results"]:
+            fields = hit[b"extra_attributes"]
+            yield _row(fields)
+        return
+    for raw in reply[2::2]:  # type: ignore[index]
+        yield _row(dict(zip(raw[::2], raw[1::2], strict=True)))
+
+
+def _row(fields: dict[bytes, bytes]) -> tuple[str, str, float]:
+    return (
+        fields[b"product_id"].decode(),
+        fields.get(b"title", b"").decode(),
+        float(fields[DISTANCE_KEY]),
+    )

@@ -11,7 +11,7 @@ from service.recommendation import RecommendRequest, Scored
 from service.recommenders.content import search_filter
 from service.recommenders.popular import PopularRecommender
 from service.user_state import UserState, UserStateReader
-from service.vector_math import weighted_centroid
+from service.vector_math import history_centroid
 from service.vector_search import VectorSearch
 
 
@@ -42,11 +42,7 @@ class CFRecommender:
         vectors = await self._products.vectors(
             view, (pid for pid, _ in state.history), CF_QUERY_FIELD
         )
-        if not vectors:
-            return None
-        weights = dict(state.history)
-        ids = list(vectors)
-        return weighted_centroid([vectors[i] for i in ids], [weights[i] for i in ids])
+        return history_centroid(vectors, dict(state.history))
 
     async def recommend_for_state(
         self, view: CatalogView, request: RecommendRequest, state: UserState, k: int | None = None

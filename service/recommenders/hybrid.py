@@ -13,14 +13,14 @@ import asyncio
 import numpy as np
 
 from indexing.index_schema import CF_FIELD, CF_QUERY_FIELD, CONTENT_FIELD
-from service.catalog_reader import CatalogView, ProductReader
+from service.catalog_reader import CatalogView, ProductReader, as_vector
 from service.errors import ProductNotFound
 from service.recommendation import RecommendRequest, Scored
 from service.recommenders.collaborative import CFRecommender
 from service.recommenders.content import search_filter
 from service.recommenders.popular import PopularRecommender
 from service.user_state import UserState, UserStateReader
-from service.vector_math import blend, weighted_centroid
+from service.vector_math import blend, history_centroid
 from service.vector_search import SearchFilter, VectorSearch
 
 # How many of the user's strongest items stand in for a product on the content side.
@@ -46,8 +46,10 @@ class HybridRecommender:
     async def recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
         if request.user_id is None and request.product_id is None:
             raise ValueError("the hybrid recommender needs a user_id or a product_id")
-        state = await self._users.read(view, request.user_id) if request.user_id else UserState()
-        content_query, cf_query = await self._queries(view, request, state)
+        state, product_content, product_cf = await self._read_request(view, request)
+        content_query, cf_query = await self._queries(
+            view, state, product_content, product_cf, request.product_id is not None
+        )
         exclude = state.never_show | request.exclude
         if request.product_id:
             exclude = exclude | {request.product_id}
@@ -84,25 +86,51 @@ class HybridRecommender:
             return []
         return await self._search.knn(view, field, query, k, flt, exclude=exclude)
 
-    async def _queries(
-        self, view: CatalogView, request: RecommendRequest, state: UserState
-    ) -> tuple[np.ndarray | None, np.ndarray | None]:
-        content_query: np.ndarray | None = None
-        cf_query: np.ndarray | None = None
+    async def _read_request(
+        self, view: CatalogView, request: RecommendRequest
+    ) -> tuple[UserState, np.ndarray | None, np.ndarray | None]:
+        """The user's state and the product's content and CF query vectors: one round trip."""
+        pipe = self._products.pipeline()
+        if request.user_id:
+            self._users.add_read(pipe, view, request.user_id)
         if request.product_id:
-            content_query = await self._products.vector(view, request.product_id, CONTENT_FIELD)
-            if content_query is None:
-                raise ProductNotFound(request.product_id)
-        elif not state.is_new:
-            seeds = state.history[:CONTENT_SEED_ITEMS]
-            vectors = await self._products.vectors(view, (p for p, _ in seeds), CONTENT_FIELD)
-            if vectors:
-                weights = dict(seeds)
-                content_query = weighted_centroid(
-                    list(vectors.values()), [weights[p] for p in vectors]
-                )
-        if not state.is_new:
-            cf_query = await self._cf.query_vector(view, state)
-        elif request.product_id:
-            cf_query = await self._products.vector(view, request.product_id, CF_QUERY_FIELD)
+            self._products.add_vector(pipe, view, request.product_id, CONTENT_FIELD)
+            self._products.add_vector(pipe, view, request.product_id, CF_QUERY_FIELD)
+        raws = await pipe.execute()
+        state = self._users.parse(*raws[:3]) if request.user_id else UserState()
+        if not request.product_id:
+            return state, None, None
+        product_content, product_cf = as_vector(raws[-2]), as_vector(raws[-1])
+        if product_content is None:
+            raise ProductNotFound(request.product_id)
+        return state, product_content, product_cf
+
+    async def _queries(
+        self,
+        view: CatalogView,
+        state: UserState,
+        product_content: np.ndarray | None,
+        product_cf: np.ndarray | None,
+        has_product: bool,
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Content query: the product's vector, else the user's strongest items' centroid. CF
+        query: the user's history centroid, else the product's own CF vector. The history
+        vectors come in one round trip."""
+        if state.is_new:
+            return product_content, product_cf if has_product else None
+        history = [pid for pid, _ in state.history]
+        seeds = [] if has_product else history[:CONTENT_SEED_ITEMS]
+        pipe = self._products.pipeline()
+        for pid in history:
+            self._products.add_vector(pipe, view, pid, CF_QUERY_FIELD)
+        for pid in seeds:
+            self._products.add_vector(pipe, view, pid, CONTENT_FIELD)
+        raws = await pipe.execute()
+        weights = dict(state.history)
+        cf_vectors = self._products.present_vectors(history, raws[: len(history)])
+        cf_query = history_centroid(cf_vectors, weights)
+        content_query = product_content
+        if seeds:
+            seed_vectors = self._products.present_vectors(seeds, raws[len(history) :])
+            content_query = history_centroid(seed_vectors, weights)
         return content_query, cf_query
