@@ -66,9 +66,13 @@ class VectorSearch:
         search_filter: SearchFilter | None = None,
         exclude: Collection[str] = (),
         similarity: str = "cosine",
+        titles: bool = True,
     ) -> list[Scored]:
         """The k nearest products on `field`, best first, scored as similarities
-        (cosine: 1 - distance; inner product: the dot product)."""
+        (cosine: 1 - distance; inner product: the dot product). With `titles=False` the
+        titles are left empty: loading any field of a hit costs RediSearch more than the
+        search itself (at k=40 on 50K products: 346 µs with id and title, 193 µs without),
+        so a caller that keeps only a few of many candidates reads their titles after."""
         search_filter = search_filter or SearchFilter()
         fetch = min(k + len(exclude), MAX_KNN)
         expression = search_filter.expression(())
@@ -82,10 +86,11 @@ class VectorSearch:
                 fetch,
                 str(expression) if expression is not None else "*",
                 self._ef_runtime,
+                RETURN_FIELDS if titles else (),
             )
         )
         out: list[Scored] = []
-        for product_id, title, distance in knn_rows(reply):
+        for product_id, title, distance in knn_rows(reply, view.product_key("")):
             if product_id in exclude:
                 continue
             out.append(Scored(product_id, title, 1.0 - distance))
@@ -95,7 +100,13 @@ class VectorSearch:
 
 
 def knn_arguments(
-    index: str, field: str, vector: bytes, k: int, filter_text: str, ef_runtime: int | None
+    index: str,
+    field: str,
+    vector: bytes,
+    k: int,
+    filter_text: str,
+    ef_runtime: int | None,
+    return_fields: tuple[str, ...] = RETURN_FIELDS,
 ) -> list[object]:
     """FT.SEARCH arguments of a KNN query, the same ones redisvl's VectorQuery sends; built
     directly because the query object and redis-py's result objects cost more per request
@@ -110,8 +121,8 @@ def knn_arguments(
         "vector",
         vector,
         "RETURN",
-        len(RETURN_FIELDS) + 1,
-        *RETURN_FIELDS,
+        len(return_fields) + 1,
+        *return_fields,
         DISTANCE,
         "SORTBY",
         DISTANCE,
@@ -124,21 +135,24 @@ def knn_arguments(
     ]
 
 
-def knn_rows(reply: object) -> Iterator[tuple[str, str, float]]:
-    """(product_id, title, distance) per hit of an FT.SEARCH reply, best first; the reply is
-    a map under RESP3 and a flat list under RESP2."""
+def knn_rows(reply: object, key_prefix: str) -> Iterator[tuple[str, str, float]]:
+    """(product_id, title, distance) per hit of an FT.SEARCH reply, best first. The reply is a
+    map under RESP3 and a flat list under RESP2; without returned fields the product id is
+    taken from the key and the title is empty."""
+    cut = len(key_prefix)
     if isinstance(reply, dict):
         for hit in reply[b"results"]:
-            fields = hit[b"extra_attributes"]
-            yield _row(fields)
+            yield _row(hit[b"id"], hit[b"extra_attributes"], cut)
         return
-    for raw in reply[2::2]:  # type: ignore[index]
-        yield _row(dict(zip(raw[::2], raw[1::2], strict=True)))
+    items = reply[1:]  # type: ignore[index]
+    for key, raw in zip(items[::2], items[1::2], strict=True):
+        yield _row(key, dict(zip(raw[::2], raw[1::2], strict=True)), cut)
 
 
-def _row(fields: dict[bytes, bytes]) -> tuple[str, str, float]:
+def _row(key: bytes, fields: dict[bytes, bytes], cut: int) -> tuple[str, str, float]:
+    product_id = fields.get(b"product_id")
     return (
-        fields[b"product_id"].decode(),
+        product_id.decode() if product_id is not None else key[cut:].decode(),
         fields.get(b"title", b"").decode(),
         float(fields[DISTANCE_KEY]),
     )

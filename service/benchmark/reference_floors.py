@@ -10,9 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 import redis
 
-from indexing.index_schema import CF_FIELD, CONTENT_FIELD, RETURN_FIELDS
+from indexing.index_schema import CF_FIELD, CONTENT_FIELD
 from indexing.redis_layout import RedisLayout
 from indexing.settings import Settings
+from service.vector_search import knn_arguments, knn_rows
 
 TOP_K = 10
 FETCH_BATCH = 2000
@@ -52,39 +53,12 @@ def all_product_ids(client: redis.Redis, layout: RedisLayout, version: int) -> l
 
 
 def knn_command(index_name: str, field: str, vector: np.ndarray, k: int, ef: int) -> list[object]:
-    """FT.SEARCH arguments of a plain KNN, as redisvl's VectorQuery would send them."""
-    return [
-        "FT.SEARCH",
-        index_name,
-        f"*=>[KNN {k} @{field} $vector EF_RUNTIME {ef} AS vector_distance]",
-        "PARAMS",
-        2,
-        "vector",
-        vector.astype(np.float32).tobytes(),
-        "RETURN",
-        len(RETURN_FIELDS) + 1,
-        *RETURN_FIELDS,
-        "vector_distance",
-        "SORTBY",
-        "vector_distance",
-        "ASC",
-        "DIALECT",
-        2,
-        "LIMIT",
-        0,
-        k,
-    ]
+    """The service's own FT.SEARCH arguments for a plain KNN (no filter) returning id and title."""
+    return knn_arguments(index_name, field, vector.astype(np.float32).tobytes(), k, "*", ef)
 
 
 def _ids_from_reply(reply: object) -> list[str]:
-    """Product ids of an FT.SEARCH reply, in RESP3 (a map) or RESP2 (a flat list) form."""
-    if isinstance(reply, dict):
-        return [r[b"extra_attributes"][b"product_id"].decode() for r in reply[b"results"]]
-    out = []
-    for fields in reply[2::2]:  # type: ignore[index]
-        pairs = dict(zip(fields[::2], fields[1::2], strict=True))
-        out.append(pairs[b"product_id"].decode())
-    return out
+    return [product_id for product_id, _, _ in knn_rows(reply, "")]
 
 
 def exact_top_k(vectors: FieldVectors, query: np.ndarray, k: int, cosine: bool) -> list[str]:

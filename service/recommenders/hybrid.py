@@ -61,7 +61,6 @@ class HybridRecommender:
         )
         if not content and not cf:
             return await self._popular.recommend(view, request, state.never_show)
-        titles = {s.product_id: s.title for s in (*content, *cf)}
         w_content, w_cf = (request.w_content, request.w_cf) if content and cf else (1.0, 1.0)
         scores = blend(
             {s.product_id: s.score for s in content},
@@ -70,7 +69,8 @@ class HybridRecommender:
             w_cf,
         )
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: request.top_k]
-        return [Scored(pid, titles[pid], score) for pid, score in ranked]
+        titles = await self._products.titles(view, (pid for pid, _ in ranked))
+        return [Scored(pid, titles[pid], score) for pid, score in ranked if pid in titles]
 
     async def _side(
         self,
@@ -84,7 +84,8 @@ class HybridRecommender:
     ) -> list[Scored]:
         if query is None or weight <= 0:
             return []
-        return await self._search.knn(view, field, query, k, flt, exclude=exclude)
+        # Titles of only the blended top_k are read afterwards (see VectorSearch.knn).
+        return await self._search.knn(view, field, query, k, flt, exclude=exclude, titles=False)
 
     async def _read_request(
         self, view: CatalogView, request: RecommendRequest
