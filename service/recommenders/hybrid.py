@@ -8,8 +8,6 @@ serves; if neither has anything, popular products.
 
 from __future__ import annotations
 
-import asyncio
-
 import numpy as np
 
 from indexing.index_schema import CF_FIELD, CF_QUERY_FIELD, CONTENT_FIELD
@@ -21,7 +19,7 @@ from service.recommenders.content import search_filter
 from service.recommenders.popular import PopularRecommender
 from service.user_state import UserState, UserStateReader
 from service.vector_math import blend, history_centroid
-from service.vector_search import SearchFilter, VectorSearch
+from service.vector_search import KnnQuery, VectorSearch
 
 # How many of the user's strongest items stand in for a product on the content side.
 CONTENT_SEED_ITEMS = 5
@@ -55,10 +53,19 @@ class HybridRecommender:
             exclude = exclude | {request.product_id}
         k = max(request.top_k * CANDIDATE_FACTOR, MIN_CANDIDATES)
         flt = search_filter(request)
-        content, cf = await asyncio.gather(
-            self._side(view, CONTENT_FIELD, content_query, k, flt, exclude, request.w_content),
-            self._side(view, CF_FIELD, cf_query, k, flt, exclude, request.w_cf),
-        )
+        # Both sides in one round trip; titles of only the blended top_k are read afterwards
+        # (see VectorSearch.knn).
+        sides = {
+            field: KnnQuery(field, query, k, flt, exclude, titles=False)
+            for field, query, weight in (
+                (CONTENT_FIELD, content_query, request.w_content),
+                (CF_FIELD, cf_query, request.w_cf),
+            )
+            if query is not None and weight > 0
+        }
+        found = await self._search.knn_batch(view, list(sides.values()))
+        answers = dict(zip(sides, found, strict=True))
+        content, cf = answers.get(CONTENT_FIELD, []), answers.get(CF_FIELD, [])
         if not content and not cf:
             return await self._popular.recommend(view, request, state.never_show)
         w_content, w_cf = (request.w_content, request.w_cf) if content and cf else (1.0, 1.0)
@@ -71,21 +78,6 @@ class HybridRecommender:
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: request.top_k]
         titles = await self._products.titles(view, (pid for pid, _ in ranked))
         return [Scored(pid, titles[pid], score) for pid, score in ranked if pid in titles]
-
-    async def _side(
-        self,
-        view: CatalogView,
-        field: str,
-        query: np.ndarray | None,
-        k: int,
-        flt: SearchFilter,
-        exclude: frozenset[str],
-        weight: float,
-    ) -> list[Scored]:
-        if query is None or weight <= 0:
-            return []
-        # Titles of only the blended top_k are read afterwards (see VectorSearch.knn).
-        return await self._search.knn(view, field, query, k, flt, exclude=exclude, titles=False)
 
     async def _read_request(
         self, view: CatalogView, request: RecommendRequest
