@@ -39,6 +39,7 @@ class BuiltCatalog:
     cf_model: str
     seconds: dict[str, float]
     redis_bytes: int
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
     product_ids: list[str] = field(default_factory=list)  # a sample, for requests
     user_ids: list[str] = field(default_factory=list)  # a sample of users with history
 
@@ -59,6 +60,7 @@ class BuiltCatalog:
             "vectors_products_per_s": round(self.size / vectors_s, 1) if vectors_s else 0.0,
             "redis_load_products_per_s": round(self.size / load_s, 1) if load_s else 0.0,
             "redis_bytes_per_product": round(self.redis_bytes / self.size, 1),
+            **self.cpu_seconds,
         }
 
 
@@ -68,6 +70,13 @@ def bench_settings(settings: Settings, size: int) -> Settings:
 
 def _used_memory(client: redis.Redis) -> int:
     return int(client.info("memory")["used_memory"])
+
+
+def _redis_cpu_s(client: redis.Redis) -> float:
+    """CPU seconds the Redis server has used (all its threads); with the machine shared, CPU
+    time says more about cost than wall time does."""
+    info = client.info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
 
 @contextmanager
@@ -89,11 +98,15 @@ def built_catalog(
                 f"{data.n_interactions:,} events in {time.perf_counter() - started:.1f}s",
                 flush=True,
             )
-        before = _used_memory(client)
+        before, redis_cpu, own_cpu = _used_memory(client), _redis_cpu_s(client), time.process_time()
         summary = build_index(
             client, size_settings, data.products_path, data.interactions_path, quiet=quiet
         )
         after = _used_memory(client)
+        cpu = {
+            "builder_cpu_s": round(time.process_time() - own_cpu, 2),
+            "redis_cpu_s": round(_redis_cpu_s(client) - redis_cpu, 2),
+        }
         products, users = _sample_ids(data.products_path, data.interactions_path, seed)
         yield BuiltCatalog(
             size=summary.products,
@@ -105,6 +118,7 @@ def built_catalog(
             cf_model=summary.cf_model,
             seconds=dict(summary.seconds),
             redis_bytes=max(0, after - before),
+            cpu_seconds=cpu,
             product_ids=products,
             user_ids=users,
         )
