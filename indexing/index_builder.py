@@ -23,7 +23,7 @@ from indexing.cf_model import CFVectors, fit_cf_vectors
 from indexing.content_embedder import TfidfSvdEmbedder, product_texts
 from indexing.csv_loader import Catalog, Interactions, LoadReport, load_interactions, load_products
 from indexing.history_writer import write_histories, write_popularity
-from indexing.index_schema import HnswParams, product_schema
+from indexing.index_schema import HnswParams, product_schema, vector_algorithm
 from indexing.index_writer import (
     create_index,
     drop_version,
@@ -173,7 +173,8 @@ def _write_version(
 ) -> None:
     cf_dims = cf.dims if cf is not None else 1
     hnsw = HnswParams(settings.hnsw_m, settings.hnsw_ef_construction, settings.hnsw_ef_runtime)
-    schema = product_schema(layout, version, content.shape[1], cf_dims, hnsw)
+    algorithm = vector_algorithm(len(catalog.products), settings.flat_max_products)
+    schema = product_schema(layout, version, content.shape[1], cf_dims, hnsw, algorithm)
     index = create_index(client, schema)
     load_product_hashes(
         index, layout, version, catalog.products, content, cf, settings.load_batch_size, quiet=quiet
@@ -231,6 +232,7 @@ def _meta(
             "hnsw_m": settings.hnsw_m,
             "hnsw_ef_construction": settings.hnsw_ef_construction,
             "hnsw_ef_runtime": settings.hnsw_ef_runtime,
+            "vector_algorithm": vector_algorithm(summary.products, settings.flat_max_products),
             "event_weights": settings.event_weights.as_dict(),
             "cf_ease_lambda": settings.cf_ease_lambda,
             "events": len(interactions.events),

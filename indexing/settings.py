@@ -117,6 +117,12 @@ class Settings:
         default_factory=lambda: _env_int("SHOPREC_HNSW_EF_CONSTRUCTION", 200)
     )
     hnsw_ef_runtime: int = field(default_factory=lambda: _env_int("SHOPREC_HNSW_EF_RUNTIME", 64))
+    # Catalogues of up to this many products get FLAT (exact brute-force) vector indexes
+    # instead: at 5K products a FLAT KNN costs about what an HNSW one does (measured with
+    # `shoprec bench`), answers exactly, and the build skips HNSW insertion. 0 = always HNSW.
+    flat_max_products: int = field(
+        default_factory=lambda: _env_int("SHOPREC_FLAT_MAX_PRODUCTS", 10000)
+    )
 
     # --- Build -------------------------------------------------------------------------
     load_batch_size: int = field(default_factory=lambda: _env_int("SHOPREC_LOAD_BATCH_SIZE", 500))

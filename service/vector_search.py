@@ -96,7 +96,10 @@ class VectorSearch:
             query.vector.astype(np.float32, copy=False).tobytes(),
             min(query.k + len(query.exclude), MAX_KNN),
             str(expression) if expression is not None else "*",
-            self._ef_runtime,
+            # EF_RUNTIME is an HNSW parameter; a FLAT index rejects it.
+            self._ef_runtime
+            if view.meta.params.get("vector_algorithm", "hnsw") == "hnsw"
+            else None,
             RETURN_FIELDS if query.titles else (),
         )
 

@@ -66,10 +66,9 @@ def markdown(results: dict[str, Any]) -> str:
     conc = results["options"]["concurrency"]
     lines = [
         "| products | build s (vectors / Redis load+HNSW) | vectors products/s | "
-        "Redis load products/s | Redis bytes/product | recall@10 content / cf "
-        f"(EF_RUNTIME {results['settings']['hnsw_ef_runtime']}) | raw FT.SEARCH p50/p99 ms | "
-        "numpy exact p50 ms |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "Redis load products/s | Redis bytes/product | vector index | recall@10 content / cf | "
+        "raw FT.SEARCH p50/p99 ms | numpy exact p50 ms |",
+        "| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
     ]
     for size in results["sizes"]:
         b, f = size["build"], size["floors"]
@@ -78,7 +77,7 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {size['products']:,} | {b['build_total_s']:.1f} ({b['vectors_s']:.1f} / "
             f"{b['redis_load_s']:.1f}) | {b['vectors_products_per_s']:,.0f} | "
             f"{b['redis_load_products_per_s']:,.0f} | {b['redis_bytes_per_product']:,.0f} | "
-            f"{f['recall_at_10_content']} / {f['recall_at_10_cf']} | "
+            f"{_index_label(f)} | {f['recall_at_10_content']} / {f['recall_at_10_cf']} | "
             f"{raw['p50_ms']:.2f} / {raw['p99_ms']:.2f} | {exact['p50_ms']:.2f} |"
         )
     lines += [
@@ -110,6 +109,12 @@ def markdown(results: dict[str, Any]) -> str:
         for t in targets:
             lines.append(f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else 'NO'} |")
     return "\n".join(lines) + "\n"
+
+
+def _index_label(floors: dict[str, Any]) -> str:
+    algorithm = floors.get("vector_algorithm", "hnsw")
+    ef = floors.get("ef_runtime")
+    return f"{algorithm.upper()} (EF_RUNTIME {ef})" if ef else algorithm.upper()
 
 
 def plot(results: dict[str, Any], path: Path) -> None:

@@ -4,6 +4,7 @@ HTTP and no service code, an exact numpy top-k in process, and HNSW recall@10 ag
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 
@@ -90,7 +91,9 @@ def measure_floors(
     """Raw FT.SEARCH and numpy latencies on the content field, recall@10 on both fields."""
     layout = RedisLayout(settings.key_prefix)
     index_name = layout.index_name(version)
-    ef = settings.hnsw_ef_runtime
+    algorithm = client.hget(layout.meta, "params") or b"{}"
+    flat = json.loads(algorithm).get("vector_algorithm") == "flat"
+    ef = 0 if flat else settings.hnsw_ef_runtime  # FLAT: exact, and no EF_RUNTIME
     ids = all_product_ids(client, layout, version)
     content = read_vectors(client, layout, version, ids, CONTENT_FIELD)
     cf = read_vectors(client, layout, version, ids, CF_FIELD)
@@ -112,7 +115,8 @@ def measure_floors(
         i += 1
 
     return {
-        "ef_runtime": ef,
+        "vector_algorithm": "flat" if flat else "hnsw",
+        "ef_runtime": ef or None,
         "raw_ft_search_content": _percentiles(raw_ms),
         "numpy_exact_content": _percentiles(numpy_ms),
         "recall_at_10_content": _recall(client, index_name, content, query_ids, ef, cosine=True),
