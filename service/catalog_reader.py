@@ -65,9 +65,31 @@ def as_vector(raw: Any) -> np.ndarray | None:
     return np.frombuffer(raw, dtype=np.float32) if raw else None
 
 
+# HGET of one field from each of many hashes, as one command. A redis-py pipeline costs the
+# service ~10 us of CPU per queued command (30 HGETs: 330 us; this script: 90 us), and a user's
+# history can be 100 items. Absent fields come back as nil, so the answer stays aligned.
+HGET_EACH = """
+local out = {}
+for i, key in ipairs(KEYS) do
+    out[i] = redis.call('HGET', key, ARGV[i])
+end
+return out
+"""
+
+
 class ProductReader:
     def __init__(self, client: aioredis.Redis):
         self._client = client
+        self._hget_each = client.register_script(HGET_EACH)
+
+    async def field_values(
+        self, view: CatalogView, wanted: list[tuple[str, str]]
+    ) -> list[bytes | None]:
+        """The raw value of each (product_id, field), None where absent: one command."""
+        if not wanted:
+            return []
+        keys = [view.product_key(product_id) for product_id, _ in wanted]
+        return list(await self._hget_each(keys=keys, args=[field for _, field in wanted]))
 
     async def vector(self, view: CatalogView, product_id: str, field: str) -> np.ndarray | None:
         """The product's vector field; None if the product has no such vector.
@@ -81,7 +103,7 @@ class ProductReader:
 
     @staticmethod
     def present_vectors(ids: list[str], raws: list[Any]) -> dict[str, np.ndarray]:
-        """Decode a batch queued with `add_vector`: id -> vector where the field is present."""
+        """Decode a batch of vector fields: id -> vector where the field is present."""
         return _present(ids, raws)
 
     @staticmethod
@@ -92,27 +114,16 @@ class ProductReader:
     async def vectors(
         self, view: CatalogView, product_ids: Iterable[str], field: str
     ) -> dict[str, np.ndarray]:
-        """Vectors of those products that have the field (one pipelined round trip)."""
+        """Vectors of those products that have the field (one round trip)."""
         ids = list(product_ids)
-        if not ids:
-            return {}
-        pipe = self._client.pipeline(transaction=False)
-        for product_id in ids:
-            pipe.hget(view.product_key(product_id), field)
-        raws = await pipe.execute()
-        return _present(ids, raws)
+        return _present(ids, await self.field_values(view, [(pid, field) for pid in ids]))
 
     async def exists(self, view: CatalogView, product_id: str) -> bool:
         return bool(await self._client.exists(view.product_key(product_id)))
 
     async def titles(self, view: CatalogView, product_ids: Iterable[str]) -> dict[str, str]:
         ids = list(product_ids)
-        if not ids:
-            return {}
-        pipe = self._client.pipeline(transaction=False)
-        for product_id in ids:
-            pipe.hget(view.product_key(product_id), "title")
-        raws = await pipe.execute()
+        raws = await self.field_values(view, [(pid, "title") for pid in ids])
         return {pid: raw.decode() for pid, raw in zip(ids, raws, strict=True) if raw is not None}
 
 

@@ -113,12 +113,10 @@ class HybridRecommender:
             return product_content, product_cf if has_product else None
         history = [pid for pid, _ in state.history]
         seeds = [] if has_product else history[:CONTENT_SEED_ITEMS]
-        pipe = self._products.pipeline()
-        for pid in history:
-            self._products.add_vector(pipe, view, pid, CF_QUERY_FIELD)
-        for pid in seeds:
-            self._products.add_vector(pipe, view, pid, CONTENT_FIELD)
-        raws = await pipe.execute()
+        raws = await self._products.field_values(
+            view,
+            [(pid, CF_QUERY_FIELD) for pid in history] + [(pid, CONTENT_FIELD) for pid in seeds],
+        )
         weights = dict(state.history)
         cf_vectors = self._products.present_vectors(history, raws[: len(history)])
         cf_query = history_centroid(cf_vectors, weights)
