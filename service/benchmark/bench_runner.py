@@ -8,6 +8,7 @@ import os
 import platform
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,8 +70,14 @@ def machine() -> dict[str, object]:
 
 
 def run_bench(
-    client: redis.Redis, redis_url: str, settings: Settings, options: BenchOptions
+    client: redis.Redis,
+    redis_url: str,
+    settings: Settings,
+    options: BenchOptions,
+    on_size_done: Callable[[dict[str, object]], None] | None = None,
 ) -> dict[str, object]:
+    """Benchmark every size in turn; `on_size_done` gets the results so far after each size
+    (the command writes its reports then, so a long run that fails late keeps what it had)."""
     options.out_dir.mkdir(parents=True, exist_ok=True)
     results: dict[str, object] = {
         "machine": machine(),
@@ -96,6 +103,8 @@ def run_bench(
         say(options, f"== {size:,} products: building")
         with built_catalog(client, settings, size, options.seed, options.quiet) as catalog:
             results["sizes"].append(_bench_size(client, redis_url, catalog, options))  # type: ignore[union-attr]
+        if on_size_done is not None:
+            on_size_done(results)
     results["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return results
 

@@ -100,7 +100,13 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         quiet=args.quiet,
     )
     try:
-        results = run_bench(sync_client(url, timeout_s=120.0), url, settings, options)
+        results = run_bench(
+            sync_client(url, timeout_s=120.0),
+            url,
+            settings,
+            options,
+            on_size_done=lambda partial: write_reports(partial, args.out),
+        )
     except ServerStartError as exc:
         raise CommandError(str(exc)) from None
     paths = write_reports(results, args.out)
