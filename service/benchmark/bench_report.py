@@ -65,17 +65,20 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
 def markdown(results: dict[str, Any]) -> str:
     conc = results["options"]["concurrency"]
     lines = [
-        "| products | build s (vectors / Redis load+HNSW) | vectors products/s | "
+        "| products | build s (vectors / Redis load+HNSW) | build CPU s (builder / Redis) | "
+        "vectors products/s | "
         "Redis load products/s | Redis bytes/product | vector index | recall@10 content / cf | "
         "raw FT.SEARCH p50/p99 ms | numpy exact p50 ms |",
-        "| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
     ]
     for size in results["sizes"]:
         b, f = size["build"], size["floors"]
         raw, exact = f["raw_ft_search_content"], f["numpy_exact_content"]
         lines.append(
             f"| {size['products']:,} | {b['build_total_s']:.1f} ({b['vectors_s']:.1f} / "
-            f"{b['redis_load_s']:.1f}) | {b['vectors_products_per_s']:,.0f} | "
+            f"{b['redis_load_s']:.1f}) | "
+            f"{b.get('builder_cpu_s', '-')} / {b.get('redis_cpu_s', '-')} | "
+            f"{b['vectors_products_per_s']:,.0f} | "
             f"{b['redis_load_products_per_s']:,.0f} | {b['redis_bytes_per_product']:,.0f} | "
             f"{_index_label(f)} | {f['recall_at_10_content']} / {f['recall_at_10_cf']} | "
             f"{raw['p50_ms']:.2f} / {raw['p99_ms']:.2f} | {exact['p50_ms']:.2f} |"
@@ -103,12 +106,48 @@ def markdown(results: dict[str, Any]) -> str:
                 lines.append(
                     f"| {size['products']:,} | {endpoint} | {mode} | " + " | ".join(cells) + " |"
                 )
+    lines += _cpu_table(results)
     targets = results.get("targets") or []
     if targets:
         lines += ["", "| target | measured | met |", "| --- | ---: | :---: |"]
         for t in targets:
             lines.append(f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else 'NO'} |")
     return "\n".join(lines) + "\n"
+
+
+def _cpu_table(results: dict[str, Any]) -> list[str]:
+    """CPU per request at concurrency 16 (or the highest measured), uncached; the capacity
+    column is cores / total CPU per request: the req/s this code could reach with the
+    machine to itself."""
+    conc = results["options"]["concurrency"]
+    c = 16 if 16 in conc else max(conc)
+    cores = (results.get("machine") or {}).get("nproc") or 1
+    rows = []
+    for size in results["sizes"]:
+        for endpoint in size["http"].get("uncached", {}):
+            row = _cell(size, "uncached", endpoint, c)
+            if not row or "server_cpu_ms_per_req" not in row:
+                continue
+            total = (
+                row["server_cpu_ms_per_req"]
+                + row["redis_cpu_ms_per_req"]
+                + row["client_cpu_ms_per_req"]
+            )
+            capacity = cores * 1000 / total if total > 0 else float("nan")
+            rows.append(
+                f"| {size['products']:,} | {endpoint} | {row['server_cpu_ms_per_req']:.2f} | "
+                f"{row['redis_cpu_ms_per_req']:.2f} | {row['client_cpu_ms_per_req']:.2f} | "
+                f"{capacity:,.0f} | {row['rps']:,.0f} |"
+            )
+    if not rows:
+        return []
+    return [
+        "",
+        f"| products | endpoint (uncached, c{c}) | server CPU ms/req | Redis CPU ms/req | "
+        f"load generator CPU ms/req | capacity on {cores} cores, req/s | measured req/s |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+        *rows,
+    ]
 
 
 def _index_label(floors: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ import redis
 
 from indexing.settings import Settings
 from service.benchmark.bench_catalog import BuiltCatalog, built_catalog
+from service.benchmark.cpu_meter import CpuMeter
 from service.benchmark.load_generator import load
 from service.benchmark.reference_floors import measure_floors
 from service.benchmark.request_paths import endpoint_paths
@@ -141,7 +142,9 @@ def _bench_http(
     count = UNCACHED_PATHS if mode == "uncached" else CACHED_PATHS
     log_path = options.out_dir / "server.log"
     out: dict[str, list[dict[str, object]]] = {}
-    with running_server(redis_url, env, options.workers, log_path) as port:
+    meter_client = redis.Redis.from_url(redis_url)
+    with running_server(redis_url, env, options.workers, log_path) as server:
+        port, meter = server.port, CpuMeter(server.pid, meter_client)
         for endpoint in options.endpoints:
             paths = endpoint_paths(endpoint, catalog.product_ids, catalog.user_ids, count)
             if mode == "cached":
@@ -150,8 +153,10 @@ def _bench_http(
             load(HOST, port, paths, max(options.concurrency), min(1.0, options.duration_s / 4))
             out[endpoint] = []
             for concurrency in options.concurrency:
+                before = meter.sample()
                 result = load(HOST, port, paths, concurrency, options.duration_s)
                 row: dict[str, object] = dict(result.summary())
+                row |= CpuMeter.per_request(before, meter.sample(), result.requests)
                 if result.errors:
                     row["first_error"] = result.first_error
                 out[endpoint].append(row)
@@ -159,9 +164,11 @@ def _bench_http(
                     options,
                     f"  {catalog.size:>7,} {mode:8} {endpoint:7} c{concurrency:<3} "
                     f"p50 {row['p50_ms']:7.2f} ms  p95 {row['p95_ms']:7.2f}  "
-                    f"p99 {row['p99_ms']:7.2f}  {row['rps']:8.1f} req/s"
+                    f"p99 {row['p99_ms']:7.2f}  {row['rps']:8.1f} req/s  CPU ms/req server "
+                    f"{row['server_cpu_ms_per_req']:.2f} Redis {row['redis_cpu_ms_per_req']:.2f}"
                     + (f"  ERRORS {result.errors}: {result.first_error}" if result.errors else ""),
                 )
+    meter_client.close()
     return out
 
 

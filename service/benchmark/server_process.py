@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from indexing.embedded_redis import free_port
@@ -23,11 +24,17 @@ class ServerStartError(RuntimeError):
     pass
 
 
+@dataclass(frozen=True)
+class RunningServer:
+    port: int
+    pid: int  # the `shoprec serve` process; its workers are its children
+
+
 @contextmanager
 def running_server(
     redis_url: str, env: Mapping[str, str], workers: int, log_path: Path, wait_s: float = 60.0
-) -> Iterator[int]:
-    """Start `shoprec serve` on a free loopback port; yield the port."""
+) -> Iterator[RunningServer]:
+    """Start `shoprec serve` on a free loopback port."""
     port = free_port()
     child_env = {**os.environ, **env, "REDIS_URL": redis_url}
     # The real `shoprec serve` command, so the benchmark measures what users run.
@@ -54,7 +61,7 @@ def running_server(
         )
     try:
         _wait_healthy(process, port, workers, wait_s, log_path)
-        yield port
+        yield RunningServer(port, process.pid)
     finally:
         _stop(process)
 

@@ -49,6 +49,7 @@ def test_bench_runs_end_to_end_at_a_tiny_size(
             for cell in cells:
                 assert cell["requests"] > 0, (mode, endpoint, cell)
                 assert cell["errors"] == 0, (mode, endpoint, cell)
+                assert cell["server_cpu_ms_per_req"] > 0, (mode, endpoint, cell)
     table = paths["markdown"].read_text()
     assert "| 300 | hybrid | uncached |" in table
     assert paths["png"].read_bytes()[:4] == b"\x89PNG"
