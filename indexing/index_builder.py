@@ -45,7 +45,7 @@ from indexing.feedback_log import (
 )
 from indexing.feedback_replay import replay_feedback
 from indexing.history_writer import write_histories, write_popularity
-from indexing.index_schema import HnswParams, product_schema
+from indexing.index_schema import HnswParams, product_schema, vector_algorithm
 from indexing.index_writer import (
     create_index,
     drop_version,
@@ -299,7 +299,8 @@ def _write_version(
 ) -> None:
     cf_dims = cf.dims if cf is not None else 1
     hnsw = HnswParams(settings.hnsw_m, settings.hnsw_ef_construction, settings.hnsw_ef_runtime)
-    schema = product_schema(layout, version, content.shape[1], cf_dims, hnsw)
+    algorithm = vector_algorithm(len(catalog.products), settings.flat_max_products)
+    schema = product_schema(layout, version, content.shape[1], cf_dims, hnsw, algorithm)
     index = create_index(client, schema)
     load_product_hashes(
         index, layout, version, catalog.products, content, cf, settings.load_batch_size, quiet=quiet
@@ -358,6 +359,7 @@ def _meta(
             "hnsw_m": settings.hnsw_m,
             "hnsw_ef_construction": settings.hnsw_ef_construction,
             "hnsw_ef_runtime": settings.hnsw_ef_runtime,
+            "vector_algorithm": vector_algorithm(summary.products, settings.flat_max_products),
             "event_weights": settings.event_weights.as_dict(),
             "cf_ease_lambda": settings.cf_ease_lambda,
             "events": len(interactions.events),

@@ -32,15 +32,29 @@ def _template() -> dict[str, Any]:
     return yaml.safe_load(SCHEMA_FILE.read_text())
 
 
+def vector_algorithm(products: int, flat_max_products: int) -> str:
+    """ "flat" (exact) for catalogues up to `flat_max_products`, else "hnsw"."""
+    return "flat" if products <= flat_max_products else "hnsw"
+
+
 def product_schema(
-    layout: RedisLayout, version: int, content_dims: int, cf_dims: int, hnsw: HnswParams
+    layout: RedisLayout,
+    version: int,
+    content_dims: int,
+    cf_dims: int,
+    hnsw: HnswParams,
+    algorithm: str = "hnsw",
 ) -> IndexSchema:
     spec = copy.deepcopy(_template())
     spec["index"]["name"] = layout.index_name(version)
     spec["index"]["prefix"] = layout.product_prefix(version)
     dims = {CONTENT_FIELD: content_dims, CF_FIELD: cf_dims}
     for field in spec["fields"]:
-        if field["type"] == "vector":
+        if field["type"] == "vector" and algorithm == "flat":
+            for name in ("m", "ef_construction", "ef_runtime"):
+                field["attrs"].pop(name, None)
+            field["attrs"].update(algorithm="flat", dims=dims[field["name"]])
+        elif field["type"] == "vector":
             field["attrs"].update(
                 dims=dims[field["name"]],
                 m=hnsw.m,

@@ -14,6 +14,7 @@ from indexing.embedded_redis import EmbeddedRedisError
 from indexing.embedder_registry import EmbedderError
 from indexing.settings import Settings, get_settings
 from service.commands import (
+    bench_cmd,
     evaluate_cmd,
     export_feedback_cmd,
     index_cmd,
@@ -30,6 +31,7 @@ COMMANDS = [
     serve_cmd,
     reindex_cmd,
     evaluate_cmd,
+    bench_cmd,
     export_feedback_cmd,
     knn_command_cmd,
 ]

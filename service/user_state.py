@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 
 from service.catalog_reader import CatalogView
 
@@ -33,12 +35,21 @@ class UserStateReader:
 
     async def read(self, view: CatalogView, user_id: str) -> UserState:
         """History, bought and dismissed sets in one round trip."""
-        layout, version = view.layout, view.version
         pipe = self._client.pipeline(transaction=False)
+        self.add_read(pipe, view, user_id)
+        return self.parse(*await pipe.execute())
+
+    def add_read(self, pipe: Pipeline, view: CatalogView, user_id: str) -> None:
+        """Queue the three reads of `read` on a caller's pipeline (results: see `parse`), so a
+        request can fetch the user's state and other keys in one round trip."""
+        layout, version = view.layout, view.version
         pipe.zrevrange(layout.history(version, user_id), 0, self._history_items - 1, True)
         pipe.smembers(layout.bought(version, user_id))
         pipe.smembers(layout.dismissed(user_id))
-        history, bought, dismissed = await pipe.execute()
+
+    @staticmethod
+    def parse(history: Any, bought: Any, dismissed: Any) -> UserState:
+        """The UserState from the three replies queued by `add_read`."""
         return UserState(
             history=[(pid.decode(), float(weight)) for pid, weight in history],
             bought=frozenset(p.decode() for p in bought),

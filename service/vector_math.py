@@ -35,6 +35,19 @@ def query_weights(weights: Sequence[float], weighting: str) -> list[float]:
     return w.tolist()
 
 
+def history_centroid(
+    vectors: Mapping[str, np.ndarray], weights: Mapping[str, float], weighting: str = "decayed"
+) -> np.ndarray | None:
+    """The centroid of those history items that have a vector, their weights taken through
+    `query_weights`; None if none has a vector."""
+    if not vectors:
+        return None
+    ids = list(vectors)
+    return weighted_centroid(
+        [vectors[pid] for pid in ids], query_weights([weights[pid] for pid in ids], weighting)
+    )
+
+
 def min_max_normalise(scores: Mapping[str, float]) -> dict[str, float]:
     """Scores to [0, 1] within one candidate list (a single candidate scores 1)."""
     if not scores:

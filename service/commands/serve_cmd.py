@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from indexing.redis_connection import resolve_redis_url, sync_client
 from indexing.settings import Settings
@@ -17,18 +18,20 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
     )
     serve_p.add_argument("--host", default="127.0.0.1")
     serve_p.add_argument("--port", type=int, default=8000)
-    serve_p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    serve_p.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="uvicorn worker processes (default: one per core; the service is CPU-bound)",
+    )
     serve_p.add_argument("--access-log", action="store_true", help="log every request")
     serve_p.set_defaults(handler=cmd_serve)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import os
-
-    import uvicorn
-
     from indexing.index_writer import live_version
     from indexing.redis_layout import RedisLayout
+    from service.http_server import serve
 
     url = resolve_redis_url(settings)
     if live_version(sync_client(url), RedisLayout(settings.key_prefix)) is None:
@@ -43,13 +46,5 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         f"API docs at http://{args.host}:{args.port}/schema/swagger",
         flush=True,
     )
-    uvicorn.run(
-        "service.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        access_log=args.access_log,
-        log_level="info",
-    )
+    serve(args.host, args.port, args.workers, args.access_log)
     return 0

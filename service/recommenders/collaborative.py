@@ -11,7 +11,7 @@ from service.recommendation import RecommendRequest, Scored
 from service.recommenders.content import search_filter
 from service.recommenders.popular import PopularRecommender
 from service.user_state import UserState, UserStateReader
-from service.vector_math import query_weights, weighted_centroid
+from service.vector_math import history_centroid
 from service.vector_search import VectorSearch
 
 
@@ -30,6 +30,11 @@ class CFRecommender:
         self._popular = popular
         self._query_weighting = query_weighting
 
+    @property
+    def query_weighting(self) -> str:
+        """How history weights enter the user's CF query (settings.cf_query_weighting)."""
+        return self._query_weighting
+
     async def recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
         if request.user_id is None:
             raise ValueError("the CF recommender needs a user_id")
@@ -44,12 +49,7 @@ class CFRecommender:
         vectors = await self._products.vectors(
             view, (pid for pid, _ in state.history), CF_QUERY_FIELD
         )
-        if not vectors:
-            return None
-        weights = dict(state.history)
-        ids = list(vectors)
-        chosen = query_weights([weights[i] for i in ids], self._query_weighting)
-        return weighted_centroid([vectors[i] for i in ids], chosen)
+        return history_centroid(vectors, dict(state.history), self._query_weighting)
 
     async def recommend_for_state(
         self, view: CatalogView, request: RecommendRequest, state: UserState, k: int | None = None

@@ -8,20 +8,18 @@ serves; if neither has anything, popular products.
 
 from __future__ import annotations
 
-import asyncio
-
 import numpy as np
 
 from indexing.index_schema import CF_FIELD, CF_QUERY_FIELD, CONTENT_FIELD
-from service.catalog_reader import CatalogView, ProductReader
+from service.catalog_reader import CatalogView, ProductReader, as_vector
 from service.errors import ProductNotFound
 from service.recommendation import RecommendRequest, Scored
 from service.recommenders.collaborative import CFRecommender
 from service.recommenders.content import search_filter
 from service.recommenders.popular import PopularRecommender
 from service.user_state import UserState, UserStateReader
-from service.vector_math import blend, weighted_centroid
-from service.vector_search import SearchFilter, VectorSearch
+from service.vector_math import blend, history_centroid
+from service.vector_search import KnnQuery, VectorSearch
 
 # How many of the user's strongest items stand in for a product on the content side.
 CONTENT_SEED_ITEMS = 5
@@ -46,20 +44,30 @@ class HybridRecommender:
     async def recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
         if request.user_id is None and request.product_id is None:
             raise ValueError("the hybrid recommender needs a user_id or a product_id")
-        state = await self._users.read(view, request.user_id) if request.user_id else UserState()
-        content_query, cf_query = await self._queries(view, request, state)
+        state, product_content, product_cf = await self._read_request(view, request)
+        content_query, cf_query = await self._queries(
+            view, state, product_content, product_cf, request.product_id is not None
+        )
         exclude = state.never_show | request.exclude
         if request.product_id:
             exclude = exclude | {request.product_id}
         k = max(request.top_k * CANDIDATE_FACTOR, MIN_CANDIDATES)
         flt = search_filter(request)
-        content, cf = await asyncio.gather(
-            self._side(view, CONTENT_FIELD, content_query, k, flt, exclude, request.w_content),
-            self._side(view, CF_FIELD, cf_query, k, flt, exclude, request.w_cf),
-        )
+        # Both sides in one round trip; titles of only the blended top_k are read afterwards
+        # (see VectorSearch.knn).
+        sides = {
+            field: KnnQuery(field, query, k, flt, exclude, titles=False)
+            for field, query, weight in (
+                (CONTENT_FIELD, content_query, request.w_content),
+                (CF_FIELD, cf_query, request.w_cf),
+            )
+            if query is not None and weight > 0
+        }
+        found = await self._search.knn_batch(view, list(sides.values()))
+        answers = dict(zip(sides, found, strict=True))
+        content, cf = answers.get(CONTENT_FIELD, []), answers.get(CF_FIELD, [])
         if not content and not cf:
             return await self._popular.recommend(view, request, state.never_show)
-        titles = {s.product_id: s.title for s in (*content, *cf)}
         w_content, w_cf = (request.w_content, request.w_cf) if content and cf else (1.0, 1.0)
         scores = blend(
             {s.product_id: s.score for s in content},
@@ -68,41 +76,52 @@ class HybridRecommender:
             w_cf,
         )
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: request.top_k]
-        return [Scored(pid, titles[pid], score) for pid, score in ranked]
+        titles = await self._products.titles(view, (pid for pid, _ in ranked))
+        return [Scored(pid, titles[pid], score) for pid, score in ranked if pid in titles]
 
-    async def _side(
-        self,
-        view: CatalogView,
-        field: str,
-        query: np.ndarray | None,
-        k: int,
-        flt: SearchFilter,
-        exclude: frozenset[str],
-        weight: float,
-    ) -> list[Scored]:
-        if query is None or weight <= 0:
-            return []
-        return await self._search.knn(view, field, query, k, flt, exclude=exclude)
+    async def _read_request(
+        self, view: CatalogView, request: RecommendRequest
+    ) -> tuple[UserState, np.ndarray | None, np.ndarray | None]:
+        """The user's state and the product's content and CF query vectors: one round trip."""
+        pipe = self._products.pipeline()
+        if request.user_id:
+            self._users.add_read(pipe, view, request.user_id)
+        if request.product_id:
+            self._products.add_vector(pipe, view, request.product_id, CONTENT_FIELD)
+            self._products.add_vector(pipe, view, request.product_id, CF_QUERY_FIELD)
+        raws = await pipe.execute()
+        state = self._users.parse(*raws[:3]) if request.user_id else UserState()
+        if not request.product_id:
+            return state, None, None
+        product_content, product_cf = as_vector(raws[-2]), as_vector(raws[-1])
+        if product_content is None:
+            raise ProductNotFound(request.product_id)
+        return state, product_content, product_cf
 
     async def _queries(
-        self, view: CatalogView, request: RecommendRequest, state: UserState
+        self,
+        view: CatalogView,
+        state: UserState,
+        product_content: np.ndarray | None,
+        product_cf: np.ndarray | None,
+        has_product: bool,
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
-        content_query: np.ndarray | None = None
-        cf_query: np.ndarray | None = None
-        if request.product_id:
-            content_query = await self._products.vector(view, request.product_id, CONTENT_FIELD)
-            if content_query is None:
-                raise ProductNotFound(request.product_id)
-        elif not state.is_new:
-            seeds = state.history[:CONTENT_SEED_ITEMS]
-            vectors = await self._products.vectors(view, (p for p, _ in seeds), CONTENT_FIELD)
-            if vectors:
-                weights = dict(seeds)
-                content_query = weighted_centroid(
-                    list(vectors.values()), [weights[p] for p in vectors]
-                )
-        if not state.is_new:
-            cf_query = await self._cf.query_vector(view, state)
-        elif request.product_id:
-            cf_query = await self._products.vector(view, request.product_id, CF_QUERY_FIELD)
+        """Content query: the product's vector, else the user's strongest items' centroid. CF
+        query: the user's history centroid, else the product's own CF vector. The history
+        vectors come in one round trip."""
+        if state.is_new:
+            return product_content, product_cf if has_product else None
+        history = [pid for pid, _ in state.history]
+        seeds = [] if has_product else history[:CONTENT_SEED_ITEMS]
+        raws = await self._products.field_values(
+            view,
+            [(pid, CF_QUERY_FIELD) for pid in history] + [(pid, CONTENT_FIELD) for pid in seeds],
+        )
+        weights = dict(state.history)
+        cf_vectors = self._products.present_vectors(history, raws[: len(history)])
+        cf_query = history_centroid(cf_vectors, weights, self._cf.query_weighting)
+        content_query = product_content
+        if seeds:
+            seed_vectors = self._products.present_vectors(seeds, raws[len(history) :])
+            content_query = history_centroid(seed_vectors, weights)
         return content_query, cf_query

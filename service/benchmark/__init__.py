@@ -1,0 +1,1 @@
+"""`shoprec bench`: build scaled catalogues, load the real HTTP service, measure, report."""

@@ -1,0 +1,59 @@
+"""`shoprec bench` end to end at a tiny size: build, reference floors, real uvicorn, reports.
+
+Nothing here asserts a speed: only that every cell was measured, without errors, and that
+the run cleaned up after itself.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import redis
+
+from indexing.redis_layout import RedisLayout
+from indexing.settings import Settings
+from service.benchmark.bench_catalog import bench_settings
+from service.benchmark.bench_report import write_reports
+from service.benchmark.bench_runner import BenchOptions, run_bench
+from service.benchmark.request_paths import ENDPOINTS
+
+
+def test_bench_runs_end_to_end_at_a_tiny_size(
+    settings: Settings, redis_url: str, tmp_path: Path
+) -> None:
+    client = redis.Redis.from_url(redis_url)
+    options = BenchOptions(
+        sizes=[300],
+        duration_s=1.0,
+        concurrency=[1, 4],
+        endpoints=list(ENDPOINTS),
+        workers=1,
+        out_dir=tmp_path,
+        quiet=True,
+    )
+    results = run_bench(client, redis_url, settings, options)
+    paths = write_reports(results, tmp_path)
+
+    saved = json.loads(paths["json"].read_text())
+    (size,) = saved["sizes"]
+    assert size["products"] == 300
+    assert size["build"]["vectors_products_per_s"] > 0
+    assert size["build"]["redis_bytes_per_product"] > 0
+    assert 0.0 <= size["floors"]["recall_at_10_content"] <= 1.0
+    assert size["floors"]["raw_ft_search_content"]["queries"] > 0
+    for mode in ("uncached", "cached"):
+        for endpoint in ENDPOINTS:
+            cells = size["http"][mode][endpoint]
+            assert [c["concurrency"] for c in cells] == [1, 4]
+            for cell in cells:
+                assert cell["requests"] > 0, (mode, endpoint, cell)
+                assert cell["errors"] == 0, (mode, endpoint, cell)
+                assert cell["server_cpu_ms_per_req"] > 0, (mode, endpoint, cell)
+    table = paths["markdown"].read_text()
+    assert "| 300 | hybrid | uncached |" in table
+    assert paths["png"].read_bytes()[:4] == b"\x89PNG"
+    # Everything the run wrote under the catalogue's prefix is gone.
+    prefix = RedisLayout(bench_settings(settings, 300).key_prefix).prefix
+    assert not list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    client.close()

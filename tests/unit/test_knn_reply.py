@@ -1,0 +1,45 @@
+"""FT.SEARCH replies parsed by the service's own KNN code, in both protocol shapes."""
+
+from __future__ import annotations
+
+from service.vector_search import knn_arguments, knn_rows
+
+PREFIX = "shoprec:v3:product:"
+
+
+def test_resp3_reply_with_fields() -> None:
+    reply = {
+        b"total_results": 2,
+        b"results": [
+            {
+                b"id": f"{PREFIX}P1".encode(),
+                b"extra_attributes": {
+                    b"product_id": b"P1",
+                    b"title": b"Lamp",
+                    b"vector_distance": b"0.25",
+                },
+            },
+            {
+                b"id": f"{PREFIX}P2".encode(),
+                b"extra_attributes": {b"vector_distance": b"0.5"},
+            },
+        ],
+    }
+    assert list(knn_rows(reply, PREFIX)) == [("P1", "Lamp", 0.25), ("P2", "", 0.5)]
+
+
+def test_resp2_reply_takes_the_id_from_the_key() -> None:
+    reply = [
+        2,
+        f"{PREFIX}P:9".encode(),
+        [b"vector_distance", b"0.1"],
+        f"{PREFIX}P2".encode(),
+        [b"title", b"Rug", b"vector_distance", b"0.3", b"product_id", b"P2"],
+    ]
+    assert list(knn_rows(reply, PREFIX)) == [("P:9", "", 0.1), ("P2", "Rug", 0.3)]
+
+
+def test_arguments_return_only_the_distance_when_asked() -> None:
+    args = knn_arguments("idx", "cf_vector", b"\0" * 8, 40, "*", 64, return_fields=())
+    assert args[2] == "(*)=>[KNN 40 @cf_vector $vector EF_RUNTIME 64 AS vector_distance]"
+    assert args[args.index("RETURN") + 1 : args.index("SORTBY")] == [1, "vector_distance"]
