@@ -143,47 +143,56 @@ def build_index(
     into the interactions."""
     layout = RedisLayout(settings.key_prefix)
     embedder = make_embedder(settings.embedder, settings, quiet=quiet)  # fails before any work
-    with build_lock(client, layout, "shoprec index", settings.build_lock_ttl_s):
-        return _build(
-            client,
-            settings,
-            layout,
-            products_csv,
-            interactions_csv,
-            embedder,
-            quiet,
-            wait_for_grace,
-            with_feedback,
-        )
-
-
-def _build(
-    client: redis.Redis,
-    settings: Settings,
-    layout: RedisLayout,
-    products_csv: Path,
-    interactions_csv: Path,
-    embedder: ContentEmbedder,
-    quiet: bool,
-    wait_for_grace: bool,
-    with_feedback: bool,
-) -> BuildSummary:
     summary = BuildSummary()
     total_started = time.perf_counter()
-    summary.cleaned_versions = drop_leftovers(client, layout)
-    summary.dropped_versions = drop_expired(client, layout, settings.retire_grace_s)
-    # Feedback up to here goes into this build; later entries are replayed after the swap.
-    summary.feedback_stream_id = last_entry_id(client, layout)
+    # The files are read before Redis is touched: a bad file is reported even with Redis down.
     with _stage(summary, "load csv", quiet):
         catalog = load_products(products_csv)
         interactions = load_interactions(
             interactions_csv, catalog.product_ids, settings.event_weights
         )
         summary.reports = [catalog.report, interactions.report]
-        if with_feedback:
-            interactions = _with_feedback(client, layout, settings, catalog, interactions, summary)
     if catalog.products.empty:
         raise CsvFormatError(f"{products_csv}: no valid product rows; nothing to index")
+    with build_lock(client, layout, "shoprec index", settings.build_lock_ttl_s):
+        _build(
+            client,
+            settings,
+            layout,
+            _BuildInput(catalog, interactions, embedder, with_feedback),
+            summary,
+            quiet,
+            wait_for_grace,
+        )
+    summary.seconds["total"] = time.perf_counter() - total_started
+    return summary
+
+
+@dataclass
+class _BuildInput:
+    catalog: Catalog
+    interactions: Interactions
+    embedder: ContentEmbedder
+    with_feedback: bool
+
+
+def _build(
+    client: redis.Redis,
+    settings: Settings,
+    layout: RedisLayout,
+    given: _BuildInput,
+    summary: BuildSummary,
+    quiet: bool,
+    wait_for_grace: bool,
+) -> None:
+    catalog, interactions, embedder = given.catalog, given.interactions, given.embedder
+    summary.cleaned_versions = drop_leftovers(client, layout)
+    summary.dropped_versions = drop_expired(client, layout, settings.retire_grace_s)
+    # Feedback up to here goes into this build; later entries are replayed after the swap.
+    summary.feedback_stream_id = last_entry_id(client, layout)
+    if given.with_feedback:
+        with _stage(summary, "fold feedback", quiet):
+            interactions = _with_feedback(client, layout, settings, catalog, interactions, summary)
 
     with _stage(summary, "content vectors", quiet):
         content = embedder.fit_transform(product_texts(catalog.products))
@@ -233,8 +242,6 @@ def _build(
         summary.dropped_versions += drop_expired(client, layout, settings.retire_grace_s)
         gone = (version, *summary.dropped_versions)
         summary.kept_versions = [v for v in versions_present(client, layout) if v not in gone]
-    summary.seconds["total"] = time.perf_counter() - total_started
-    return summary
 
 
 def _wait_for_grace(
