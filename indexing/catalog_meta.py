@@ -7,8 +7,11 @@ check, so its field names are part of the contract between the two packages.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from indexing.redis_text import as_text
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,9 @@ class CatalogMeta:
         return out
 
     @classmethod
-    def from_redis(cls, raw: dict[bytes, bytes] | dict[str, str]) -> CatalogMeta | None:
+    def from_redis(cls, raw: Mapping[bytes | str, bytes | str]) -> CatalogMeta | None:
         """Parse HGETALL output; None when there is no live version."""
-        data = {_text(k): _text(v) for k, v in raw.items()}
+        data = {as_text(k): as_text(v) for k, v in raw.items()}
         if "version" not in data:
             return None
         return cls(
@@ -54,7 +57,3 @@ class CatalogMeta:
             params=json.loads(data.get("params") or "{}"),
             feedback_stream_id=data.get("feedback_stream_id", "0-0"),
         )
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

@@ -16,6 +16,7 @@ import redis
 
 from indexing.csv_loader import LoadReport
 from indexing.redis_layout import RedisLayout
+from indexing.redis_text import as_text
 from indexing.settings import EventWeights
 
 STREAM_BATCH = 10_000
@@ -36,7 +37,7 @@ class FeedbackEntry:
 def last_entry_id(client: redis.Redis, layout: RedisLayout) -> str:
     """Id of the newest stream entry, or "0-0" when the stream is empty or absent."""
     newest: Any = client.xrevrange(layout.feedback_stream, count=1)
-    return _text(newest[0][0]) if newest else NO_ENTRY
+    return as_text(newest[0][0]) if newest else NO_ENTRY
 
 
 def read_entries(
@@ -47,16 +48,16 @@ def read_entries(
     while True:
         batch: Any = client.xrange(layout.feedback_stream, min=start, max=until, count=STREAM_BATCH)
         for raw_id, fields in batch:
-            entry = _entry(_text(raw_id), fields)
+            entry = _entry(as_text(raw_id), fields)
             if entry is not None:
                 yield entry
         if len(batch) < STREAM_BATCH:
             return
-        start = f"({_text(batch[-1][0])}"
+        start = f"({as_text(batch[-1][0])}"
 
 
 def _entry(entry_id: str, fields: dict[Any, Any]) -> FeedbackEntry | None:
-    data = {_text(k): _text(v) for k, v in fields.items()}
+    data = {as_text(k): as_text(v) for k, v in fields.items()}
     try:
         version = data.get("version")
         return FeedbackEntry(
@@ -119,7 +120,3 @@ def fold_feedback(
     )
     keep = merged["dismissed_at"].isna() | (merged["ts"] > merged["dismissed_at"])
     return merged.loc[keep, combined.columns].reset_index(drop=True)
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

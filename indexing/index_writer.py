@@ -22,6 +22,7 @@ from indexing.cf_model import CFVectors
 from indexing.index_schema import CF_FIELD, CF_QUERY_FIELD, CONTENT_FIELD
 from indexing.progress import Progress
 from indexing.redis_layout import RedisLayout
+from indexing.redis_text import as_text
 
 CONTENT_MODEL_FIELD = "content_model"
 
@@ -133,7 +134,9 @@ def store_content_model(
 
 def load_content_model(client: redis.Redis, layout: RedisLayout, version: int) -> bytes | None:
     blob = client.hget(f"{layout.version_prefix(version)}:models", CONTENT_MODEL_FIELD)
-    return bytes(blob) if blob is not None else None
+    if blob is None:
+        return None
+    return blob if isinstance(blob, bytes) else blob.encode()
 
 
 def publish(
@@ -147,7 +150,7 @@ def publish(
     command = "FT.ALIASUPDATE" if aliased else "FT.ALIASADD"
     pipe.execute_command(command, layout.alias, index_name)
     pipe.delete(layout.meta)
-    pipe.hset(layout.meta, mapping=meta.to_redis())
+    pipe.hset(layout.meta, mapping=meta.to_redis())  # type: ignore[arg-type]
     if retire is not None and retire != meta.version:
         pipe.hset(layout.retired_versions, str(retire), f"{time.time():.3f}")
     pipe.execute()
@@ -184,12 +187,24 @@ def unlink_matching(client: redis.Redis, pattern: str, batch_size: int = 2000) -
     return removed
 
 
+def remove_prefix(client: redis.Redis, layout: RedisLayout) -> int:
+    """Drop every version's index, the alias and every key under the layout's prefix (a
+    scratch catalog of `shoprec evaluate` or `shoprec bench`); returns keys removed."""
+    for version in versions_present(client, layout):
+        drop_version(client, layout, version)
+    try:
+        client.execute_command("FT.ALIASDEL", layout.alias)
+    except redis.ResponseError:
+        pass  # never published
+    return unlink_matching(client, f"{layout.prefix}:*")
+
+
 def versions_present(client: redis.Redis, layout: RedisLayout) -> list[int]:
     """Versions that have an index (live, being built, or left behind)."""
     versions = []
     prefix = f"{layout.prefix}:v"
     for raw in client.execute_command("FT._LIST"):
-        name = raw.decode() if isinstance(raw, bytes) else str(raw)
+        name = as_text(raw)
         if name.startswith(prefix) and name.endswith(":products"):
             middle = name[len(prefix) : -len(":products")]
             if middle.isdigit():

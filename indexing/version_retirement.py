@@ -17,6 +17,7 @@ import redis
 
 from indexing.index_writer import drop_version, live_version, versions_present
 from indexing.redis_layout import RedisLayout
+from indexing.redis_text import as_text
 
 
 def retired_versions(client: redis.Redis, layout: RedisLayout) -> dict[int, float]:
@@ -58,7 +59,7 @@ def versions_with_keys(client: redis.Redis, layout: RedisLayout) -> set[int]:
     head = f"{layout.prefix}:v"
     found: set[int] = set()
     for raw in client.scan_iter(match=f"{head}*", count=5000):
-        key = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
+        key = as_text(raw)
         number, sep, _ = key[len(head) :].partition(":")
         if sep and number.isdigit():
             found.add(int(number))

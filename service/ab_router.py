@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 
 from indexing.redis_layout import RedisLayout
+from indexing.redis_text import as_text
 
 BUCKETS = 10_000
 # Feedback actions that are counted per variant (report columns).
@@ -88,12 +89,12 @@ class ABCounters:
             return
         variant = await self._client.hget(self._users, user_id)
         if variant is not None:
-            await self._client.hincrby(self._counters, f"{variant.decode()}:{column}", 1)
+            await self._client.hincrby(self._counters, f"{as_text(variant)}:{column}", 1)
 
     async def counts(self) -> dict[str, dict[str, int]]:
         raw = await self._client.hgetall(self._counters)
         out: dict[str, dict[str, int]] = {}
         for key, value in raw.items():
-            variant, _, column = key.decode().rpartition(":")
+            variant, _, column = as_text(key).rpartition(":")
             out.setdefault(variant, {})[column] = int(value)
         return out

@@ -8,6 +8,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 
+from indexing.redis_text import as_text
 from service.catalog_reader import CatalogView
 
 
@@ -59,8 +60,10 @@ class UserStateReader:
     async def dismissed(self, view: CatalogView, user_id: str) -> frozenset[str]:
         """Products the user said no to (never shown to that user again)."""
         members = await self._client.smembers(view.layout.dismissed(user_id))
-        return frozenset(p.decode() if isinstance(p, bytes) else str(p) for p in members)
+        return frozenset(as_text(p) for p in members)
 
     async def popular(self, view: CatalogView, count: int) -> list[tuple[str, float]]:
-        raw = await self._client.zrevrange(view.layout.popular(view.version), 0, count - 1, True)
-        return [(pid.decode(), float(score)) for pid, score in raw]
+        raw: list[tuple[bytes, float]] = await self._client.zrevrange(
+            view.layout.popular(view.version), 0, count - 1, withscores=True
+        )  # type: ignore[assignment]  # redis-py types the reply as plain members
+        return [(as_text(pid), float(score)) for pid, score in raw]

@@ -21,7 +21,7 @@ import redis
 
 from indexing.demo_catalog import write_demo_data
 from indexing.index_builder import build_index
-from indexing.index_writer import drop_version, versions_present
+from indexing.index_writer import remove_prefix
 from indexing.redis_layout import RedisLayout
 from indexing.settings import Settings
 
@@ -136,21 +136,3 @@ def _sample_ids(
     pick_p = rng.choice(len(products), size=min(SAMPLE_IDS, len(products)), replace=False)
     pick_u = rng.choice(len(users), size=min(SAMPLE_IDS, len(users)), replace=False)
     return [str(products.iloc[i]) for i in pick_p], [str(users[i]) for i in pick_u]
-
-
-def remove_prefix(client: redis.Redis, layout: RedisLayout) -> None:
-    """Drop every index version, the alias and every key under the layout's prefix."""
-    for version in versions_present(client, layout):
-        drop_version(client, layout, version)
-    try:
-        client.execute_command("FT.ALIASDEL", layout.alias)
-    except redis.ResponseError:
-        pass  # no alias
-    batch: list[bytes] = []
-    for key in client.scan_iter(match=f"{layout.prefix}:*", count=5000):
-        batch.append(key)
-        if len(batch) >= 5000:
-            client.unlink(*batch)
-            batch = []
-    if batch:
-        client.unlink(*batch)

@@ -75,7 +75,7 @@ def run_bench(
     redis_url: str,
     settings: Settings,
     options: BenchOptions,
-    on_size_done: Callable[[dict[str, object]], None] | None = None,
+    on_size_done: Callable[[dict[str, object]], object] | None = None,
 ) -> dict[str, object]:
     """Benchmark every size in turn; `on_size_done` gets the results so far after each size
     (the command writes its reports then, so a long run that fails late keeps what it had)."""
@@ -103,7 +103,7 @@ def run_bench(
     for size in options.sizes:
         say(options, f"== {size:,} products: building")
         with built_catalog(client, settings, size, options.seed, options.quiet) as catalog:
-            results["sizes"].append(_bench_size(client, redis_url, catalog, options))  # type: ignore[union-attr]
+            results["sizes"].append(_bench_size(client, redis_url, catalog, options))  # type: ignore[attr-defined]
         if on_size_done is not None:
             on_size_done(results)
     results["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -21,7 +21,7 @@ import redis
 
 from indexing.csv_loader import parse_timestamps
 from indexing.index_builder import BuildSummary, build_index
-from indexing.index_writer import drop_version, versions_present
+from indexing.index_writer import remove_prefix
 from indexing.progress import Progress
 from indexing.redis_layout import RedisLayout
 from indexing.settings import Settings
@@ -68,18 +68,6 @@ def train_index(
         yield eval_settings, summary
     finally:
         remove_prefix(client, RedisLayout(eval_settings.key_prefix))
-
-
-def remove_prefix(client: redis.Redis, layout: RedisLayout) -> None:
-    for version in versions_present(client, layout):
-        drop_version(client, layout, version)
-    try:
-        client.execute_command("FT.ALIASDEL", layout.alias)
-    except redis.ResponseError:
-        pass  # never published
-    keys = list(client.scan_iter(match=f"{layout.prefix}:*", count=2000))
-    for start in range(0, len(keys), 2000):
-        client.unlink(*keys[start : start + 2000])
 
 
 @dataclasses.dataclass(frozen=True)
