@@ -108,7 +108,7 @@ class Settings:
     # 60, 120} days, lambda {300, 600}, history {100, 300, 3000} items and query weighting
     # {decayed, uniform, log1p, sqrt}; best NDCG@10 0.1050 vs EASE's 0.0986 there. CF rank
     # 128..1024 were all within 0.001 NDCG there, so cf_dims stays 128 (faster build). See
-    # docs/readme-sections/issue-4.md.
+    # README.md, "Quality".
     cf_ease_lambda: float = field(
         default_factory=lambda: _env_float("SHOPREC_CF_EASE_LAMBDA", 300.0)
     )

@@ -125,9 +125,7 @@ def test_demo_meta_matches_the_csvs(
     assert live_version(redis_client, RedisLayout(demo_index.key_prefix)) == meta.version
 
 
-def test_alias_shows_the_two_vector_fields(
-    redis_client: redis.Redis, demo_index: Settings
-) -> None:
+def test_alias_shows_the_two_vector_fields(redis_client: redis.Redis, demo_index: Settings) -> None:
     layout = RedisLayout(demo_index.key_prefix)
     meta = meta_of(redis_client, demo_index)
     info = ft_info(redis_client, layout.alias)

@@ -90,6 +90,8 @@ def test_redis_is_durable_and_healthy_only_with_search(
     redis_service = services["redis"]
     command = _command(redis_service)
     assert command[command.index("--appendonly") + 1] == "yes"
+    # Feedback durability (on by default) waits for the fsync; `everysec` would time it out.
+    assert command[command.index("--appendfsync") + 1] == "always"
     volumes = [v.split(":") for v in redis_service["volumes"]]
     data_volume = next(src for src, dst, *_ in volumes if dst == "/data")
     assert data_volume in compose["volumes"], "a named volume, so data survives `down`"
