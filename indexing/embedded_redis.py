@@ -77,6 +77,9 @@ class EmbeddedRedis:
             )
         server, modules = find_binaries()
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        # A pid file left by a server that died (a reboot, a kill -9) names a dead process: the
+        # wait below would take it for the new server having died at once.
+        self.pid_file.unlink(missing_ok=True)
         args = [
             str(server),
             "--port",

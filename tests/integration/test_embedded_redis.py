@@ -89,6 +89,18 @@ def test_data_survives_a_restart(fresh_server: EmbeddedRedis) -> None:
         client.close()
 
 
+def test_start_after_a_crash_ignores_the_stale_pid_file(fresh_server: EmbeddedRedis) -> None:
+    """A reboot or kill -9 leaves a pid file naming a dead process; start must not read it as
+    the new server dying at once."""
+    fresh_server.start()
+    fresh_server.kill()
+    assert fresh_server.pid_file.exists()  # what a crash leaves behind
+
+    fresh_server.start()
+
+    assert fresh_server.is_running()
+
+
 def test_port_taken_by_another_program(fresh_server: EmbeddedRedis) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
         listener.bind(("127.0.0.1", fresh_server.port))
