@@ -143,10 +143,11 @@ class Settings:
     )
     hnsw_ef_runtime: int = field(default_factory=lambda: _env_int("SHOPREC_HNSW_EF_RUNTIME", 100))
     # Catalogues of up to this many products get FLAT (exact brute-force) vector indexes
-    # instead: at 5K products a FLAT KNN costs about what an HNSW one does (measured with
-    # `shoprec bench`), answers exactly, and the build skips HNSW insertion. 0 = always HNSW.
+    # instead of HNSW. Off by default (0 = always HNSW, what the deployment and RedisInsight
+    # guide describe); at 5K products a FLAT KNN costs about what an HNSW one does (measured
+    # with `shoprec bench`), answers exactly and skips HNSW insertion in the build.
     flat_max_products: int = field(
-        default_factory=lambda: _env_int("SHOPREC_FLAT_MAX_PRODUCTS", 10000)
+        default_factory=lambda: _env_int("SHOPREC_FLAT_MAX_PRODUCTS", 0)
     )
 
     # --- Build -------------------------------------------------------------------------

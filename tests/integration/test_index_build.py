@@ -135,28 +135,32 @@ def test_alias_shows_the_two_vector_fields(redis_client: redis.Redis, demo_index
     assert int(info["num_docs"]) == meta.products
     assert set(fields) == {CONTENT_FIELD, CF_FIELD}
     content, cf = fields[CONTENT_FIELD], fields[CF_FIELD]
-    # The 5,000-product demo is under flat_max_products: exact (FLAT) search, no HNSW graph.
-    assert meta.products <= demo_index.flat_max_products
-    assert content["ALGORITHM"] == "FLAT" and cf["ALGORITHM"] == "FLAT"
-    assert meta.params["vector_algorithm"] == "flat"
+    assert demo_index.flat_max_products < meta.products  # the default: HNSW at any size
+    assert content["ALGORITHM"] == "HNSW" and cf["ALGORITHM"] == "HNSW"
+    assert meta.params["vector_algorithm"] == "hnsw"
+    assert int(content["M"]) == demo_index.hnsw_m
+    assert int(content["EF_CONSTRUCTION"]) == demo_index.hnsw_ef_construction
     assert content["DISTANCE_METRIC"] == "COSINE"
     assert cf["DISTANCE_METRIC"] == "IP"
     assert int(content["DIM"]) == meta.content_dims == 256
     assert int(cf["DIM"]) == meta.cf_dims == 128
 
 
-def test_a_catalog_above_flat_max_products_gets_hnsw_fields(
+def test_flat_max_products_gives_small_catalogs_exact_flat_fields(
     redis_client: redis.Redis, redis_url: str, small_csvs: tuple[Path, Path]
 ) -> None:
-    settings = small_settings(redis_url, flat_max_products=100, hnsw_m=12)
-    build(redis_client, settings, small_csvs)  # 300 products > 100
-    fields = vector_fields(ft_info(redis_client, RedisLayout(settings.key_prefix).alias))
+    below = small_settings(redis_url, flat_max_products=1000)
+    above = small_settings(redis_url, flat_max_products=100, hnsw_m=12)
+    for settings in (below, above):
+        build(redis_client, settings, small_csvs)  # 300 products
+    flat = vector_fields(ft_info(redis_client, RedisLayout(below.key_prefix).alias))
+    hnsw = vector_fields(ft_info(redis_client, RedisLayout(above.key_prefix).alias))
 
     for name in (CONTENT_FIELD, CF_FIELD):
-        assert fields[name]["ALGORITHM"] == "HNSW"
-        assert int(fields[name]["M"]) == 12
-        assert int(fields[name]["EF_CONSTRUCTION"]) == settings.hnsw_ef_construction
-    assert meta_of(redis_client, settings).params["vector_algorithm"] == "hnsw"
+        assert flat[name]["ALGORITHM"] == "FLAT"
+        assert hnsw[name]["ALGORITHM"] == "HNSW" and int(hnsw[name]["M"]) == 12
+    assert meta_of(redis_client, below).params["vector_algorithm"] == "flat"
+    assert meta_of(redis_client, above).params["vector_algorithm"] == "hnsw"
 
 
 def test_product_hash_fields(
@@ -287,7 +291,7 @@ def test_cli_redis_cli_ft_info(
     out = capsys.readouterr().out
     assert code == 0
     assert "content_vector" in out and "cf_vector" in out
-    assert "FLAT" in out  # the demo catalog is small enough for exact search
+    assert "HNSW" in out
 
 
 # --- builds of their own ----------------------------------------------------------------
