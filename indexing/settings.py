@@ -146,9 +146,7 @@ class Settings:
     # instead of HNSW. Off by default (0 = always HNSW, what the deployment and RedisInsight
     # guide describe); at 5K products a FLAT KNN costs about what an HNSW one does (measured
     # with `shoprec bench`), answers exactly and skips HNSW insertion in the build.
-    flat_max_products: int = field(
-        default_factory=lambda: _env_int("SHOPREC_FLAT_MAX_PRODUCTS", 0)
-    )
+    flat_max_products: int = field(default_factory=lambda: _env_int("SHOPREC_FLAT_MAX_PRODUCTS", 0))
 
     # --- Build -------------------------------------------------------------------------
     load_batch_size: int = field(default_factory=lambda: _env_int("SHOPREC_LOAD_BATCH_SIZE", 500))
