@@ -25,8 +25,7 @@ RUN pip install --no-deps . && rm -rf /src/build /src/*.egg-info
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin shoprec
 USER shoprec
 WORKDIR /home/shoprec
-ENV SHOPREC_MODELS_DIR=/home/shoprec/var/models \
-    SHOPREC_PRODUCTS_CSV=/data/products.csv \
+ENV SHOPREC_PRODUCTS_CSV=/data/products.csv \
     SHOPREC_INTERACTIONS_CSV=/data/interactions.csv
 
 EXPOSE 8000

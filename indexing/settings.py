@@ -156,11 +156,6 @@ class Settings:
     popular_max_items: int = field(
         default_factory=lambda: _env_int("SHOPREC_POPULAR_MAX_ITEMS", 500)
     )
-    models_dir: Path = field(
-        default_factory=lambda: Path(
-            _env_str("SHOPREC_MODELS_DIR", str(PROJECT_ROOT / "var" / "models"))
-        )
-    )
     products_csv: Path = field(
         default_factory=lambda: Path(
             _env_str("SHOPREC_PRODUCTS_CSV", str(PROJECT_ROOT / "data" / "products.csv"))
@@ -197,7 +192,6 @@ class Settings:
     ab_split: str = field(
         default_factory=lambda: _env_str("SHOPREC_AB_SPLIT", "content:50,hybrid:50")
     )
-    api_key: str | None = field(default_factory=lambda: os.environ.get("SHOPREC_API_KEY") or None)
 
     # --- Reliability -------------------------------------------------------------------
     # POST /feedback acknowledges only after Redis has fsynced the event to its append-only
