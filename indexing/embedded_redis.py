@@ -7,6 +7,7 @@ lacks, so only its modules are used). Both wheels are the `embedded` extra.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -17,6 +18,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import redis
+
+log = logging.getLogger(__name__)
 
 MODULE_FILES = ("redisearch.so", "rejson.so")
 
@@ -57,6 +60,15 @@ class EmbeddedRedis:
             return bool(_client(self.url, timeout=0.5).ping())
         except redis.RedisError:
             return False
+
+    def _is_loading(self) -> bool:
+        try:
+            _client(self.url, timeout=0.5).ping()
+        except redis.BusyLoadingError:
+            return True
+        except redis.RedisError:
+            return False
+        return False
 
     def pid(self) -> int | None:
         try:
@@ -143,13 +155,21 @@ class EmbeddedRedis:
             time.sleep(0.05)
 
     def _wait_until_ready(self, wait_s: float) -> None:
+        """Wait up to wait_s for an answer; while the server is still loading its append-only
+        file (a large catalog takes minutes) keep waiting, as long as it lives."""
         deadline = time.monotonic() + wait_s
+        said_loading = False
         while time.monotonic() < deadline:
             if self.is_running():
                 return
             pid = self.pid()
             if pid is not None and not _pid_alive(pid):
                 break
+            if self._is_loading():
+                if not said_loading:
+                    log.info("embedded Redis is loading its data from %s ...", self.data_dir)
+                    said_loading = True
+                deadline = time.monotonic() + wait_s
             time.sleep(0.05)
         raise EmbeddedRedisError(
             f"redis-server on port {self.port} is not answering after start; "

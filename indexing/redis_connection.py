@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import redis
 
 from indexing.embedded_redis import EmbeddedRedis
-from indexing.settings import Settings
+from indexing.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
 
 
 def embedded_server(settings: Settings) -> EmbeddedRedis:
-    return EmbeddedRedis(port=settings.embedded_redis_port, data_dir=settings.embedded_redis_dir)
+    port = settings.embedded_redis_port
+    return EmbeddedRedis(port=port, data_dir=embedded_data_dir(settings, port))
+
+
+def embedded_data_dir(settings: Settings, port: int) -> Path:
+    """SHOPREC_EMBEDDED_REDIS_DIR, else var/redis/<port>: one folder per server, because two
+    servers writing one append-only file and one pid file corrupt each other."""
+    return settings.embedded_redis_dir or PROJECT_ROOT / "var" / "redis" / str(port)
 
 
 def resolve_redis_url(settings: Settings, start_embedded: bool = True) -> str:

@@ -80,9 +80,10 @@ class Settings:
     embedded_redis_port: int = field(
         default_factory=lambda: _env_int("SHOPREC_EMBEDDED_REDIS_PORT", 6389)
     )
-    embedded_redis_dir: Path = field(
-        default_factory=lambda: Path(
-            _env_str("SHOPREC_EMBEDDED_REDIS_DIR", str(PROJECT_ROOT / "var" / "redis"))
+    # None: var/redis/<port>, so two embedded servers on two ports never share files.
+    embedded_redis_dir: Path | None = field(
+        default_factory=lambda: (
+            Path(d) if (d := _env_str("SHOPREC_EMBEDDED_REDIS_DIR", "")) else None
         )
     )
     key_prefix: str = field(default_factory=lambda: _env_str("SHOPREC_KEY_PREFIX", "shoprec"))

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from indexing.embedded_redis import EmbeddedRedis
-from indexing.redis_connection import embedded_server, resolve_redis_url, sync_client
+from indexing.redis_connection import embedded_data_dir, resolve_redis_url, sync_client
 from indexing.settings import Settings
 from service.commands.errors import CommandError
 
@@ -20,15 +20,17 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
     redis_p.add_argument("action", choices=["start", "stop", "status", "cli"])
     redis_p.add_argument("words", nargs="*", help="with 'cli': the Redis command to send")
     redis_p.add_argument("--port", type=int, help=f"default {settings.embedded_redis_port}")
-    redis_p.add_argument("--dir", help=f"data folder (default {settings.embedded_redis_dir})")
+    redis_p.add_argument(
+        "--dir",
+        help="data folder (default SHOPREC_EMBEDDED_REDIS_DIR, else var/redis/<port>)",
+    )
     redis_p.set_defaults(handler=cmd_redis)
 
 
 def _embedded_from_args(args: argparse.Namespace, settings: Settings) -> EmbeddedRedis:
-    server = embedded_server(settings)
-    return EmbeddedRedis(
-        port=args.port or server.port, data_dir=Path(args.dir) if args.dir else server.data_dir
-    )
+    port = args.port or settings.embedded_redis_port
+    data_dir = Path(args.dir) if args.dir else embedded_data_dir(settings, port)
+    return EmbeddedRedis(port=port, data_dir=data_dir)
 
 
 def cmd_redis(args: argparse.Namespace, settings: Settings) -> int:

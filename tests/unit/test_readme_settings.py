@@ -105,6 +105,8 @@ def _configuration_rows() -> dict[str, list[str]]:
 
 
 def _shown(default: object) -> str:
+    if default == "":
+        return "unset"  # an empty default means "not set": the code then works one out
     return f"`{default:g}`" if isinstance(default, int | float) else f"`{default}`"
 
 
