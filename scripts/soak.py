@@ -66,10 +66,30 @@ def read_ids() -> tuple[list[str], list[str], list[str]]:
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for pid {pid}")
+    """RSS of the server and all its descendants: `shoprec serve` runs one worker process per
+    core under a supervisor, and the workers are what could leak."""
+    total_kb = 0
+    for proc in [pid, *_descendants(pid)]:
+        try:
+            lines = Path(f"/proc/{proc}/status").read_text().splitlines()
+        except FileNotFoundError:
+            continue  # exited between the listing and the read
+        total_kb += next((int(x.split()[1]) for x in lines if x.startswith("VmRSS:")), 0)
+    if total_kb == 0:
+        raise RuntimeError(f"no VmRSS for pid {pid}")
+    return total_kb / 1024
+
+
+def _descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except FileNotFoundError:
+            continue
+        for child in map(int, children):
+            found += [child, *_descendants(child)]
+    return found
 
 
 def request_for(kind: str, rng: random.Random, ids: tuple[list[str], list[str], list[str]]):
