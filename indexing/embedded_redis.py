@@ -56,19 +56,16 @@ class EmbeddedRedis:
 
     # --- queries ----------------------------------------------------------------------
     def is_running(self) -> bool:
-        try:
-            return bool(_client(self.url, timeout=0.5).ping())
-        except redis.RedisError:
-            return False
+        return self._probe() == "ready"
 
-    def _is_loading(self) -> bool:
+    def _probe(self) -> str:
+        """The server state: ready, loading (answers, still reading its append-only file), down."""
         try:
-            _client(self.url, timeout=0.5).ping()
+            return "ready" if _client(self.url, timeout=0.5).ping() else "down"
         except redis.BusyLoadingError:
-            return True
+            return "loading"
         except redis.RedisError:
-            return False
-        return False
+            return "down"
 
     def pid(self) -> int | None:
         try:
@@ -160,12 +157,13 @@ class EmbeddedRedis:
         deadline = time.monotonic() + wait_s
         said_loading = False
         while time.monotonic() < deadline:
-            if self.is_running():
+            state = self._probe()
+            if state == "ready":
                 return
             pid = self.pid()
             if pid is not None and not _pid_alive(pid):
                 break
-            if self._is_loading():
+            if state == "loading":
                 if not said_loading:
                     log.info("embedded Redis is loading its data from %s ...", self.data_dir)
                     said_loading = True
