@@ -18,7 +18,6 @@ the real service.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -26,10 +25,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from indexing.content_embedder import product_texts
-from indexing.csv_loader import load_interactions, load_products
-from indexing.embedder_registry import EMBEDDERS, EmbedderError, make_embedder
-from indexing.settings import PROJECT_ROOT, get_settings
+from indexing.contract.settings import PROJECT_ROOT, get_settings
+from indexing.load.csv_loader import load_interactions, load_products
+from indexing.models.content_embedder import product_texts
+from indexing.models.embedder_registry import EMBEDDERS, EmbedderError, make_embedder
 
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 TOP_K = 10
@@ -97,13 +96,13 @@ def main(argv: list[str] | None = None) -> int:
         products = catalog.products.head(args.limit) if args.limit else catalog.products
         ids = products["product_id"].tolist()
         events = load_interactions(
-            Path(folder / "interactions.csv"), ids, settings.event_weights
+            Path(folder / "interactions.csv"), ids, settings.cf.event_weights
         ).events
         texts = product_texts(products)
         categories = products["category"].fillna("").to_numpy()
         for name in args.embedders.split(","):
             try:
-                embedder = make_embedder(name, dataclasses.replace(settings, embedder=name))
+                embedder = make_embedder(name, settings.replace(catalog={"embedder": name}))
             except EmbedderError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2

@@ -11,7 +11,6 @@ interleaved in rounds, so machine noise hits them alike:
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import statistics
 import sys
 import tempfile
@@ -22,10 +21,10 @@ import pandas as pd
 import redis
 from litestar.testing import TestClient
 
-from indexing.embedded_redis import EmbeddedRedis, free_port
-from indexing.index_builder import build_index
-from indexing.settings import PROJECT_ROOT, get_settings
-from service.app import create_app
+from indexing.build.index_builder import build_index
+from indexing.connection.embedded_redis import EmbeddedRedis, free_port
+from indexing.contract.settings import PROJECT_ROOT, get_settings
+from service.api.app import create_app
 
 CONFIGS = {"on": ("always", True), "off": ("everysec", False), "always": ("always", False)}
 
@@ -49,11 +48,11 @@ def main() -> int:
         server.start()
         try:
             admin = redis.Redis.from_url(server.url)
-            settings = dataclasses.replace(get_settings(), redis_url=server.url, key_prefix="lat")
+            settings = get_settings().replace(redis={"url": server.url, "key_prefix": "lat"})
             build_index(admin, settings, *small_catalog(Path(tmp), 200), quiet=True)
             samples: dict[str, list[float]] = {name: [] for name in CONFIGS}
             clients = {
-                name: TestClient(create_app(dataclasses.replace(settings, feedback_durable=d)))
+                name: TestClient(create_app(settings.replace(reliability={"feedback_durable": d})))
                 for name, (_fsync, d) in CONFIGS.items()
             }
             for client in clients.values():

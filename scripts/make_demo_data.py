@@ -1,4 +1,4 @@
-"""Write the deterministic demo catalogue into data/ (or --out): see indexing/demo_catalog.py.
+"""Write the deterministic demo catalogue into data/ (or --out): see indexing/demo/demo_catalog.py.
 
 The generator lives in the `indexing` package so `shoprec bench` can build scaled catalogues
 with it; this script stays the documented entry point and writes byte-identical files.
@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from indexing.demo_catalog import (
+from indexing.demo.demo_catalog import (
     DEFAULT_OUT,
     DEFAULT_PRODUCTS,
     DEFAULT_SEED,

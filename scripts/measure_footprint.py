@@ -15,7 +15,6 @@ Numbers from a shared machine are indicative; compare runs made back to back.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import random
 import statistics
@@ -28,11 +27,11 @@ from pathlib import Path
 import numpy as np
 import redis
 
-from indexing.embedded_redis import EmbeddedRedis
-from indexing.index_builder import build_index
-from indexing.index_schema import CONTENT_FIELD
-from indexing.redis_layout import RedisLayout
-from indexing.settings import get_settings
+from indexing.build.index_builder import build_index
+from indexing.connection.embedded_redis import EmbeddedRedis
+from indexing.contract.index_schema import CONTENT_FIELD
+from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.settings import get_settings
 
 MB = 1024 * 1024
 
@@ -98,9 +97,9 @@ def _raw_knn_probe(client: redis.Redis, layout: RedisLayout, version: int, ids: 
 def _service_probe(settings_url: str, prefix: str, product_ids: list[str], users: list[str]) -> str:
     from litestar.testing import TestClient
 
-    from service.app import create_app
+    from service.api.app import create_app
 
-    settings = dataclasses.replace(get_settings(), redis_url=settings_url, key_prefix=prefix)
+    settings = get_settings().replace(redis={"url": settings_url, "key_prefix": prefix})
     lines = []
     with TestClient(app=create_app(settings)) as http:
 
@@ -120,15 +119,15 @@ def _service_probe(settings_url: str, prefix: str, product_ids: list[str], users
 
 
 def measure(products: Path, interactions: Path, port: int, queries: int) -> None:
-    settings = dataclasses.replace(get_settings(), key_prefix="shoprec")
-    layout = RedisLayout(settings.key_prefix)
+    settings = get_settings().replace(redis={"key_prefix": "shoprec"})
+    layout = RedisLayout(settings.redis.key_prefix)
     with tempfile.TemporaryDirectory(prefix="shoprec-footprint-") as data_dir:
         server = EmbeddedRedis(port=port, data_dir=Path(data_dir))
         server.start()
         try:
             client = redis.Redis.from_url(server.url, socket_timeout=60)
             before = _used_memory(client)
-            settings = dataclasses.replace(settings, redis_url=server.url)
+            settings = settings.replace(redis={"url": server.url})
             summary = build_index(client, settings, products, interactions)
             time.sleep(1)  # let lazy frees (UNLINK of nothing, module GC) settle
             after = _used_memory(client)
@@ -177,7 +176,7 @@ def measure(products: Path, interactions: Path, port: int, queries: int) -> None
             ]
             probe_users = rng.sample(users, min(queries, len(users)))
             print(_raw_knn_probe(client, layout, version, probe_ids))
-            print(_service_probe(server.url, settings.key_prefix, probe_ids, probe_users))
+            print(_service_probe(server.url, settings.redis.key_prefix, probe_ids, probe_users))
             client.close()
         finally:
             server.stop()

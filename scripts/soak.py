@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import dataclasses
 import os
 import random
 import subprocess
@@ -24,11 +23,11 @@ from pathlib import Path
 import httpx
 import redis
 
-from indexing.embedded_redis import EmbeddedRedis
-from indexing.index_builder import build_index
-from indexing.index_writer import live_version
-from indexing.redis_layout import RedisLayout
-from indexing.settings import PROJECT_ROOT, get_settings
+from indexing.build.index_builder import build_index
+from indexing.build.index_writer import live_version
+from indexing.connection.embedded_redis import EmbeddedRedis
+from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.settings import PROJECT_ROOT, get_settings
 
 # (weight, kind): the mix a shop frontend sends, mostly reads, some feedback.
 MIX = [
@@ -170,24 +169,24 @@ def cache_keys_without_ttl(client: redis.Redis, layout: RedisLayout, version: in
 
 def main() -> int:
     args = parse_args()
-    settings = dataclasses.replace(get_settings(), key_prefix="soak")
+    settings = get_settings().replace(redis={"key_prefix": "soak"})
     server = EmbeddedRedis(port=args.redis_port, data_dir=args.redis_dir)
     print(f"soak: Redis on port {server.port} ({server.data_dir})", flush=True)
     server.start()
     client = redis.Redis.from_url(server.url)
-    layout = RedisLayout(settings.key_prefix)
+    layout = RedisLayout(settings.redis.key_prefix)
     if live_version(client, layout) is None:
         print("soak: building the demo index (once; reused next time) ...", flush=True)
         build_index(
             client,
-            dataclasses.replace(settings, redis_url=server.url),
+            settings.replace(redis={"url": server.url}),
             PROJECT_ROOT / "data" / "products.csv",
             PROJECT_ROOT / "data" / "interactions.csv",
             quiet=True,
         )
     version = live_version(client, layout)
     assert version is not None
-    env = {**os.environ, "REDIS_URL": server.url, "SHOPREC_KEY_PREFIX": settings.key_prefix}
+    env = {**os.environ, "REDIS_URL": server.url, "SHOPREC_KEY_PREFIX": settings.redis.key_prefix}
     shoprec = Path(sys.executable).parent / "shoprec"
     command = [str(shoprec), "serve", "--port", str(args.port)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)

@@ -1,22 +1,22 @@
 """Shared fixtures: a real Redis Stack server started for the test run, and built indexes.
 
-The server is the embedded one (`indexing.embedded_redis`) on a free port with its data in a
-temporary folder, so tests never touch a developer's own Redis or the `make run` data.
+The server is the embedded one (`indexing.connection.embedded_redis`) on a free port with its
+data in a temporary folder, so tests never touch a developer's own Redis or the `make run` data.
 Each test that writes Redis gets its own key prefix, so tests cannot see each other's keys.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
 
-from indexing.embedded_redis import EmbeddedRedis, free_port
-from indexing.settings import PROJECT_ROOT, Settings, get_settings
+from indexing.connection.embedded_redis import EmbeddedRedis, free_port
+from indexing.contract.settings import PROJECT_ROOT, Settings, get_settings
 
 DATA_DIR = PROJECT_ROOT / "data"
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
@@ -43,16 +43,15 @@ def redis_client(redis_url: str) -> Iterator[redis.Redis]:
     client.close()
 
 
-def make_settings(redis_url: str, **overrides: object) -> Settings:
-    """Default settings pointed at the test server under a fresh key prefix."""
+def make_settings(redis_url: str, **groups: dict[str, Any]) -> Settings:
+    """Default settings pointed at the test server under a fresh key prefix, with `groups`
+    changed as `Settings.replace` takes them (`cf={"dims": 16}`)."""
     # No grace period: a rebuild drops the version it replaced at once (no test waits for it).
-    base = dataclasses.replace(
-        get_settings(),
-        redis_url=redis_url,
-        key_prefix=f"t{uuid.uuid4().hex[:10]}",
-        retire_grace_s=0.0,
+    base = get_settings().replace(
+        redis={"url": redis_url, "key_prefix": f"t{uuid.uuid4().hex[:10]}"},
+        index={"retire_grace_s": 0.0},
     )
-    return dataclasses.replace(base, **overrides)  # type: ignore[arg-type]
+    return base.replace(**groups)
 
 
 @pytest.fixture
@@ -78,7 +77,7 @@ def retail_csvs() -> tuple[Path, Path]:
 @pytest.fixture(scope="session")
 def demo_index(redis_url: str, demo_csvs: tuple[Path, Path]) -> Settings:
     """The demo catalog built once per session under its own prefix; read-only for tests."""
-    from indexing.index_builder import build_index
+    from indexing.build.index_builder import build_index
 
     settings = make_settings(redis_url)
     client = redis.Redis.from_url(redis_url)

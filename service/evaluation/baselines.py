@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from indexing.cf_model import ease_weights
+from indexing.models.cf_model import ease_weights
 
 Scorer = Callable[[sp.csr_matrix], np.ndarray]  # user rows -> users x items scores
 BATCH_USERS = 512

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import redis
 
-from indexing.csv_loader import load_interactions, load_products
-from indexing.settings import Settings
+from indexing.contract.settings import Settings
+from indexing.load.csv_loader import load_interactions, load_products
 from service.evaluation import baselines
 from service.evaluation.metrics import Scores, score_lists
 from service.evaluation.service_path import (
@@ -39,7 +39,7 @@ class EvalConfig:
     ease_lambdas: Sequence[float] = EASE_LAMBDAS
     max_users: int | None = None  # evaluate a deterministic sample of test users (tests)
     # Score the validation split (carved from the end of train) instead of test: how the
-    # defaults in indexing/settings.py were chosen without looking at test events.
+    # defaults in indexing/contract/settings.py were chosen without looking at test events.
     validation: bool = False
     quiet: bool = False
 
@@ -132,7 +132,7 @@ def run_evaluation(
     _say(config, f"- load {config.products} and {config.interactions}")
     catalog = load_products(config.products)
     interactions = load_interactions(
-        config.interactions, catalog.product_ids, settings.event_weights
+        config.interactions, catalog.product_ids, settings.cf.event_weights
     )
     item_ids = catalog.product_ids
     full = time_split(interactions.events, config.test_fraction)
@@ -210,17 +210,17 @@ def run_evaluation(
 
 def _model_settings(settings: Settings, cf_model: str, cf_dims: int) -> dict[str, object]:
     return {
-        "embedder": settings.embedder,
-        "content_dims": settings.content_dims,
+        "embedder": settings.catalog.embedder,
+        "content_dims": settings.catalog.content_dims,
         "cf_model": cf_model,
         "cf_dims": cf_dims,
-        "cf_ease_lambda": settings.cf_ease_lambda,
-        "half_life_days": settings.half_life_days,
-        "history_max_items": settings.history_max_items,
-        "cf_query_weighting": settings.cf_query_weighting,
-        "cf_matrix_values": settings.cf_matrix_values,
-        "hnsw_ef_runtime": settings.hnsw_ef_runtime,
-        "event_weights": settings.event_weights.as_dict(),
+        "cf_ease_lambda": settings.cf.ease_lambda,
+        "half_life_days": settings.cf.half_life_days,
+        "history_max_items": settings.cf.history_max_items,
+        "cf_query_weighting": settings.cf.query_weighting,
+        "cf_matrix_values": settings.cf.matrix_values,
+        "hnsw_ef_runtime": settings.index.hnsw_ef_runtime,
+        "event_weights": settings.cf.event_weights.as_dict(),
     }
 
 

@@ -19,16 +19,16 @@ from pathlib import Path
 import pandas as pd
 import redis
 
-from indexing.csv_loader import parse_timestamps
-from indexing.index_builder import BuildSummary, build_index
-from indexing.index_writer import remove_prefix
-from indexing.progress import Progress
-from indexing.redis_layout import RedisLayout
-from indexing.settings import Settings
-from service.app import redis_pool_client
+from indexing.build.index_builder import BuildSummary, build_index
+from indexing.build.index_writer import remove_prefix
+from indexing.build.progress import Progress
+from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.settings import Settings
+from indexing.load.csv_loader import parse_timestamps
+from service.api.app import redis_pool_client
 from service.evaluation.split import TimeSplit
-from service.recommendation import RecommendRequest
-from service.recommendation_service import RecommendationService
+from service.recommend.base import RecommendRequest
+from service.recommend.service import RecommendationService
 
 CONCURRENCY = 8
 EVAL_REDIS_TIMEOUT_S = 30.0
@@ -53,12 +53,12 @@ def train_index(
     quiet: bool = False,
 ) -> Iterator[tuple[Settings, BuildSummary]]:
     """Build the train part under its own prefix; yields the settings that point at it."""
-    eval_settings = dataclasses.replace(
-        settings,
-        key_prefix=f"{settings.key_prefix}-eval-{uuid.uuid4().hex[:8]}",
-        cache_ttl_s=0,  # every answer from the model
-        # Offline throughput, not latency: a busy machine must not turn into timeouts.
-        redis_timeout_s=max(settings.redis_timeout_s, EVAL_REDIS_TIMEOUT_S),
+    eval_settings = settings.replace(
+        redis={
+            "key_prefix": f"{settings.redis.key_prefix}-eval-{uuid.uuid4().hex[:8]}",
+            "timeout_s": max(settings.redis.timeout_s, EVAL_REDIS_TIMEOUT_S),
+        },
+        serving={"cache_ttl_s": 0},
     )
     try:
         with tempfile.TemporaryDirectory(prefix="shoprec-eval-") as tmp:
@@ -67,7 +67,7 @@ def train_index(
             summary = build_index(client, eval_settings, products_csv, train_csv, quiet=quiet)
         yield eval_settings, summary
     finally:
-        remove_prefix(client, RedisLayout(eval_settings.key_prefix))
+        remove_prefix(client, RedisLayout(eval_settings.redis.key_prefix))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from indexing.settings import PROJECT_ROOT
+from indexing.contract.settings import PROJECT_ROOT
 
 DATA_DIR = PROJECT_ROOT / "data"
 

@@ -11,8 +11,8 @@ from urllib.parse import quote
 import pytest
 from litestar.testing import TestClient
 
-from indexing.settings import Settings
-from service.app import MAX_BODY_BYTES, create_app
+from indexing.contract.settings import Settings
+from service.api.app import MAX_BODY_BYTES, create_app
 
 # Strings in RediSearch query syntax (and friends) that must stay plain text.
 QUERY_SYNTAX = [
@@ -173,7 +173,7 @@ def _category_of(client: TestClient, product_id: str) -> str:
     if not _CATEGORY_CACHE:
         import csv
 
-        from indexing.settings import PROJECT_ROOT
+        from indexing.contract.settings import PROJECT_ROOT
 
         with (PROJECT_ROOT / "data" / "products.csv").open(newline="") as handle:
             for row in csv.DictReader(handle):

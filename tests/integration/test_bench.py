@@ -11,12 +11,12 @@ from pathlib import Path
 
 import redis
 
-from indexing.redis_layout import RedisLayout
-from indexing.settings import Settings
-from service.benchmark.bench_catalog import bench_settings
-from service.benchmark.bench_report import write_reports
-from service.benchmark.bench_runner import BenchOptions, run_bench
-from service.benchmark.request_paths import ENDPOINTS
+from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.settings import Settings
+from service.bench.bench_catalog import bench_settings
+from service.bench.bench_report import write_reports
+from service.bench.bench_runner import BenchOptions, run_bench
+from service.bench.request_paths import ENDPOINTS
 
 
 def test_bench_runs_end_to_end_at_a_tiny_size(
@@ -54,6 +54,6 @@ def test_bench_runs_end_to_end_at_a_tiny_size(
     assert "| 300 | hybrid | uncached |" in table
     assert paths["png"].read_bytes()[:4] == b"\x89PNG"
     # Everything the run wrote under the catalogue's prefix is gone.
-    prefix = RedisLayout(bench_settings(settings, 300).key_prefix).prefix
+    prefix = RedisLayout(bench_settings(settings, 300).redis.key_prefix).prefix
     assert not list(client.scan_iter(match=f"{prefix}:*", count=1000))
     client.close()

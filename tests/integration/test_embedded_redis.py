@@ -13,9 +13,14 @@ from pathlib import Path
 import pytest
 import redis
 
-import indexing.embedded_redis as embedded_redis
-from indexing.embedded_redis import EmbeddedRedis, EmbeddedRedisError, find_binaries, free_port
-from service import cli
+import indexing.connection.embedded_redis as embedded_redis
+from indexing.connection.embedded_redis import (
+    EmbeddedRedis,
+    EmbeddedRedisError,
+    find_binaries,
+    free_port,
+)
+from service.cli import main as cli
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 import redis
 
-from indexing.index_builder import build_index
-from indexing.index_writer import live_version
-from indexing.redis_layout import RedisLayout
-from indexing.settings import Settings
-from service.cli import build_parser
-from service.commands.evaluate_cmd import cmd_evaluate
+from indexing.build.index_builder import build_index
+from indexing.build.index_writer import live_version
+from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.settings import Settings
+from service.cli.evaluate_cmd import cmd_evaluate
+from service.cli.main import build_parser
 from service.evaluation.metrics import score_lists
 from service.evaluation.split import time_split
 from tests.conftest import make_settings
@@ -92,8 +92,8 @@ def test_the_numbers_are_sane(
     _, report, _ = evaluation
     by_name = {r["name"]: r["all_users"] for r in report["results"]}
     # Popularity beats a random ranking of the same candidates (scored the same way).
-    from indexing.csv_loader import load_interactions, load_products
-    from indexing.settings import EventWeights
+    from indexing.contract.settings import EventWeights
+    from indexing.load.csv_loader import load_interactions, load_products
 
     catalog = load_products(sample_csvs[0])
     events = load_interactions(sample_csvs[1], catalog.product_ids, EventWeights()).events
@@ -114,12 +114,14 @@ def test_the_train_index_is_removed_and_the_live_index_untouched(
     evaluation: tuple[Settings, dict, Path], redis_url: str
 ) -> None:
     settings, _, _ = evaluation
-    layout = RedisLayout(settings.key_prefix)
+    layout = RedisLayout(settings.redis.key_prefix)
     client = redis.Redis.from_url(redis_url)
     try:
-        assert not list(client.scan_iter(match=f"{settings.key_prefix}-eval-*"))
+        assert not list(client.scan_iter(match=f"{settings.redis.key_prefix}-eval-*"))
         indexes = [i.decode() for i in client.execute_command("FT._LIST")]
-        assert [i for i in indexes if i.startswith(settings.key_prefix)] == [layout.index_name(1)]
+        assert [i for i in indexes if i.startswith(settings.redis.key_prefix)] == [
+            layout.index_name(1)
+        ]
         assert live_version(client, layout) == 1
         assert client.exists(layout.product(1, "P000001"))
     finally:

@@ -3,7 +3,6 @@ fsynced (WAITAOF), so a SIGKILLed Redis brings all of them back from its append-
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,9 +11,9 @@ import pytest
 import redis
 from litestar.testing import TestClient
 
-from indexing.embedded_redis import EmbeddedRedis, free_port
-from indexing.redis_layout import RedisLayout
-from service.app import create_app
+from indexing.connection.embedded_redis import EmbeddedRedis, free_port
+from indexing.contract.redis_layout import RedisLayout
+from service.api.app import create_app
 from tests.conftest import make_settings
 from tests.support.live_server import build_small_index, small_catalog
 
@@ -65,7 +64,7 @@ def test_all_acknowledged_events_survive_sigkill(
     own_redis: EmbeddedRedis, small_csvs: tuple[Path, Path]
 ) -> None:
     settings = make_settings(own_redis.url)
-    assert settings.feedback_durable, "durability is on by default"
+    assert settings.reliability.feedback_durable, "durability is on by default"
     build_small_index(settings, small_csvs)
     admin = redis.Redis.from_url(own_redis.url)
     waitaof_before = _waitaof_calls(admin)
@@ -81,7 +80,7 @@ def test_all_acknowledged_events_survive_sigkill(
 
     own_redis.start()
     client_after = redis.Redis.from_url(own_redis.url, decode_responses=True)
-    entries = client_after.xrange(RedisLayout(settings.key_prefix).feedback_stream)
+    entries = client_after.xrange(RedisLayout(settings.redis.key_prefix).feedback_stream)
     users = {fields["user_id"] for _id, fields in entries}
     assert users == {f"crash-user-{i}" for i in range(EVENTS)}
     client_after.close()
@@ -97,13 +96,13 @@ def test_redis_without_aof_refuses_to_acknowledge(
     build_small_index(settings, small_csvs)
     body = {"user_id": "U1", "product_id": "P000001", "action": "click"}
     records = _LogRecords()
-    logging.getLogger("service.feedback_recorder").addHandler(records)
+    logging.getLogger("service.feedback.feedback_recorder").addHandler(records)
     try:
         with TestClient(create_app(settings)) as client:
             response = client.post("/feedback", json=body)
             health = client.get("/health")
     finally:
-        logging.getLogger("service.feedback_recorder").removeHandler(records)
+        logging.getLogger("service.feedback.feedback_recorder").removeHandler(records)
     assert response.status_code == 503
     assert "appendonly" in response.json()["detail"]
     assert any("appendonly" in r.getMessage() and r.levelname == "ERROR" for r in records.records)
@@ -111,7 +110,7 @@ def test_redis_without_aof_refuses_to_acknowledge(
     assert health.json()["feedback_durable"] is False
     assert "appendonly" in health.json()["detail"]
 
-    relaxed = dataclasses.replace(settings, feedback_durable=False)
+    relaxed = settings.replace(reliability={"feedback_durable": False})
     with TestClient(create_app(relaxed)) as client:
         assert client.post("/feedback", json=body).status_code == 200
         assert client.get("/health").json()["feedback_durable"] is None

@@ -11,15 +11,15 @@ import pytest
 import redis
 from litestar.testing import TestClient
 
-import indexing.index_builder as index_builder
-from indexing.catalog_meta import CatalogMeta
-from indexing.csv_loader import load_interactions
-from indexing.feedback_log import last_entry_id
-from indexing.index_builder import build_index
-from indexing.redis_layout import RedisLayout
-from indexing.settings import Settings
-from service.app import create_app
-from service.cli import main
+import indexing.build.index_builder as index_builder
+from indexing.build.index_builder import build_index
+from indexing.contract.catalog_meta import CatalogMeta
+from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.settings import Settings
+from indexing.feedback.feedback_log import last_entry_id
+from indexing.load.csv_loader import load_interactions
+from service.api.app import create_app
+from service.cli.main import main
 from tests.conftest import make_settings
 from tests.integration.small_catalog import write_small_catalog
 
@@ -31,7 +31,7 @@ def small_csvs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture
 def built(redis_url: str, small_csvs: tuple[Path, Path]) -> Iterator[tuple[Settings, redis.Redis]]:
-    settings = make_settings(redis_url, content_dims=32, cf_dims=32)
+    settings = make_settings(redis_url, catalog={"content_dims": 32}, cf={"dims": 32})
     client = redis.Redis.from_url(redis_url)
     build_index(client, settings, *small_csvs, quiet=True)
     yield settings, client
@@ -57,7 +57,7 @@ def test_feedback_is_folded_into_the_next_build(
     built: tuple[Settings, redis.Redis], small_csvs: tuple[Path, Path]
 ) -> None:
     settings, client = built
-    layout = RedisLayout(settings.key_prefix)
+    layout = RedisLayout(settings.redis.key_prefix)
     products = pd.read_csv(small_csvs[0], dtype=str)["product_id"].tolist()
     old = _meta(client, layout).version
     user_key = next(client.scan_iter(match=f"{layout.version_prefix(old)}:history:*"))
@@ -93,7 +93,7 @@ def test_feedback_recorded_during_a_build_is_replayed_into_the_new_version(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings, client = built
-    layout = RedisLayout(settings.key_prefix)
+    layout = RedisLayout(settings.redis.key_prefix)
     products = pd.read_csv(small_csvs[0], dtype=str)["product_id"].tolist()
     old = _meta(client, layout).version
     real_wait = index_builder.wait_until_indexed
@@ -134,9 +134,9 @@ def test_export_feedback_round_trips_through_the_interactions_loader(
             body = {"user_id": user, "product_id": pid, "action": action, "ts": ts}
             assert http.post("/feedback", json=body).status_code == 200
 
-    monkeypatch.setenv("REDIS_URL", settings.redis_url or "")
-    monkeypatch.setenv("SHOPREC_KEY_PREFIX", settings.key_prefix)
-    from indexing.settings import get_settings
+    monkeypatch.setenv("REDIS_URL", settings.redis.url or "")
+    monkeypatch.setenv("SHOPREC_KEY_PREFIX", settings.redis.key_prefix)
+    from indexing.contract.settings import get_settings
 
     get_settings.cache_clear()
     out = tmp_path / "feedback.csv"
@@ -148,7 +148,7 @@ def test_export_feedback_round_trips_through_the_interactions_loader(
     finally:
         get_settings.cache_clear()
 
-    loaded = load_interactions(out, products, settings.event_weights)
+    loaded = load_interactions(out, products, settings.cf.event_weights)
     assert loaded.report.rows_kept == 4 and not loaded.report.dropped
     got = list(
         loaded.events[["user_id", "product_id", "interaction_type", "ts"]].itertuples(index=False)
@@ -160,5 +160,5 @@ def test_export_feedback_round_trips_through_the_interactions_loader(
     with with_dismiss.open() as handle:
         rows = list(csv.DictReader(handle))
     assert [r["interaction_type"] for r in rows][-1] == "dismiss"
-    dropped = load_interactions(with_dismiss, products, settings.event_weights).report.dropped
+    dropped = load_interactions(with_dismiss, products, settings.cf.event_weights).report.dropped
     assert dropped == {"unknown interaction_type": 1}

@@ -17,15 +17,15 @@ import pytest
 import redis
 from redisvl.query import VectorQuery
 
-import indexing.index_builder as index_builder
-from indexing.catalog_meta import CatalogMeta
-from indexing.content_embedder import TfidfSvdEmbedder, product_texts
-from indexing.index_builder import BuildSummary, build_index
-from indexing.index_schema import CF_FIELD, CF_QUERY_FIELD, CONTENT_FIELD
-from indexing.index_writer import live_version, load_content_model, versions_present
-from indexing.redis_layout import RedisLayout
-from indexing.settings import Settings
-from service import cli
+import indexing.build.index_builder as index_builder
+from indexing.build.index_builder import BuildSummary, build_index
+from indexing.build.index_writer import live_version, load_content_model, versions_present
+from indexing.contract.catalog_meta import CatalogMeta
+from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD, CONTENT_FIELD
+from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.settings import Settings
+from indexing.models.content_embedder import TfidfSvdEmbedder, product_texts
+from service.cli import main as cli
 from tests.conftest import make_settings
 
 
@@ -67,14 +67,15 @@ def knn_content(
 
 
 def meta_of(client: redis.Redis, settings: Settings) -> CatalogMeta:
-    meta = CatalogMeta.from_redis(client.hgetall(RedisLayout(settings.key_prefix).meta))
+    meta = CatalogMeta.from_redis(client.hgetall(RedisLayout(settings.redis.key_prefix).meta))
     assert meta is not None, "no live version"
     return meta
 
 
-def small_settings(redis_url: str, **overrides: object) -> Settings:
+def small_settings(redis_url: str, **groups: dict[str, Any]) -> Settings:
     """Small vectors: for tests about versions and failures, not about vector quality."""
-    return make_settings(redis_url, content_dims=32, cf_dims=16, **overrides)
+    small = make_settings(redis_url, catalog={"content_dims": 32}, cf={"dims": 16})
+    return small.replace(**groups)
 
 
 def build(client: redis.Redis, settings: Settings, csvs: tuple[Path, Path]) -> BuildSummary:
@@ -114,19 +115,19 @@ def test_demo_meta_matches_the_csvs(
     assert meta.cf_items == interactions["product_id"].nunique()
     assert meta.users == interactions["user_id"].nunique()
     assert meta.embedder == "tfidf"
-    assert meta.content_dims == demo_index.content_dims
-    assert meta.cf_dims == demo_index.cf_dims
+    assert meta.content_dims == demo_index.catalog.content_dims
+    assert meta.cf_dims == demo_index.cf.dims
     assert meta.cf_model == "ease"  # the demo catalog is below cf_ease_max_items
-    assert meta.half_life_days == demo_index.half_life_days
-    assert meta.params["hnsw_m"] == demo_index.hnsw_m
-    assert meta.params["event_weights"]["purchase"] == demo_index.event_weights.purchase
+    assert meta.half_life_days == demo_index.cf.half_life_days
+    assert meta.params["hnsw_m"] == demo_index.index.hnsw_m
+    assert meta.params["event_weights"]["purchase"] == demo_index.cf.event_weights.purchase
     expected_epoch = pd.to_datetime(interactions["ts"], utc=True).max().timestamp()
     assert meta.history_epoch == pytest.approx(expected_epoch)
-    assert live_version(redis_client, RedisLayout(demo_index.key_prefix)) == meta.version
+    assert live_version(redis_client, RedisLayout(demo_index.redis.key_prefix)) == meta.version
 
 
 def test_alias_shows_the_two_vector_fields(redis_client: redis.Redis, demo_index: Settings) -> None:
-    layout = RedisLayout(demo_index.key_prefix)
+    layout = RedisLayout(demo_index.redis.key_prefix)
     meta = meta_of(redis_client, demo_index)
     info = ft_info(redis_client, layout.alias)
     fields = vector_fields(info)
@@ -135,11 +136,11 @@ def test_alias_shows_the_two_vector_fields(redis_client: redis.Redis, demo_index
     assert int(info["num_docs"]) == meta.products
     assert set(fields) == {CONTENT_FIELD, CF_FIELD}
     content, cf = fields[CONTENT_FIELD], fields[CF_FIELD]
-    assert demo_index.flat_max_products < meta.products  # the default: HNSW at any size
+    assert demo_index.index.flat_max_products < meta.products  # the default: HNSW at any size
     assert content["ALGORITHM"] == "HNSW" and cf["ALGORITHM"] == "HNSW"
     assert meta.params["vector_algorithm"] == "hnsw"
-    assert int(content["M"]) == demo_index.hnsw_m
-    assert int(content["EF_CONSTRUCTION"]) == demo_index.hnsw_ef_construction
+    assert int(content["M"]) == demo_index.index.hnsw_m
+    assert int(content["EF_CONSTRUCTION"]) == demo_index.index.hnsw_ef_construction
     assert content["DISTANCE_METRIC"] == "COSINE"
     assert cf["DISTANCE_METRIC"] == "IP"
     assert int(content["DIM"]) == meta.content_dims == 256
@@ -149,12 +150,12 @@ def test_alias_shows_the_two_vector_fields(redis_client: redis.Redis, demo_index
 def test_flat_max_products_gives_small_catalogs_exact_flat_fields(
     redis_client: redis.Redis, redis_url: str, small_csvs: tuple[Path, Path]
 ) -> None:
-    below = small_settings(redis_url, flat_max_products=1000)
-    above = small_settings(redis_url, flat_max_products=100, hnsw_m=12)
+    below = small_settings(redis_url, index={"flat_max_products": 1000})
+    above = small_settings(redis_url, index={"flat_max_products": 100, "hnsw_m": 12})
     for settings in (below, above):
         build(redis_client, settings, small_csvs)  # 300 products
-    flat = vector_fields(ft_info(redis_client, RedisLayout(below.key_prefix).alias))
-    hnsw = vector_fields(ft_info(redis_client, RedisLayout(above.key_prefix).alias))
+    flat = vector_fields(ft_info(redis_client, RedisLayout(below.redis.key_prefix).alias))
+    hnsw = vector_fields(ft_info(redis_client, RedisLayout(above.redis.key_prefix).alias))
 
     for name in (CONTENT_FIELD, CF_FIELD):
         assert flat[name]["ALGORITHM"] == "FLAT"
@@ -169,7 +170,7 @@ def test_product_hash_fields(
     demo_frames: tuple[pd.DataFrame, pd.DataFrame],
 ) -> None:
     products, _ = demo_frames
-    layout = RedisLayout(demo_index.key_prefix)
+    layout = RedisLayout(demo_index.redis.key_prefix)
     meta = meta_of(redis_client, demo_index)
     row = products.iloc[0]
     stored = redis_client.hgetall(layout.product(meta.version, row["product_id"]))
@@ -190,7 +191,7 @@ def test_only_products_with_interactions_have_cf_vectors(
     demo_frames: tuple[pd.DataFrame, pd.DataFrame],
 ) -> None:
     products, interactions = demo_frames
-    layout = RedisLayout(demo_index.key_prefix)
+    layout = RedisLayout(demo_index.redis.key_prefix)
     meta = meta_of(redis_client, demo_index)
     with_events = set(interactions["product_id"])
     cold = [p for p in products["product_id"] if p not in with_events]
@@ -214,7 +215,7 @@ def test_knn_on_content_returns_the_product_first_then_its_category(
     demo_frames: tuple[pd.DataFrame, pd.DataFrame],
 ) -> None:
     products, _ = demo_frames
-    layout = RedisLayout(demo_index.key_prefix)
+    layout = RedisLayout(demo_index.redis.key_prefix)
     meta = meta_of(redis_client, demo_index)
     sample = products.iloc[:: len(products) // 12].head(12)
     same_category = []
@@ -236,7 +237,7 @@ def test_stored_content_model_embeds_into_the_same_space(
     demo_frames: tuple[pd.DataFrame, pd.DataFrame],
 ) -> None:
     products, _ = demo_frames
-    layout = RedisLayout(demo_index.key_prefix)
+    layout = RedisLayout(demo_index.redis.key_prefix)
     meta = meta_of(redis_client, demo_index)
     blob = load_content_model(redis_client, layout, meta.version)
     assert blob is not None
@@ -255,7 +256,7 @@ def test_histories_bought_and_popularity(
     demo_frames: tuple[pd.DataFrame, pd.DataFrame],
 ) -> None:
     products, interactions = demo_frames
-    layout = RedisLayout(demo_index.key_prefix)
+    layout = RedisLayout(demo_index.redis.key_prefix)
     meta = meta_of(redis_client, demo_index)
 
     buyers = interactions[interactions["interaction_type"] == "purchase"]
@@ -263,7 +264,7 @@ def test_histories_bought_and_popularity(
     history = redis_client.zrange(layout.history(meta.version, user), 0, -1, withscores=True)
     seen = set(interactions.loc[interactions["user_id"] == user, "product_id"])
     assert history
-    assert 0 < len(history) <= demo_index.history_max_items
+    assert 0 < len(history) <= demo_index.cf.history_max_items
     assert {p.decode() for p, _ in history} <= seen
     assert all(score > 0 for _, score in history)
     bought = {p.decode() for p in redis_client.smembers(layout.bought(meta.version, user))}
@@ -276,7 +277,7 @@ def test_histories_bought_and_popularity(
     assert sum(pipe.execute()) == meta.users
 
     popular = redis_client.zrevrange(layout.popular(meta.version), 0, -1, withscores=True)
-    assert len(popular) == min(demo_index.popular_max_items, meta.cf_items)
+    assert len(popular) == min(demo_index.cf.popular_max_items, meta.cf_items)
     assert {p.decode() for p, _ in popular} <= set(products["product_id"])
     scores = [s for _, s in popular]
     assert scores == sorted(scores, reverse=True) and scores[-1] > 0
@@ -286,7 +287,7 @@ def test_cli_redis_cli_ft_info(
     demo_index: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(cli, "get_settings", lambda: demo_index)
-    code = cli.main(["redis", "cli", "FT.INFO", RedisLayout(demo_index.key_prefix).alias])
+    code = cli.main(["redis", "cli", "FT.INFO", RedisLayout(demo_index.redis.key_prefix).alias])
 
     out = capsys.readouterr().out
     assert code == 0
@@ -301,8 +302,8 @@ def test_rebuild_leaves_exactly_one_version(
     demo_csvs: tuple[Path, Path],
     demo_frames: tuple[pd.DataFrame, pd.DataFrame],
 ) -> None:
-    settings = small_settings(redis_url, cf_model="cosine")
-    layout = RedisLayout(settings.key_prefix)
+    settings = small_settings(redis_url, cf={"model": "cosine"})
+    layout = RedisLayout(settings.redis.key_prefix)
     products, interactions = demo_frames
 
     first = build(redis_client, settings, demo_csvs)
@@ -324,8 +325,8 @@ def test_rebuild_leaves_exactly_one_version(
     assert second.events == len(interactions)
     assert second.cf_items == interactions["product_id"].nunique()
     assert second.products_without_cf == second.products - second.cf_items
-    assert second.content_dims == settings.content_dims
-    assert second.cf_dims == settings.cf_dims
+    assert second.content_dims == settings.catalog.content_dims
+    assert second.cf_dims == settings.cf.dims
     assert second.cf_model == "cosine"
     assert {"load csv", "content vectors", "cf vectors", "redis load", "total"} <= set(
         second.seconds
@@ -353,7 +354,7 @@ def test_failed_build_leaves_previous_version_serving(
     error: BaseException,
 ) -> None:
     settings = small_settings(redis_url)
-    layout = RedisLayout(settings.key_prefix)
+    layout = RedisLayout(settings.redis.key_prefix)
     good = build(redis_client, settings, small_csvs)
     good_keys = sorted(keys_under(redis_client, layout.version_prefix(good.version) + ":"))
     meta_before = redis_client.hgetall(layout.meta)
@@ -387,7 +388,7 @@ def test_failed_first_build_leaves_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings = small_settings(redis_url)
-    layout = RedisLayout(settings.key_prefix)
+    layout = RedisLayout(settings.redis.key_prefix)
 
     def fail(*args: object, **kwargs: object) -> None:
         raise RuntimeError("injected failure")
@@ -409,7 +410,7 @@ def test_cli_index_and_if_missing(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     settings = small_settings(redis_url)
-    layout = RedisLayout(settings.key_prefix)
+    layout = RedisLayout(settings.redis.key_prefix)
     monkeypatch.setattr(cli, "get_settings", lambda: settings)
     files = ["--products", str(small_csvs[0]), "--interactions", str(small_csvs[1])]
 
@@ -428,7 +429,7 @@ def test_index_without_interactions_and_with_a_wordless_title(
     redis_client: redis.Redis, redis_url: str, small_csvs: tuple[Path, Path], tmp_path: Path
 ) -> None:
     settings = small_settings(redis_url)
-    layout = RedisLayout(settings.key_prefix)
+    layout = RedisLayout(settings.redis.key_prefix)
     products = tmp_path / "products.csv"
     # "X" has no token the content model knows: it must not become a zero vector, whose NaN
     # distance RediSearch would sort before every real neighbour.
@@ -457,7 +458,7 @@ def test_build_on_online_retail(
     redis_client: redis.Redis, redis_url: str, retail_csvs: tuple[Path, Path]
 ) -> None:
     settings = make_settings(redis_url)
-    layout = RedisLayout(settings.key_prefix)
+    layout = RedisLayout(settings.redis.key_prefix)
     try:
         summary = build(redis_client, settings, retail_csvs)
 
@@ -480,7 +481,7 @@ def test_build_on_online_retail(
 
 def _drop_everything(client: redis.Redis, layout: RedisLayout) -> None:
     """Free the server's memory after a big build (other tests use other prefixes)."""
-    from indexing.index_writer import drop_version
+    from indexing.build.index_writer import drop_version
 
     for version in versions_present(client, layout):
         drop_version(client, layout, version)

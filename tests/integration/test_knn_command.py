@@ -8,10 +8,10 @@ import argparse
 import pytest
 import redis
 
-from indexing.redis_layout import RedisLayout
-from indexing.settings import Settings
-from service.commands.errors import CommandError
-from service.commands.knn_command_cmd import cmd_knn_command, workbench_escape
+from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.settings import Settings
+from service.cli.errors import CommandError
+from service.cli.knn_command_cmd import cmd_knn_command, workbench_escape
 
 
 def split_cli_args(line: str) -> list[bytes]:
@@ -61,7 +61,7 @@ def test_printed_command_finds_the_product_first(
     capsys: pytest.CaptureFixture[str],
     vector: str,
 ) -> None:
-    layout = RedisLayout(demo_index.key_prefix)
+    layout = RedisLayout(demo_index.redis.key_prefix)
     version = int(redis_client.hget(layout.meta, "version"))  # type: ignore[arg-type]
     top = redis_client.zrevrange(layout.popular(version), 0, 0)
     product_id = bytes(top[0]).decode()  # type: ignore[arg-type]

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 import redis
 from litestar.testing import TestClient
 
-import indexing.index_builder as index_builder
-from indexing.build_lock import BuildInProgress, build_lock
-from indexing.catalog_update import reindex
-from indexing.index_builder import build_index
-from indexing.index_writer import live_version, versions_present
-from indexing.redis_layout import RedisLayout
-from indexing.settings import Settings
-from indexing.version_retirement import retired_versions, versions_with_keys
-from service.app import create_app
+import indexing.build.index_builder as index_builder
+from indexing.build.build_lock import BuildInProgress, build_lock
+from indexing.build.index_builder import build_index
+from indexing.build.index_writer import live_version, versions_present
+from indexing.build.version_retirement import retired_versions, versions_with_keys
+from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.settings import Settings
+from indexing.update.catalog_update import reindex
+from service.api.app import create_app
 from tests.conftest import make_settings
 from tests.integration.small_catalog import write_small_catalog
 
@@ -32,9 +32,10 @@ def small_csvs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return write_small_catalog(tmp_path_factory.mktemp("small"))
 
 
-def _small_settings(redis_url: str, **overrides: object) -> Settings:
+def _small_settings(redis_url: str, **groups: dict[str, Any]) -> Settings:
     # Small vectors: these tests are about versions and keys, not about answer quality.
-    return make_settings(redis_url, content_dims=32, cf_dims=32, **overrides)
+    small = make_settings(redis_url, catalog={"content_dims": 32}, cf={"dims": 32})
+    return small.replace(**groups)
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def _version_keys(client: redis.Redis, layout: RedisLayout, version: int) -> int
 def test_rebuild_under_requests_has_no_errors_and_no_empty_answers(
     redis_url: str, small_csvs: tuple[Path, Path]
 ) -> None:
-    settings = _small_settings(redis_url, retire_grace_s=2.0)
+    settings = _small_settings(redis_url, index={"retire_grace_s": 2.0})
     client = redis.Redis.from_url(redis_url)
     first = build_index(client, settings, *small_csvs, quiet=True).version
     products = pd.read_csv(small_csvs[0], dtype=str)["product_id"].tolist()
@@ -91,7 +92,7 @@ def test_rebuild_under_requests_has_no_errors_and_no_empty_answers(
             stop.set()
             worker.join()
         assert http.get("/health").json()["index_version"] == second
-    layout = RedisLayout(settings.key_prefix)
+    layout = RedisLayout(settings.redis.key_prefix)
     assert failures == []
     assert len(answered) > 100
     assert live_version(client, layout) == second != first
@@ -108,7 +109,7 @@ def test_failed_build_leaves_the_old_version_live_and_no_stray_keys(
     fault: BaseException,
 ) -> None:
     settings, client, first = built
-    layout = RedisLayout(settings.key_prefix)
+    layout = RedisLayout(settings.redis.key_prefix)
 
     def broken(*args: object, **kwargs: object) -> None:
         raise fault
@@ -133,7 +134,7 @@ def test_next_build_cleans_up_what_a_killed_build_left(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings, client, first = built
-    layout = RedisLayout(settings.key_prefix)
+    layout = RedisLayout(settings.redis.key_prefix)
 
     def killed(*args: object, **kwargs: object) -> None:
         raise SystemExit("killed")  # and, like kill -9, no clean-up runs:
@@ -156,9 +157,9 @@ def test_next_build_cleans_up_what_a_killed_build_left(
 def test_replaced_version_is_kept_for_the_grace_period_then_dropped(
     redis_url: str, small_csvs: tuple[Path, Path]
 ) -> None:
-    settings = _small_settings(redis_url, retire_grace_s=3600.0)
+    settings = _small_settings(redis_url, index={"retire_grace_s": 3600.0})
     client = redis.Redis.from_url(redis_url)
-    layout = RedisLayout(settings.key_prefix)
+    layout = RedisLayout(settings.redis.key_prefix)
     first = build_index(client, settings, *small_csvs, quiet=True).version
     second = build_index(client, settings, *small_csvs, quiet=True, wait_for_grace=False)
     assert second.kept_versions == [first]
@@ -167,7 +168,7 @@ def test_replaced_version_is_kept_for_the_grace_period_then_dropped(
     # A reindex inside the grace period leaves it too; once the grace is over, it goes.
     reindex(client, settings, small_csvs[0], quiet=True)
     assert first in versions_present(client, layout)
-    short = dataclasses.replace(settings, retire_grace_s=0.0)
+    short = settings.replace(index={"retire_grace_s": 0.0})
     assert reindex(client, short, small_csvs[0], quiet=True).dropped_versions == [first]
     assert versions_with_keys(client, layout) == {second.version}
     assert retired_versions(client, layout) == {}
@@ -178,7 +179,7 @@ def test_a_second_build_is_refused_while_one_runs(
     built: tuple[Settings, redis.Redis, int], small_csvs: tuple[Path, Path]
 ) -> None:
     settings, client, _ = built
-    layout = RedisLayout(settings.key_prefix)
+    layout = RedisLayout(settings.redis.key_prefix)
     outcome: dict[str, object] = {}
 
     def first_build() -> None:
@@ -200,7 +201,7 @@ def test_a_second_build_is_refused_while_one_runs(
 def test_the_lock_is_refreshed_while_held_and_released_after(
     settings: Settings, redis_client: redis.Redis
 ) -> None:
-    layout = RedisLayout(settings.key_prefix)
+    layout = RedisLayout(settings.redis.key_prefix)
     with build_lock(redis_client, layout, "test", ttl_s=1):
         time.sleep(2.5)  # past the TTL: only the refresher keeps it
         assert redis_client.exists(layout.build_lock)
@@ -218,16 +219,16 @@ def test_the_commands_refuse_in_one_line_while_the_lock_is_held(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from indexing.settings import get_settings
-    from service.cli import main
+    from indexing.contract.settings import get_settings
+    from service.cli.main import main
 
     settings, client, first = built
-    monkeypatch.setenv("REDIS_URL", settings.redis_url or "")
-    monkeypatch.setenv("SHOPREC_KEY_PREFIX", settings.key_prefix)
+    monkeypatch.setenv("REDIS_URL", settings.redis.url or "")
+    monkeypatch.setenv("SHOPREC_KEY_PREFIX", settings.redis.key_prefix)
     get_settings.cache_clear()
     products, interactions = map(str, small_csvs)
     try:
-        with build_lock(client, RedisLayout(settings.key_prefix), "shoprec index", ttl_s=60):
+        with build_lock(client, RedisLayout(settings.redis.key_prefix), "shoprec index", ttl_s=60):
             assert main(["reindex", "--products", products, "-q"]) == 1
             assert main(["index", "--products", products, "--interactions", interactions]) == 1
     finally:
@@ -235,4 +236,4 @@ def test_the_commands_refuse_in_one_line_while_the_lock_is_held(
     errors = capsys.readouterr().err.strip().splitlines()
     assert len(errors) == 2
     assert all(e.startswith("error: another build is running (shoprec index pid") for e in errors)
-    assert live_version(client, RedisLayout(settings.key_prefix)) == first
+    assert live_version(client, RedisLayout(settings.redis.key_prefix)) == first

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from indexing.embedded_redis import EmbeddedRedis, free_port
-from service.app import create_app
+from indexing.connection.embedded_redis import EmbeddedRedis, free_port
+from service.api.app import create_app
 from tests.conftest import make_settings
 from tests.support.live_server import build_small_index, live_server, small_catalog
 

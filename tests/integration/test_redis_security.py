@@ -10,8 +10,8 @@ import pytest
 import redis
 from litestar.testing import TestClient
 
-from indexing.embedded_redis import EmbeddedRedis, free_port
-from service.app import create_app
+from indexing.connection.embedded_redis import EmbeddedRedis, free_port
+from service.api.app import create_app
 from tests.conftest import make_settings
 from tests.support.live_server import build_small_index, small_catalog
 
@@ -48,8 +48,8 @@ def test_password_is_required(password_redis: EmbeddedRedis) -> None:
 
 
 def _serves(url: str, csvs: tuple[Path, Path], build_url: str) -> None:
-    build_small_index(make_settings(build_url, key_prefix="secure"), csvs)
-    settings = make_settings(url, key_prefix="secure")
+    build_small_index(make_settings(build_url, redis={"key_prefix": "secure"}), csvs)
+    settings = make_settings(url, redis={"key_prefix": "secure"})
     with TestClient(create_app(settings)) as client:
         assert client.get("/health").json()["status"] == "ok"
         response = client.get("/recommend/content/P000001?top_k=3")

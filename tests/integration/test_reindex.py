@@ -12,14 +12,14 @@ import pytest
 import redis
 from litestar.testing import TestClient
 
-from indexing.catalog_update import ReindexSummary, reindex
-from indexing.index_builder import build_index
-from indexing.index_schema import CF_FIELD, CONTENT_FIELD
-from indexing.index_writer import live_version
-from indexing.redis_layout import RedisLayout
-from indexing.settings import Settings
+from indexing.build.index_builder import build_index
+from indexing.build.index_writer import live_version
+from indexing.contract.index_schema import CF_FIELD, CONTENT_FIELD
+from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.settings import Settings
+from indexing.update.catalog_update import ReindexSummary, reindex
 from scripts.make_catalog_change import CatalogChange, change_catalog
-from service.app import create_app
+from service.api.app import create_app
 from tests.conftest import make_settings
 
 BAD_ROW = {"product_id": "BAD-1", "title": "Broken", "price": "not-a-price"}
@@ -61,7 +61,7 @@ def reindexed(
     redis_url: str, demo_csvs: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Reindexed]:
     settings = make_settings(redis_url)
-    layout = RedisLayout(settings.key_prefix)
+    layout = RedisLayout(settings.redis.key_prefix)
     rc = redis.Redis.from_url(redis_url)
     build_index(rc, settings, *demo_csvs, quiet=True)
     version = live_version(rc, layout)
@@ -148,7 +148,7 @@ def test_removed_products_are_absent_from_every_list(reindexed: Reindexed) -> No
 
 
 def test_removed_products_left_popularity_and_histories(reindexed: Reindexed) -> None:
-    rc = redis.Redis.from_url(reindexed.settings.redis_url or "")
+    rc = redis.Redis.from_url(reindexed.settings.redis.url or "")
     layout, version = reindexed.layout, reindexed.version
     removed = reindexed.change.removed
     assert all(rc.zscore(layout.popular(version), pid) is None for pid in removed)
@@ -163,7 +163,7 @@ def test_removed_products_left_popularity_and_histories(reindexed: Reindexed) ->
 
 
 def test_unchanged_products_are_untouched_and_changed_keep_cf(reindexed: Reindexed) -> None:
-    rc = redis.Redis.from_url(reindexed.settings.redis_url or "")
+    rc = redis.Redis.from_url(reindexed.settings.redis.url or "")
     layout, version = reindexed.layout, reindexed.version
     touched = set(reindexed.change.changed) | set(reindexed.change.removed)
     unchanged = [pid for pid in reindexed.before if pid not in touched]

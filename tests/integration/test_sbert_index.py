@@ -14,16 +14,16 @@ import pytest
 import redis
 from litestar.testing import TestClient
 
-from indexing.catalog_meta import CatalogMeta
-from indexing.content_embedder import product_texts
-from indexing.embedder_registry import load_embedder
-from indexing.index_builder import build_index
-from indexing.index_schema import CONTENT_FIELD
-from indexing.index_writer import load_content_model
-from indexing.redis_layout import RedisLayout
-from indexing.sentence_embedder import SBERT_DIMS, SBERT_MODEL
-from indexing.settings import Settings
-from service.app import create_app
+from indexing.build.index_builder import build_index
+from indexing.build.index_writer import load_content_model
+from indexing.contract.catalog_meta import CatalogMeta
+from indexing.contract.index_schema import CONTENT_FIELD
+from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.settings import Settings
+from indexing.models.content_embedder import product_texts
+from indexing.models.embedder_registry import load_embedder
+from indexing.models.sentence_embedder import SBERT_DIMS, SBERT_MODEL
+from service.api.app import create_app
 from tests.conftest import make_settings
 
 SLICE = 300
@@ -43,7 +43,7 @@ def demo_slice(tmp_path_factory: pytest.TempPathFactory, demo_csvs) -> tuple[Pat
 
 @pytest.fixture(scope="module")
 def sbert_index(redis_url: str, demo_slice: tuple[Path, Path]) -> Settings:
-    settings = make_settings(redis_url, embedder="sbert")
+    settings = make_settings(redis_url, catalog={"embedder": "sbert"})
     client = redis.Redis.from_url(redis_url)
     build_index(client, settings, *demo_slice, quiet=True)
     client.close()
@@ -52,7 +52,9 @@ def sbert_index(redis_url: str, demo_slice: tuple[Path, Path]) -> Settings:
 
 @pytest.fixture
 def meta(sbert_index: Settings, redis_client: redis.Redis) -> CatalogMeta:
-    parsed = CatalogMeta.from_redis(redis_client.hgetall(RedisLayout(sbert_index.key_prefix).meta))
+    parsed = CatalogMeta.from_redis(
+        redis_client.hgetall(RedisLayout(sbert_index.redis.key_prefix).meta)
+    )
     assert parsed is not None
     return parsed
 
@@ -67,7 +69,7 @@ def test_stored_model_embeds_new_products_into_the_same_space(
     sbert_index: Settings, meta: CatalogMeta, redis_client: redis.Redis, demo_slice
 ):
     """What `reindex` does: the embedder named in the meta, from the stored blob."""
-    layout = RedisLayout(sbert_index.key_prefix)
+    layout = RedisLayout(sbert_index.redis.key_prefix)
     blob = load_content_model(redis_client, layout, meta.version)
     assert blob is not None and len(blob) < 200  # a model name, not weights
     embedder = load_embedder(meta.embedder, blob, quiet=True)

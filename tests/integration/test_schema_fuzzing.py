@@ -9,7 +9,6 @@ plus schemathesis's explicit and coverage cases, derandomized so a failure repro
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 
 import httpx
@@ -18,14 +17,14 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from indexing.settings import Settings, get_settings
-from service.app import create_app
+from indexing.contract.settings import Settings, get_settings
+from service.api.app import create_app
 from tests.support.live_server import live_server
 
 MAX_EXAMPLES = 40
 
 # The schema does not depend on Redis: an app that is never started serves to build it.
-_OFFLINE_SETTINGS = dataclasses.replace(get_settings(), redis_url="redis://127.0.0.1:9/0")
+_OFFLINE_SETTINGS = get_settings().replace(redis={"url": "redis://127.0.0.1:9/0"})
 OPENAPI = create_app(_OFFLINE_SETTINGS).openapi_schema.to_schema()
 schema = schemathesis.openapi.from_dict(OPENAPI)
 

@@ -14,9 +14,9 @@ import redis
 import uvicorn
 from litestar import Litestar
 
-from indexing.embedded_redis import free_port
-from indexing.index_builder import build_index
-from indexing.settings import Settings
+from indexing.build.index_builder import build_index
+from indexing.connection.embedded_redis import free_port
+from indexing.contract.settings import Settings
 
 
 @contextmanager
@@ -62,8 +62,8 @@ def small_catalog(products_csv: Path, interactions_csv: Path, out_dir: Path, n: 
 
 
 def build_small_index(settings: Settings, csvs: tuple[Path, Path]) -> None:
-    assert settings.redis_url
-    client = redis.Redis.from_url(settings.redis_url)
+    assert settings.redis.url
+    client = redis.Redis.from_url(settings.redis.url)
     try:
         build_index(client, settings, *csvs, quiet=True)
     finally:

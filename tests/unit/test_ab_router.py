@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from service.ab_router import Split, assign_variant, bucket
+from service.experiments.ab_router import Split, assign_variant, bucket
 
 USERS = [f"U{i:05d}" for i in range(10_000)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.ab_statistics import two_proportion_p_value, wilson_interval
+from service.experiments.ab_statistics import two_proportion_p_value, wilson_interval
 
 
 def test_wilson_interval_of_10_in_100() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.answer_cache import cache_key
+from service.store.answer_cache import cache_key
 
 
 def test_key_matches_the_design_example() -> None:

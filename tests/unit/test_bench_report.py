@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.benchmark.bench_report import check_targets, markdown
+from service.bench.bench_report import check_targets, markdown
 
 
 def _size(products: int, hybrid_p99: float, rps: float) -> dict[str, Any]:

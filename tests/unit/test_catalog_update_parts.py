@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from indexing.catalog_update import diff_catalog
-from indexing.csv_loader import parse_timestamps
-from indexing.embedder_registry import EmbedderError, load_embedder
-from indexing.feedback_export import iso_utc
-from indexing.feedback_log import FeedbackEntry, feedback_events, fold_feedback
-from indexing.settings import EventWeights
+from indexing.contract.settings import EventWeights
+from indexing.feedback.feedback_export import iso_utc
+from indexing.feedback.feedback_log import FeedbackEntry, feedback_events, fold_feedback
+from indexing.load.csv_loader import parse_timestamps
+from indexing.models.embedder_registry import EmbedderError, load_embedder
+from indexing.update.catalog_update import diff_catalog
 from scripts.make_catalog_change import change_catalog
 
 COLUMNS = ["user_id", "product_id", "interaction_type", "ts", "weight"]

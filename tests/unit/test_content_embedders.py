@@ -7,15 +7,13 @@ similarity that a shopper would agree with.
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from indexing.content_embedder import ContentEmbedder, product_texts
-from indexing.embedder_registry import EMBEDDERS, load_embedder, make_embedder
-from indexing.settings import PROJECT_ROOT, get_settings
+from indexing.contract.settings import PROJECT_ROOT, get_settings
+from indexing.models.content_embedder import ContentEmbedder, product_texts
+from indexing.models.embedder_registry import EMBEDDERS, load_embedder, make_embedder
 
 PROBES = [
     "Trailblaze Waterproof Hiking Boots, Brown, Size 42",
@@ -33,7 +31,7 @@ def corpus() -> list[str]:
 @pytest.fixture(scope="module", params=EMBEDDERS)
 def fitted(request: pytest.FixtureRequest, corpus: list[str]) -> tuple[ContentEmbedder, np.ndarray]:
     """An embedder fitted on the corpus, with the corpus vectors (sbert's model loads once)."""
-    settings = dataclasses.replace(get_settings(), content_dims=64)
+    settings = get_settings().replace(catalog={"content_dims": 64})
     embedder = make_embedder(request.param, settings, quiet=True)
     return embedder, embedder.fit_transform(corpus)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from indexing.csv_loader import CsvFormatError, load_interactions, load_products
-from indexing.settings import EventWeights
+from indexing.contract.settings import EventWeights
+from indexing.load.csv_loader import CsvFormatError, load_interactions, load_products
 
 FILES_PER_KIND = 150
 PRODUCT_HEADER = "product_id,title,category,description,price,img_url"

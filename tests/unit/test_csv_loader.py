@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
 
-from indexing.csv_loader import (
+from indexing.contract.settings import EventWeights, Settings, get_settings
+from indexing.load.csv_loader import (
     CsvFormatError,
     Interactions,
     load_interactions,
     load_products,
 )
-from indexing.settings import EventWeights, Settings, get_settings
 
 PRODUCT_HEADER = "product_id,title,category,description,price,img_url"
 INTERACTION_HEADER = "user_id,product_id,interaction_type,ts"
@@ -242,7 +241,7 @@ def test_event_types_and_weights(tmp_path: Path) -> None:
 
 
 def test_default_weights_are_ordered() -> None:
-    weights = get_settings().event_weights
+    weights = get_settings().cf.event_weights
     assert weights.view < weights.click < weights.add_to_cart < weights.purchase
 
 
@@ -340,10 +339,10 @@ def test_extra_interaction_columns_ignored(tmp_path: Path) -> None:
 def test_cli_index_with_missing_column_exits_2_with_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from service import cli
+    from service.cli import main as cli
 
     # Nothing listens on port 1: the CSV check must not need Redis to report a bad file.
-    offline: Settings = dataclasses.replace(get_settings(), redis_url="redis://127.0.0.1:1/0")
+    offline: Settings = get_settings().replace(redis={"url": "redis://127.0.0.1:1/0"})
     monkeypatch.setattr(cli, "get_settings", lambda: offline)
     bad = write(tmp_path, "products.csv", "product_id,title,category", "P1,Mug,Kitchen")
     interactions = interactions_csv(tmp_path, f"u1,P1,view,{TS}")
@@ -362,9 +361,9 @@ def test_cli_index_with_missing_column_exits_2_with_one_line(
 def test_cli_index_with_no_valid_product_exits_2_with_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from service import cli
+    from service.cli import main as cli
 
-    offline: Settings = dataclasses.replace(get_settings(), redis_url="redis://127.0.0.1:1/0")
+    offline: Settings = get_settings().replace(redis={"url": "redis://127.0.0.1:1/0"})
     monkeypatch.setattr(cli, "get_settings", lambda: offline)
     bad = products_csv(tmp_path, ",No id,Apparel,,1,", "P2,,Apparel,,1,")
     interactions = interactions_csv(tmp_path)

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from indexing.settings import PROJECT_ROOT
+from indexing.contract.settings import PROJECT_ROOT
 
 COMPOSE = PROJECT_ROOT / "compose.yaml"
 DOCKERFILE = PROJECT_ROOT / "Dockerfile"
@@ -277,7 +277,7 @@ def test_embedded_wheels_are_an_extra_that_dev_pulls_in() -> None:
 
 
 def test_a_plain_install_ships_every_subpackage() -> None:
-    """`pip install .` (not editable) must include service.commands, service.recommenders..."""
+    """`pip install .` (not editable) must include service.cli, service.recommend..."""
     config = tomllib.loads(PYPROJECT.read_text())["tool"]["setuptools"]
     include = config["packages"]["find"]["include"]
     on_disk = {
@@ -285,7 +285,7 @@ def test_a_plain_install_ships_every_subpackage() -> None:
         for top in ("indexing", "service")
         for init in (PROJECT_ROOT / top).rglob("__init__.py")
     }
-    assert {"service.commands", "service.recommenders"} <= on_disk
+    assert {"service.cli", "service.recommend"} <= on_disk
     # setuptools' find matches dotted package names against the patterns with fnmatch.
     missed = {name for name in on_disk if not any(fnmatch(name, p) for p in include)}
     assert not missed, missed
@@ -299,12 +299,12 @@ import indexing, service
 for package in (indexing, service):
     for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
         importlib.import_module(info.name)
-from indexing.settings import Settings
-from service.app import create_app
-from service.cli import build_parser
-create_app(Settings(redis_url="redis://127.0.0.1:1/0"))
+from indexing.contract.settings import Settings
+from service.api.app import create_app
+from service.cli.main import build_parser
+create_app(Settings().replace(redis={{"url": "redis://127.0.0.1:1/0"}}))
 build_parser(Settings()).parse_args(["index", "--if-missing"])
-from indexing.embedded_redis import EmbeddedRedisError, find_binaries
+from indexing.connection.embedded_redis import EmbeddedRedisError, find_binaries
 try:
     find_binaries()
 except EmbeddedRedisError as exc:

@@ -6,15 +6,15 @@ import sys
 
 import pytest
 
-from indexing.content_embedder import TfidfSvdEmbedder
-from indexing.embedder_registry import (
+from indexing.contract.settings import get_settings
+from indexing.models.content_embedder import TfidfSvdEmbedder
+from indexing.models.embedder_registry import (
     EmbedderError,
     load_embedder,
     make_embedder,
     require_embedder,
 )
-from indexing.settings import get_settings
-from service.cli import main
+from service.cli.main import main
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def semantic_extra_missing(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_tfidf_is_made_from_the_settings():
     embedder = make_embedder("tfidf", get_settings())
     assert isinstance(embedder, TfidfSvdEmbedder)
-    assert embedder.dims == get_settings().content_dims
+    assert embedder.dims == get_settings().catalog.content_dims
 
 
 def test_unknown_embedder_names_the_choices():

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indexing.interaction_matrix import build_interaction_matrix
+from indexing.models.interaction_matrix import build_interaction_matrix
 
 
 def _events() -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.vector_search import knn_arguments, knn_rows
+from service.store.vector_search import knn_arguments, knn_rows
 
 PREFIX = "shoprec:v3:product:"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.vector_math import query_weights
+from service.recommend.blend import query_weights
 
 
 def test_query_weightings() -> None:

@@ -1,5 +1,6 @@
-"""README's Configuration tables list every environment variable indexing/settings.py reads,
-with the default the code uses, and nothing it does not read: the tables cannot drift again.
+"""README's Configuration tables list every environment variable that
+indexing/contract/settings.py reads, with the default the code uses, and nothing it does not read:
+the tables cannot drift again.
 
 The variables are found in settings.py's syntax tree, not by a fixed list: every read of
 `os.environ` (`os.environ.get`, `os.environ[...]`, `os.getenv`) with a literal name, and every
@@ -13,8 +14,8 @@ import ast
 import re
 from pathlib import Path
 
-import indexing.settings as settings_module
-from indexing.settings import PROJECT_ROOT
+import indexing.contract.settings as settings_module
+from indexing.contract.settings import PROJECT_ROOT
 
 SETTINGS_FILE = Path(settings_module.__file__)
 README = PROJECT_ROOT / "README.md"

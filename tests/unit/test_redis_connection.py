@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
 
-from indexing.redis_connection import embedded_data_dir, embedded_server
-from indexing.settings import PROJECT_ROOT, Settings
+from indexing.connection.redis_connection import embedded_data_dir, embedded_server
+from indexing.contract.settings import PROJECT_ROOT, Settings
 
 
 def test_each_port_gets_its_own_data_folder(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -18,7 +17,7 @@ def test_each_port_gets_its_own_data_folder(monkeypatch: pytest.MonkeyPatch) -> 
 
     assert embedded_data_dir(settings, 6389) == PROJECT_ROOT / "var" / "redis" / "6389"
     assert embedded_data_dir(settings, 6460) != embedded_data_dir(settings, 6389)
-    other = dataclasses.replace(settings, embedded_redis_port=7001)
+    other = settings.replace(redis={"embedded_port": 7001})
     assert embedded_server(other).data_dir == PROJECT_ROOT / "var" / "redis" / "7001"
 
 

@@ -7,10 +7,10 @@ import re
 
 import yaml
 
-from indexing.index_schema import CF_QUERY_FIELD, CONTENT_FIELD, SCHEMA_FILE
-from indexing.redis_layout import RedisLayout
-from indexing.settings import PROJECT_ROOT
-from service.commands.knn_command_cmd import knn_command_line
+from indexing.contract.index_schema import CF_QUERY_FIELD, CONTENT_FIELD, SCHEMA_FILE
+from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.settings import PROJECT_ROOT
+from service.cli.knn_command_cmd import knn_command_line
 
 README = PROJECT_ROOT / "README.md"
 KEYS_HEADING = "## Layout and Redis keys"

@@ -9,8 +9,8 @@ import socket
 import numpy as np
 import pytest
 
-import indexing.sentence_embedder as sentence_embedder
-from indexing.sentence_embedder import SBERT_DIMS, SBERT_MODEL, SentenceEmbedder
+import indexing.models.sentence_embedder as sentence_embedder
+from indexing.models.sentence_embedder import SBERT_DIMS, SBERT_MODEL, SentenceEmbedder
 
 
 class NetworkUsed(AssertionError):

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from indexing.cf_model import choose_model, ease_weights, fit_cf_vectors
-from indexing.content_embedder import TfidfSvdEmbedder, product_texts
-from indexing.event_decay import SECONDS_PER_DAY, decay_factor, epoch_weight
-from indexing.interaction_matrix import InteractionMatrix, build_interaction_matrix
+from indexing.contract.event_decay import SECONDS_PER_DAY, decay_factor, epoch_weight
+from indexing.models.cf_model import choose_model, ease_weights, fit_cf_vectors
+from indexing.models.content_embedder import TfidfSvdEmbedder, product_texts
+from indexing.models.interaction_matrix import InteractionMatrix, build_interaction_matrix
 
 # --- content vectors --------------------------------------------------------------------
 CATALOG = [

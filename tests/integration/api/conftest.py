@@ -9,7 +9,6 @@ cache entries it made when it ends.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,9 +17,9 @@ import pytest
 import redis
 from litestar.testing import TestClient
 
-from indexing.redis_layout import RedisLayout
-from indexing.settings import Settings
-from service.app import create_app
+from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.settings import Settings
+from service.api.app import create_app
 from tests.conftest import DATA_DIR
 
 # Real ids of the demo data: P000001 is a Garden planter; U00007 has history and 5 purchases.
@@ -55,17 +54,17 @@ def purchases() -> dict[str, set[str]]:
 
 @pytest.fixture
 def api_settings(demo_index: Settings) -> Settings:
-    return dataclasses.replace(demo_index, ab_experiment=f"exp-{uuid.uuid4().hex[:8]}")
+    return demo_index.replace(ab={"experiment": f"exp-{uuid.uuid4().hex[:8]}"})
 
 
 @pytest.fixture
 def live_version(demo_index: Settings, redis_client: redis.Redis) -> int:
-    return int(redis_client.hget(RedisLayout(demo_index.key_prefix).meta, "version"))
+    return int(redis_client.hget(RedisLayout(demo_index.redis.key_prefix).meta, "version"))
 
 
 @pytest.fixture
 def cache_prefix(demo_index: Settings, live_version: int) -> str:
-    return RedisLayout(demo_index.key_prefix).cache_prefix(live_version)
+    return RedisLayout(demo_index.redis.key_prefix).cache_prefix(live_version)
 
 
 def _drop_cache(client: redis.Redis, prefix: str) -> None:
@@ -82,10 +81,10 @@ def api(
     with TestClient(app=create_app(api_settings)) as client:
         yield client
     _drop_cache(redis_client, cache_prefix)
-    layout = RedisLayout(api_settings.key_prefix)
+    layout = RedisLayout(api_settings.redis.key_prefix)
     redis_client.delete(
-        layout.ab_counters(api_settings.ab_experiment),
-        layout.ab_user_variant(api_settings.ab_experiment),
+        layout.ab_counters(api_settings.ab.experiment),
+        layout.ab_user_variant(api_settings.ab.experiment),
     )
 
 
@@ -94,7 +93,7 @@ def fresh_user(demo_index: Settings, redis_client: redis.Redis) -> Iterator[str]
     """A user id nobody else uses; its history, purchases and dismissals go at teardown."""
     user = f"t3-{uuid.uuid4().hex[:10]}"
     yield user
-    keys = list(redis_client.scan_iter(match=f"{demo_index.key_prefix}:*{user}*", count=1000))
+    keys = list(redis_client.scan_iter(match=f"{demo_index.redis.key_prefix}:*{user}*", count=1000))
     if keys:
         redis_client.delete(*keys)
 

@@ -78,11 +78,10 @@ def test_a_rebuild_retires_every_entry(
 
 
 def test_ttl_zero_turns_the_cache_off(api_settings, cache_prefix: str) -> None:  # type: ignore[no-untyped-def]
-    import dataclasses
 
-    from service.app import create_app
+    from service.api.app import create_app
 
-    settings = dataclasses.replace(api_settings, cache_ttl_s=0)
+    settings = api_settings.replace(serving={"cache_ttl_s": 0})
     with TestClient(app=create_app(settings)) as client:
         for _ in range(2):
             assert client.get(f"/recommend/content/{PRODUCT}?top_k=3").json()["source"] == "model"
@@ -93,7 +92,7 @@ def test_corrupt_shared_entry_is_logged_and_answered_by_the_model(
 ) -> None:
     key = f"{cache_prefix}content|product_id:{PRODUCT}|top_k:10"
     redis_client.set(key, b"{not json")
-    with caplog.at_level(logging.WARNING, logger="service.answer_cache"):
+    with caplog.at_level(logging.WARNING, logger="service.store.answer_cache"):
         response = api.get(f"/recommend/content/{PRODUCT}")
     assert response.status_code == 200
     assert response.json()["source"] == "model"
@@ -108,7 +107,7 @@ def test_cache_read_and_write_errors_are_logged_and_bypassed(
     """A user's cache key of the wrong type makes Redis itself refuse HGET and HSET
     (WRONGTYPE): a real cache fault, without a mock."""
     redis_client.set(f"{cache_prefix}user:{USER}", b"not a hash")
-    with caplog.at_level(logging.WARNING, logger="service.answer_cache"):
+    with caplog.at_level(logging.WARNING, logger="service.store.answer_cache"):
         for _ in range(2):
             response = api.get(f"/recommend/user/{USER}")
             assert response.status_code == 200

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 from litestar.testing import TestClient
 
-from indexing.embedded_redis import free_port
-from indexing.settings import Settings
-from service.app import create_app
+from indexing.connection.embedded_redis import free_port
+from indexing.contract.settings import Settings
+from service.api.app import create_app
 from tests.integration.api.conftest import PRODUCT, USER
 
 
@@ -126,7 +124,7 @@ def test_without_a_live_index_health_and_answers_are_503(settings: Settings) -> 
 
 def test_without_redis_health_and_answers_are_503(settings: Settings) -> None:
     """Nothing listens on the port: a real connection failure."""
-    nowhere = dataclasses.replace(settings, redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    nowhere = settings.replace(redis={"url": f"redis://127.0.0.1:{free_port()}/0"})
     with TestClient(app=create_app(nowhere)) as client:
         health = client.get("/health")
         assert health.status_code == 503

@@ -5,9 +5,9 @@ from __future__ import annotations
 import redis
 from litestar.testing import TestClient
 
-from indexing.redis_layout import RedisLayout
-from indexing.settings import Settings
-from service.ab_router import Split, assign_variant
+from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.settings import Settings
+from service.experiments.ab_router import Split, assign_variant
 from tests.integration.api.conftest import PRODUCT, ids
 
 # Garden products the new user looks at (neighbours of P000001 in the demo catalog).
@@ -25,7 +25,7 @@ def test_feedback_goes_to_the_stream(
     api: TestClient, fresh_user: str, api_settings: Settings, redis_client: redis.Redis
 ) -> None:
     _send(api, fresh_user, PRODUCT, "clicked")
-    stream = RedisLayout(api_settings.key_prefix).feedback_stream
+    stream = RedisLayout(api_settings.redis.key_prefix).feedback_stream
     last = redis_client.xrevrange(stream, count=1)[0][1]
     assert last[b"user_id"] == fresh_user.encode()
     assert last[b"product_id"] == PRODUCT.encode()
@@ -82,12 +82,12 @@ def test_a_dismissed_item_is_gone_from_every_later_list_for_that_user(
 def test_dismissal_hides_the_item_in_both_ab_arms(
     api: TestClient, api_settings: Settings, fresh_user: str
 ) -> None:
-    split = Split.parse(api_settings.ab_split)
+    split = Split.parse(api_settings.ab.split)
     for arm in split.variants:
         user = next(
             f"{fresh_user}-{i}"
             for i in range(1000)
-            if assign_variant(api_settings.ab_experiment, f"{fresh_user}-{i}", split) == arm
+            if assign_variant(api_settings.ab.experiment, f"{fresh_user}-{i}", split) == arm
         )
         url = f"/recommend/ab?user_id={user}&product_id={PRODUCT}&top_k=10"
         first = api.get(url).json()

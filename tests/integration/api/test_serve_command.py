@@ -12,10 +12,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from indexing.embedded_redis import free_port
-from indexing.settings import Settings
-from service.commands.errors import CommandError
-from service.commands.serve_cmd import cmd_serve
+from indexing.connection.embedded_redis import free_port
+from indexing.contract.settings import Settings
+from service.cli.errors import CommandError
+from service.cli.serve_cmd import cmd_serve
 
 STARTUP_LIMIT_S = 60  # a bound on waiting for start-up on a busy machine, not a timing check
 
@@ -31,12 +31,12 @@ def served(demo_index: Settings) -> Iterator[str]:
     port = free_port()
     env = {
         **os.environ,
-        "REDIS_URL": str(demo_index.redis_url),
-        "SHOPREC_KEY_PREFIX": demo_index.key_prefix,
+        "REDIS_URL": str(demo_index.redis.url),
+        "SHOPREC_KEY_PREFIX": demo_index.redis.key_prefix,
         "SHOPREC_CACHE_TTL_S": "0",  # leave no cache entries in the shared demo index
         "SHOPREC_AB_EXPERIMENT": "serve-test",
     }
-    command = [sys.executable, "-m", "service.cli", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "service.cli.main", "serve", "--port", str(port)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -1,0 +1,89 @@
+"""Per-user histories and the popularity ranking, written for one catalog version.
+
+History: sorted set product_id -> decayed interest (see indexing.contract.event_decay),
+capped at the N strongest items per user; the service sums those items' CF query vectors.
+Bought: set of
+products the user purchased (left out of that user's CF answers). Popular: sorted set of the
+most-interacted products by decayed weight, for users with no history.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import redis
+
+from indexing.build.progress import Progress
+from indexing.contract.event_decay import SECONDS_PER_DAY
+from indexing.contract.redis_layout import RedisLayout
+
+
+def epoch_weights(events: pd.DataFrame, epoch: float, half_life_days: float) -> np.ndarray:
+    weights = events["weight"].to_numpy(dtype=float)
+    if half_life_days <= 0:
+        return weights
+    exponent = (events["ts"].to_numpy(dtype=float) - epoch) / (half_life_days * SECONDS_PER_DAY)
+    return weights * np.exp2(exponent)
+
+
+def user_histories(
+    events: pd.DataFrame, epoch: float, half_life_days: float, max_items: int
+) -> pd.DataFrame:
+    """user_id, product_id, weight: each user's `max_items` strongest products."""
+    frame = events[["user_id", "product_id"]].assign(
+        weight=epoch_weights(events, epoch, half_life_days)
+    )
+    summed = frame.groupby(["user_id", "product_id"], sort=False, as_index=False)["weight"].sum()
+    summed = summed.sort_values(["user_id", "weight"], ascending=[True, False], kind="stable")
+    return summed[summed.groupby("user_id").cumcount() < max_items]
+
+
+def write_histories(
+    client: redis.Redis,
+    layout: RedisLayout,
+    version: int,
+    events: pd.DataFrame,
+    epoch: float,
+    half_life_days: float,
+    max_items: int,
+    batch_users: int = 500,
+    quiet: bool = False,
+) -> int:
+    """Write history and bought keys; returns the number of users written."""
+    histories = user_histories(events, epoch, half_life_days, max_items)
+    purchases = events.loc[events["interaction_type"] == "purchase", ["user_id", "product_id"]]
+    bought = purchases.drop_duplicates().groupby("user_id")["product_id"].agg(list).to_dict()
+    grouped = histories.groupby("user_id", sort=False)
+    progress = Progress("user histories", grouped.ngroups, quiet=quiet)
+    pipe = client.pipeline(transaction=False)
+    pending = 0
+    for user_id, rows in grouped:
+        user = str(user_id)
+        weights = dict(zip(rows["product_id"], rows["weight"], strict=True))
+        pipe.zadd(layout.history(version, user), weights)
+        if user in bought:
+            pipe.sadd(layout.bought(version, user), *bought[user])
+        pending += 1
+        if pending >= batch_users:
+            pipe.execute()
+            progress.advance(pending)
+            pending = 0
+    if pending:
+        pipe.execute()
+        progress.advance(pending)
+    return grouped.ngroups
+
+
+def write_popularity(
+    client: redis.Redis,
+    layout: RedisLayout,
+    version: int,
+    events: pd.DataFrame,
+    epoch: float,
+    half_life_days: float,
+    max_items: int,
+) -> None:
+    frame = events[["product_id"]].assign(weight=epoch_weights(events, epoch, half_life_days))
+    totals = frame.groupby("product_id")["weight"].sum().nlargest(max_items)
+    if len(totals):
+        client.zadd(layout.popular(version), totals.to_dict())

@@ -1,0 +1,1 @@
+"""How both sides reach Redis: the configured URL, or the embedded Redis with the query engine."""

@@ -1,0 +1,68 @@
+"""Feedback recorded while a full build ran, replayed into the new version after the swap.
+
+A build folds the feedback stream up to the entry it saw when it started (kept in the meta as
+`feedback_stream_id`). Events after that were applied by the service to the version live at
+the time, the old one; replaying them into the new version's histories means a user's latest
+actions survive the swap. Entries the service already applied to the new version (it follows
+the swap within a second) carry that version number and are skipped.
+"""
+
+from __future__ import annotations
+
+import redis
+
+from indexing.contract.catalog_meta import CatalogMeta
+from indexing.contract.event_decay import epoch_weight
+from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.settings import EventWeights
+from indexing.feedback.feedback_log import DISMISS, FeedbackEntry, read_entries
+
+
+def replay_feedback(
+    client: redis.Redis,
+    layout: RedisLayout,
+    meta: CatalogMeta,
+    after: str,
+    weights: EventWeights,
+    history_items: int,
+) -> tuple[int, str]:
+    """Apply entries after `after` to `meta.version`; returns (entries applied, last id seen)."""
+    entries = list(read_entries(client, layout, after=after))
+    last = entries[-1].entry_id if entries else after
+    pending = [e for e in entries if e.version != meta.version]
+    if not pending:
+        return 0, last
+    check = client.pipeline(transaction=False)
+    for entry in pending:
+        check.exists(layout.product(meta.version, entry.product_id))
+    present = check.execute()
+    pipe = client.pipeline(transaction=False)
+    applied = 0
+    for entry, exists in zip(pending, present, strict=True):
+        if exists:  # products removed from the catalog stay out of histories
+            _apply(pipe, layout, meta, entry, weights.as_dict(), history_items)
+            applied += 1
+    pipe.execute()
+    return applied, last
+
+
+def _apply(
+    pipe: redis.client.Pipeline,
+    layout: RedisLayout,
+    meta: CatalogMeta,
+    entry: FeedbackEntry,
+    weights: dict[str, float],
+    history_items: int,
+) -> None:
+    """The same history changes service.feedback.feedback_recorder makes for a live event."""
+    history = layout.history(meta.version, entry.user_id)
+    if entry.action == DISMISS:
+        pipe.zrem(history, entry.product_id)
+        return
+    if entry.action not in weights:
+        return
+    weight = epoch_weight(weights[entry.action], entry.ts, meta.history_epoch, meta.half_life_days)
+    pipe.zincrby(history, weight, entry.product_id)
+    pipe.zremrangebyrank(history, 0, -(history_items + 1))
+    if entry.action == "purchase":
+        pipe.sadd(layout.bought(meta.version, entry.user_id), entry.product_id)

@@ -1,0 +1,1 @@
+"""The vector models: content embedders (TF-IDF+SVD, sentence embeddings), CF item vectors."""

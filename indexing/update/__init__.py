@@ -1,0 +1,1 @@
+"""`shoprec reindex`: changing the live version's products in place."""

@@ -1,0 +1,227 @@
+"""`shoprec reindex`: apply a changed catalog to the live version in place.
+
+Each product hash carries a `content_hash` of what it shows and what its content vector is
+made from. The new products.csv is compared with the live hashes: new and changed products
+are embedded with the live version's saved content model (same vector space) and written;
+removed products are deleted (hash, popularity, histories); unchanged products are not touched.
+Changed products keep their CF vectors; new ones get CF vectors at the next full build.
+Cached answers of the version are deleted, since any of them may name a removed product or an
+old title.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import redis
+from redisvl.index import SearchIndex
+
+from indexing.build.build_lock import build_lock
+from indexing.build.index_writer import (
+    content_hash,
+    load_content_model,
+    load_products,
+    unlink_matching,
+    wait_until_indexed,
+)
+from indexing.build.version_retirement import drop_expired
+from indexing.contract.catalog_meta import CatalogMeta
+from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.settings import Settings
+from indexing.load.csv_loader import LoadReport
+from indexing.load.csv_loader import load_products as load_catalog
+from indexing.models.content_embedder import product_texts
+from indexing.models.embedder_registry import load_embedder
+
+SCAN_COUNT = 2000
+# A request that read the catalog just before the update can store its answer just after the
+# first cache sweep; a second sweep this much later retires those answers too.
+IN_FLIGHT_S = 1.0
+
+
+class NoLiveVersion(RuntimeError):
+    def __init__(self) -> None:
+        super().__init__("no live catalog version to update; build one first with `shoprec index`")
+
+
+@dataclass(frozen=True)
+class CatalogDiff:
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    unchanged: int
+
+
+def diff_catalog(live: Mapping[str, str], new: Mapping[str, str]) -> CatalogDiff:
+    """Compare product_id -> content_hash maps (the live version's and the new catalog's)."""
+    added = [pid for pid in new if pid not in live]
+    changed = [pid for pid, h in new.items() if pid in live and live[pid] != h]
+    removed = sorted(pid for pid in live if pid not in new)
+    unchanged = len(new) - len(added) - len(changed)
+    return CatalogDiff(added, changed, removed, unchanged)
+
+
+@dataclass
+class ReindexSummary:
+    version: int = 0
+    diff: CatalogDiff = field(default_factory=lambda: CatalogDiff([], [], [], 0))
+    report: LoadReport | None = None
+    cache_keys_retired: int = 0
+    dropped_versions: list[int] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        out = [f"updated live version {self.version} in place"]
+        if self.report is not None:
+            out += self.report.lines()
+        d = self.diff
+        out += [
+            f"added {len(d.added):,}, changed {len(d.changed):,}, removed {len(d.removed):,}, "
+            f"unchanged {d.unchanged:,}",
+            f"cached answers retired: {self.cache_keys_retired:,}",
+            "seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in self.seconds.items()),
+        ]
+        if self.dropped_versions:
+            out.append(f"dropped retired versions: {', '.join(map(str, self.dropped_versions))}")
+        return out
+
+
+@contextmanager
+def _stage(summary: ReindexSummary, name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    summary.seconds[name] = time.perf_counter() - started
+
+
+def reindex(
+    client: redis.Redis, settings: Settings, products_csv: Path, quiet: bool = False
+) -> ReindexSummary:
+    """Apply `products_csv` to the live version, under the build lock."""
+    layout = RedisLayout(settings.redis.key_prefix)
+    with build_lock(client, layout, "shoprec reindex", settings.index.build_lock_ttl_s):
+        return _reindex(client, settings, layout, products_csv, quiet)
+
+
+def _reindex(
+    client: redis.Redis, settings: Settings, layout: RedisLayout, products_csv: Path, quiet: bool
+) -> ReindexSummary:
+    started = time.perf_counter()
+    meta = CatalogMeta.from_redis(client.hgetall(layout.meta))  # type: ignore[arg-type]
+    if meta is None:
+        raise NoLiveVersion()
+    version = meta.version
+    summary = ReindexSummary(version=version)
+    summary.dropped_versions = drop_expired(client, layout, settings.index.retire_grace_s)
+    with _stage(summary, "load csv"):
+        catalog = load_catalog(products_csv)
+        summary.report = catalog.report
+    if catalog.products.empty:
+        raise ValueError(f"{products_csv}: no valid product rows; refusing to empty the catalog")
+    with _stage(summary, "diff"):
+        rows = catalog.products.to_dict("records")
+        new = {str(r["product_id"]): content_hash(r) for r in rows}
+        summary.diff = diff_catalog(live_content_hashes(client, layout, version), new)
+    upserts = catalog.products[
+        catalog.products["product_id"].isin(set(summary.diff.added) | set(summary.diff.changed))
+    ].reset_index(drop=True)
+    with _stage(summary, "embed + write"):
+        _upsert(client, settings, layout, meta, upserts, quiet)
+    with _stage(summary, "remove"):
+        _remove(client, layout, version, summary.diff.removed)
+    with _stage(summary, "hnsw wait"):
+        wait_until_indexed(client, layout.index_name(version), quiet=quiet)
+    client.hset(layout.meta, mapping={"products": len(new), "reindexed_at": f"{time.time():.3f}"})
+    touched = summary.diff.added or summary.diff.changed or summary.diff.removed
+    with _stage(summary, "retire cache"):
+        if touched:  # nothing changed: every cached answer is still right
+            summary.cache_keys_retired = retire_cached_answers(client, layout, version)
+            time.sleep(IN_FLIGHT_S)
+            summary.cache_keys_retired += retire_cached_answers(client, layout, version)
+    summary.seconds["total"] = time.perf_counter() - started
+    return summary
+
+
+def live_content_hashes(client: redis.Redis, layout: RedisLayout, version: int) -> dict[str, str]:
+    """product_id -> content_hash of every product of a version (SCAN + pipelined HMGET)."""
+    out: dict[str, str] = {}
+    keys: list[bytes] = []
+
+    def flush() -> None:
+        pipe = client.pipeline(transaction=False)
+        for key in keys:
+            pipe.hmget(key, "product_id", "content_hash")
+        for product_id, digest in pipe.execute():
+            if product_id is not None:
+                out[product_id.decode()] = digest.decode() if digest is not None else ""
+        keys.clear()
+
+    for key in client.scan_iter(match=f"{layout.product_prefix(version)}*", count=SCAN_COUNT):
+        keys.append(key)
+        if len(keys) >= SCAN_COUNT:
+            flush()
+    if keys:
+        flush()
+    return out
+
+
+def _upsert(
+    client: redis.Redis,
+    settings: Settings,
+    layout: RedisLayout,
+    meta: CatalogMeta,
+    products: pd.DataFrame,
+    quiet: bool,
+) -> None:
+    """Embed new and changed products with the live content model and write them."""
+    if products.empty:
+        return
+    blob = load_content_model(client, layout, meta.version)
+    if blob is None:
+        raise RuntimeError(
+            f"live version {meta.version} has no saved content model; run a full `shoprec index`"
+        )
+    content = load_embedder(meta.embedder, blob, quiet=quiet).transform(product_texts(products))
+    if content.shape[1] != meta.content_dims:
+        raise RuntimeError(
+            f"the saved content model makes {content.shape[1]}-d vectors but the live index "
+            f"holds {meta.content_dims}-d ones; run a full `shoprec index`"
+        )
+    # Written like a build writes them (HSET: a changed product's CF fields stay in place).
+    index = SearchIndex.from_existing(layout.index_name(meta.version), redis_client=client)
+    load_products(
+        index, layout, meta.version, products, content, None, settings.index.load_batch_size, quiet
+    )
+
+
+def _remove(client: redis.Redis, layout: RedisLayout, version: int, removed: list[str]) -> None:
+    """Delete removed products and take them out of popularity, histories and bought sets,
+    so no answer (popular, CF seeds, hybrid content seeds) can bring them back."""
+    if not removed:
+        return
+    pipe = client.pipeline(transaction=False)
+    for product_id in removed:
+        pipe.delete(layout.product(version, product_id))
+    pipe.zrem(layout.popular(version), *removed)
+    pipe.execute()
+    prefix = layout.version_prefix(version)
+    for pattern, command in ((f"{prefix}:history:*", "ZREM"), (f"{prefix}:bought:*", "SREM")):
+        batch = client.pipeline(transaction=False)
+        pending = 0
+        for key in client.scan_iter(match=pattern, count=SCAN_COUNT):
+            batch.execute_command(command, key, *removed)
+            pending += 1
+            if pending >= SCAN_COUNT:
+                batch.execute()
+                pending = 0
+        if pending:
+            batch.execute()
+
+
+def retire_cached_answers(client: redis.Redis, layout: RedisLayout, version: int) -> int:
+    """Delete every cached answer of a version (anonymous keys and per-user hashes)."""
+    return unlink_matching(client, f"{layout.cache_prefix(version)}*")

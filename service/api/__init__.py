@@ -1,0 +1,1 @@
+"""The HTTP edge: Litestar app, routes, request/response types, health, errors, uvicorn."""

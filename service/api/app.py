@@ -1,0 +1,149 @@
+"""The Litestar application factory: routes, error mapping, OpenAPI docs, the Redis pool."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis.asyncio as aioredis
+from litestar import Litestar, Request, Response
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.status_codes import (
+    HTTP_404_NOT_FOUND,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+
+from indexing.connection.redis_connection import embedded_server
+from indexing.contract.settings import Settings, get_settings
+from service.api.health import health
+from service.api.openapi_errors import document_errors
+from service.api.request_deadline import request_deadline
+from service.api.routes import RecommendController, ab_report, feedback
+from service.api.schemas import ErrorResponse
+from service.errors import FeedbackNotDurable, NoLiveIndex, ProductNotFound
+from service.feedback.feedback_recorder import InvalidTimestamp
+from service.recommend.service import RecommendationService
+
+log = logging.getLogger("shoprec.service")
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+def redis_pool_client(url: str, settings: Settings) -> aioredis.Redis:
+    """Async client on a blocking pool: past max_connections callers wait for a free
+    connection (up to the timeout) instead of failing with MaxConnectionsError."""
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url,
+        max_connections=settings.redis.max_connections,
+        timeout=settings.redis.timeout_s,
+        socket_timeout=settings.redis.timeout_s,
+        socket_connect_timeout=settings.redis.timeout_s,
+        health_check_interval=30,
+        # One immediate retry on a broken connection: after a Redis restart every pooled
+        # connection is dead, and the retry reconnects instead of failing the request.
+        # Timeouts are not retried (the request deadline is short).
+        retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+    )
+    return aioredis.Redis(connection_pool=pool)
+
+
+def _error(status: int, detail: str, extra: object = None) -> Response[ErrorResponse]:
+    return Response(ErrorResponse(status, detail, extra), status_code=status)  # type: ignore[arg-type]
+
+
+def _not_found(_: Request, exc: ProductNotFound) -> Response[ErrorResponse]:
+    return _error(HTTP_404_NOT_FOUND, str(exc))
+
+
+def _unavailable(_: Request, exc: Exception) -> Response[ErrorResponse]:
+    if isinstance(exc, NoLiveIndex | FeedbackNotDurable):
+        return _error(HTTP_503_SERVICE_UNAVAILABLE, str(exc))
+    log.warning("Redis error: %s", exc)
+    return _error(HTTP_503_SERVICE_UNAVAILABLE, f"Redis is unavailable: {type(exc).__name__}")
+
+
+def _body_missing(extra: object) -> bool:
+    """Litestar reports an empty body as a KeyError message "'data'" on the body field."""
+    return isinstance(extra, list) and any(
+        isinstance(e, dict) and e.get("key") == "data" and e.get("message") == "'data'"
+        for e in extra
+    )
+
+
+def _invalid(_: Request, exc: Exception) -> Response[ErrorResponse]:
+    if isinstance(exc, ValidationException):
+        if _body_missing(exc.extra):
+            return _error(HTTP_422_UNPROCESSABLE_ENTITY, "the request body is empty: send JSON")
+        return _error(HTTP_422_UNPROCESSABLE_ENTITY, str(exc.detail), exc.extra)
+    return _error(HTTP_422_UNPROCESSABLE_ENTITY, str(exc))
+
+
+def _http_error(_: Request, exc: HTTPException) -> Response[ErrorResponse]:
+    response = _error(exc.status_code, str(exc.detail), exc.extra)
+    # Keep the exception's headers: a 405 must say which methods are allowed (`Allow`).
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _internal(_: Request, exc: Exception) -> Response[ErrorResponse]:
+    log.exception("unhandled error", exc_info=exc)
+    return _error(HTTP_500_INTERNAL_SERVER_ERROR, "internal error; see the service log")
+
+
+def create_app(settings: Settings | None = None, redis_url: str | None = None) -> Litestar:
+    settings = settings or get_settings()
+    url = redis_url or settings.redis.url or embedded_server(settings).url
+    service_holder: dict[str, RecommendationService] = {}
+
+    @asynccontextmanager
+    async def redis_lifespan(_: Litestar) -> AsyncIterator[None]:
+        client = redis_pool_client(url, settings)
+        service_holder["service"] = RecommendationService(settings, client)
+        try:
+            yield
+        finally:
+            await client.aclose()
+
+    def provide_service() -> RecommendationService:
+        return service_holder["service"]
+
+    route_handlers: list[Any] = [RecommendController, feedback, ab_report, health]
+    document_errors(route_handlers)
+    return Litestar(
+        route_handlers=route_handlers,
+        middleware=[request_deadline(settings.reliability.request_timeout_s)],
+        dependencies={"recommendations": Provide(provide_service, sync_to_thread=False)},
+        lifespan=[redis_lifespan],
+        exception_handlers={
+            ProductNotFound: _not_found,
+            NoLiveIndex: _unavailable,
+            FeedbackNotDurable: _unavailable,
+            RedisError: _unavailable,
+            ValidationException: _invalid,
+            InvalidTimestamp: _invalid,
+            ValueError: _invalid,
+            HTTPException: _http_error,
+            Exception: _internal,
+        },
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="shoprec",
+            version="0.1.0",
+            description="Hybrid product recommendations for online shops.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        debug=False,
+    )

@@ -1,0 +1,179 @@
+"""The benchmark run: per catalogue size, build -> reference floors -> HTTP load, uncached
+then cached, against a real uvicorn server; results gathered into one dict (see bench_report).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+
+from indexing.contract.settings import Settings
+from service.bench.bench_catalog import BuiltCatalog, built_catalog
+from service.bench.cpu_meter import CpuMeter
+from service.bench.load_generator import load
+from service.bench.reference_floors import measure_floors
+from service.bench.request_paths import endpoint_paths
+from service.bench.server_process import HOST, running_server
+
+UNCACHED_PATHS = 2000  # distinct requests per endpoint: a cycle longer than any cell's reuse
+CACHED_PATHS = 200  # distinct requests, all answered once before measuring (warm cache)
+REFERENCE_QUERIES = 200
+CACHE_TTL_S = 3600
+
+
+@dataclass
+class BenchOptions:
+    sizes: list[int]
+    duration_s: float = 20.0
+    concurrency: list[int] = field(default_factory=lambda: [1, 16, 64])
+    endpoints: list[str] = field(default_factory=lambda: ["content", "user", "hybrid", "ab"])
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    out_dir: Path = Path("bench-results")
+    seed: int = 42
+    quiet: bool = False
+
+
+def say(options: BenchOptions, text: str) -> None:
+    if not options.quiet:
+        print(text, flush=True)
+
+
+def machine() -> dict[str, object]:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_kb = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model or platform.processor(),
+        "ram_gib": round(mem_kb / 1024**2, 1),
+        "python": platform.python_version(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def run_bench(
+    client: redis.Redis,
+    redis_url: str,
+    settings: Settings,
+    options: BenchOptions,
+    on_size_done: Callable[[dict[str, object]], object] | None = None,
+) -> dict[str, object]:
+    """Benchmark every size in turn; `on_size_done` gets the results so far after each size
+    (the command writes its reports then, so a long run that fails late keeps what it had)."""
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    results: dict[str, object] = {
+        "machine": machine(),
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "options": {
+            "sizes": options.sizes,
+            "duration_s": options.duration_s,
+            "concurrency": options.concurrency,
+            "endpoints": options.endpoints,
+            "workers": options.workers,
+            "seed": options.seed,
+        },
+        "settings": {
+            "hnsw_m": settings.index.hnsw_m,
+            "hnsw_ef_construction": settings.index.hnsw_ef_construction,
+            "hnsw_ef_runtime": settings.index.hnsw_ef_runtime,
+            "content_dims": settings.catalog.content_dims,
+            "cf_dims": settings.cf.dims,
+        },
+        "sizes": [],
+    }
+    for size in options.sizes:
+        say(options, f"== {size:,} products: building")
+        with built_catalog(client, settings, size, options.seed, options.quiet) as catalog:
+            results["sizes"].append(_bench_size(client, redis_url, catalog, options))  # type: ignore[attr-defined]
+        if on_size_done is not None:
+            on_size_done(results)
+    results["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return results
+
+
+def _bench_size(
+    client: redis.Redis, redis_url: str, catalog: BuiltCatalog, options: BenchOptions
+) -> dict[str, object]:
+    build = catalog.build_stats()
+    say(
+        options,
+        f"  built in {build['build_total_s']}s; reference floors "
+        f"({min(options.duration_s, 5.0):.0f}s)",
+    )
+    floors = measure_floors(
+        client,
+        catalog.settings,
+        catalog.version,
+        catalog.product_ids[:REFERENCE_QUERIES],
+        duration_s=min(options.duration_s, 5.0),
+    )
+    http: dict[str, dict[str, list[dict[str, object]]]] = {}
+    for mode in ("uncached", "cached"):
+        http[mode] = _bench_http(redis_url, catalog, options, mode)
+    return {"products": catalog.size, "build": build, "floors": floors, "http": http}
+
+
+def _bench_http(
+    redis_url: str, catalog: BuiltCatalog, options: BenchOptions, mode: str
+) -> dict[str, list[dict[str, object]]]:
+    env = {
+        "SHOPREC_KEY_PREFIX": catalog.settings.redis.key_prefix,
+        "SHOPREC_CACHE_TTL_S": "0" if mode == "uncached" else str(CACHE_TTL_S),
+    }
+    count = UNCACHED_PATHS if mode == "uncached" else CACHED_PATHS
+    log_path = options.out_dir / "server.log"
+    out: dict[str, list[dict[str, object]]] = {}
+    meter_client = redis.Redis.from_url(redis_url)
+    with running_server(redis_url, env, options.workers, log_path) as server:
+        port, meter = server.port, CpuMeter(server.pid, meter_client)
+        for endpoint in options.endpoints:
+            paths = endpoint_paths(endpoint, catalog.product_ids, catalog.user_ids, count)
+            if mode == "cached":
+                _warm(port, paths)
+            # Untimed warm-up: connection pools filled, code paths hot.
+            load(HOST, port, paths, max(options.concurrency), min(1.0, options.duration_s / 4))
+            out[endpoint] = []
+            for concurrency in options.concurrency:
+                before = meter.sample()
+                result = load(HOST, port, paths, concurrency, options.duration_s)
+                row: dict[str, object] = dict(result.summary())
+                row |= CpuMeter.per_request(before, meter.sample(), result.requests)
+                if result.errors:
+                    row["first_error"] = result.first_error
+                out[endpoint].append(row)
+                say(
+                    options,
+                    f"  {catalog.size:>7,} {mode:8} {endpoint:7} c{concurrency:<3} "
+                    f"p50 {row['p50_ms']:7.2f} ms  p95 {row['p95_ms']:7.2f}  "
+                    f"p99 {row['p99_ms']:7.2f}  {row['rps']:8.1f} req/s  CPU ms/req server "
+                    f"{row['server_cpu_ms_per_req']:.2f} Redis {row['redis_cpu_ms_per_req']:.2f}"
+                    + (f"  ERRORS {result.errors}: {result.first_error}" if result.errors else ""),
+                )
+    meter_client.close()
+    return out
+
+
+def _warm(port: int, paths: list[str]) -> None:
+    """Answer every path once, so the measured requests are all cache hits."""
+    for path in paths:
+        with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=10) as answer:
+            answer.read()

@@ -1,0 +1,83 @@
+"""`shoprec index`: full build of a new catalog version."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from indexing.connection.redis_connection import resolve_redis_url, sync_client
+from indexing.contract.settings import Settings
+from indexing.models.embedder_registry import EMBEDDERS, require_embedder
+from service.cli.errors import CommandError
+
+
+def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
+    index_p = sub.add_parser(
+        "index",
+        help="full build of a new catalog version from CSVs, then make it live",
+        description="Load and validate the CSVs, compute content and CF vectors, write a new "
+        "version into Redis, switch the alias to it and drop older versions. The feedback "
+        "stream is folded into the interactions. The replaced version is kept for the grace "
+        f"period (SHOPREC_RETIRE_GRACE_S, now {settings.index.retire_grace_s:g} s) so running "
+        "workers can follow the swap, then dropped. Only one build or reindex runs at a time.",
+    )
+    index_p.add_argument(
+        "--products", default=str(settings.catalog.products_csv), help="products.csv"
+    )
+    index_p.add_argument(
+        "--interactions", default=str(settings.catalog.interactions_csv), help="interactions.csv"
+    )
+    index_p.add_argument(
+        "--if-missing", action="store_true", help="build only when no version is live"
+    )
+    index_p.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="do not wait out the grace period; the next build or reindex drops the old version",
+    )
+    index_p.add_argument(
+        "--no-feedback",
+        action="store_true",
+        help="leave the feedback stream out (e.g. when interactions.csv already holds an "
+        "export-feedback file)",
+    )
+    index_p.add_argument(
+        "--embedder",
+        choices=EMBEDDERS,
+        default=settings.catalog.embedder,
+        help=f"content model (default {settings.catalog.embedder}, SHOPREC_EMBEDDER): "
+        "tfidf = TF-IDF + "
+        "SVD; sbert = all-MiniLM-L6-v2 sentence embeddings, offline (needs the 'semantic' extra)",
+    )
+    index_p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    index_p.set_defaults(handler=cmd_index)
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from indexing.build.build_lock import BuildInProgress
+    from indexing.build.index_builder import build_index
+    from indexing.build.index_writer import live_version
+    from indexing.contract.redis_layout import RedisLayout
+
+    require_embedder(args.embedder)  # before Redis is started or any CSV is read
+    settings = settings.replace(catalog={"embedder": args.embedder})
+    client = sync_client(resolve_redis_url(settings))
+    if args.if_missing:
+        version = live_version(client, RedisLayout(settings.redis.key_prefix))
+        if version is not None:
+            print(f"live index version {version} present; not rebuilding (drop --if-missing to)")
+            return 0
+    try:
+        summary = build_index(
+            client,
+            settings,
+            Path(args.products),
+            Path(args.interactions),
+            quiet=args.quiet,
+            wait_for_grace=not args.no_wait,
+            with_feedback=not args.no_feedback,
+        )
+    except BuildInProgress as exc:
+        raise CommandError(str(exc)) from None
+    print("\n".join(summary.lines()))
+    return 0

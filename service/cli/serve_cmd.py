@@ -1,0 +1,50 @@
+"""`shoprec serve`: the REST API under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from indexing.connection.redis_connection import resolve_redis_url, sync_client
+from indexing.contract.settings import Settings
+from service.cli.errors import CommandError
+
+
+def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
+    serve_p = sub.add_parser(
+        "serve",
+        help="serve the REST API (uvicorn + Litestar)",
+        description="Serve recommendations over HTTP. Refuses to start without a live index.",
+    )
+    serve_p.add_argument("--host", default="127.0.0.1")
+    serve_p.add_argument("--port", type=int, default=8000)
+    serve_p.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="uvicorn worker processes (default: one per core; the service is CPU-bound)",
+    )
+    serve_p.add_argument("--access-log", action="store_true", help="log every request")
+    serve_p.set_defaults(handler=cmd_serve)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from indexing.build.index_writer import live_version
+    from indexing.contract.redis_layout import RedisLayout
+    from service.api.http_server import serve
+
+    url = resolve_redis_url(settings)
+    if live_version(sync_client(url), RedisLayout(settings.redis.key_prefix)) is None:
+        raise CommandError(
+            "no live catalog index in Redis; build one first with "
+            "`shoprec index --products data/products.csv --interactions data/interactions.csv`"
+        )
+    # Workers are separate processes: hand them the resolved Redis through the environment.
+    os.environ["REDIS_URL"] = url
+    print(
+        f"serving on http://{args.host}:{args.port} (Redis {url}, {args.workers} worker(s)); "
+        f"API docs at http://{args.host}:{args.port}/schema/swagger",
+        flush=True,
+    )
+    serve(args.host, args.port, args.workers, args.access_log)
+    return 0

@@ -1,5 +1,0 @@
-"""One module per `shoprec` subcommand, each with `register(sub, settings)`.
-
-To add a command: write `service/commands/<name>_cmd.py` with a `register` function that adds
-its subparser and sets `handler=`, then list the module in `service.cli.COMMANDS`.
-"""

@@ -1,0 +1,100 @@
+"""A/B routing: a user's variant is md5(experiment:user_id) mapped onto the configured split.
+
+Deterministic, so it is sticky per user across workers and restarts without storing anything;
+exposures and actions are counted per variant in Redis for the report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+
+from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.redis_text import as_text
+
+BUCKETS = 10_000
+# Feedback actions that are counted per variant (report columns).
+COUNTED_ACTIONS = {
+    "click": "clicks",
+    "add_to_cart": "add_to_cart",
+    "purchase": "purchases",
+    "dismiss": "dismissals",
+}
+
+
+@dataclass(frozen=True)
+class Split:
+    variants: tuple[str, ...]
+    shares: tuple[float, ...]  # normalised, sums to 1
+
+    @classmethod
+    def parse(cls, text: str) -> Split:
+        """`content:50,hybrid:50` -> Split; shares need not add to 100."""
+        names: list[str] = []
+        weights: list[float] = []
+        for part in text.split(","):
+            name, _, share = part.strip().partition(":")
+            try:
+                weight = float(share)
+            except ValueError:
+                raise ValueError(f"A/B split entry {part!r} is not 'variant:share'") from None
+            if not name or weight < 0:
+                raise ValueError(f"A/B split entry {part!r} is not 'variant:share'")
+            names.append(name)
+            weights.append(weight)
+        total = sum(weights)
+        if not names or total <= 0:
+            raise ValueError(f"A/B split {text!r} has no variant with a positive share")
+        return cls(tuple(names), tuple(w / total for w in weights))
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(zip(self.variants, self.shares, strict=True))
+
+
+def bucket(experiment: str, user_id: str) -> int:
+    digest = hashlib.md5(f"{experiment}:{user_id}".encode(), usedforsecurity=False).hexdigest()
+    return int(digest[:8], 16) % BUCKETS
+
+
+def assign_variant(experiment: str, user_id: str, split: Split) -> str:
+    point = (bucket(experiment, user_id) + 0.5) / BUCKETS
+    cumulative = 0.0
+    for name, share in zip(split.variants, split.shares, strict=True):
+        cumulative += share
+        if point < cumulative:
+            return name
+    return split.variants[-1]
+
+
+class ABCounters:
+    """Per-variant counters: a hash `variant:impressions`, `variant:clicks`, ...; and which
+    variant each exposed user saw, so feedback is credited only to exposed users."""
+
+    def __init__(self, client: aioredis.Redis, layout: RedisLayout, experiment: str):
+        self._client = client
+        self._counters = layout.ab_counters(experiment)
+        self._users = layout.ab_user_variant(experiment)
+
+    async def impression(self, variant: str, user_id: str) -> None:
+        pipe = self._client.pipeline(transaction=False)
+        pipe.hincrby(self._counters, f"{variant}:impressions", 1)
+        pipe.hset(self._users, user_id, variant)
+        await pipe.execute()
+
+    async def action(self, user_id: str, action: str) -> None:
+        column = COUNTED_ACTIONS.get(action)
+        if column is None:
+            return
+        variant = await self._client.hget(self._users, user_id)
+        if variant is not None:
+            await self._client.hincrby(self._counters, f"{as_text(variant)}:{column}", 1)
+
+    async def counts(self) -> dict[str, dict[str, int]]:
+        raw = await self._client.hgetall(self._counters)
+        out: dict[str, dict[str, int]] = {}
+        for key, value in raw.items():
+            variant, _, column = as_text(key).rpartition(":")
+            out.setdefault(variant, {})[column] = int(value)
+        return out

@@ -1,0 +1,1 @@
+"""POST /feedback: the durable log entry and its live effects."""

@@ -1,0 +1,150 @@
+"""POST /feedback: a durable log entry first, then the live effects.
+
+Order matters: the event is appended to the feedback stream before anything else, so an
+acknowledged event can always be replayed (and is folded into the next full build). Then the
+user's history, bought and dismissed sets change at once, so the next personalised answer
+reflects the event; the user's cached answers are dropped; the A/B arm is credited.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+
+from indexing.contract.event_decay import epoch_weight
+from indexing.contract.settings import EventWeights
+from service.errors import FeedbackNotDurable, ProductNotFound
+from service.experiments.ab_router import ABCounters
+from service.store.answer_cache import AnswerCache
+from service.store.catalog_reader import CatalogView, ProductReader
+
+log = logging.getLogger(__name__)
+
+ACTION_SYNONYMS = {"clicked": "click"}
+# Clock skew tolerated between the shop and us. A later ts is refused: history weights grow
+# as 2^(age / half-life), so a far-future event would swamp a user's history (or overflow).
+MAX_FUTURE_S = 86_400.0
+
+
+class InvalidTimestamp(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class FeedbackEvent:
+    user_id: str
+    product_id: str
+    action: str  # canonical: view, click, add_to_cart, purchase, dismiss
+    ts: float  # epoch seconds
+
+
+def parse_ts(raw: str | None) -> float:
+    """ISO-8601 (zone-less taken as UTC) to epoch seconds; absent means now."""
+    if raw is None or raw == "":
+        return time.time()
+    try:
+        stamp = pd.Timestamp(raw)
+    except (ValueError, TypeError, OverflowError):
+        raise InvalidTimestamp(f"ts {raw!r} is not an ISO-8601 timestamp") from None
+    if pd.isna(stamp):
+        raise InvalidTimestamp(f"ts {raw!r} is not an ISO-8601 timestamp")
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize("UTC")
+    ts = float(stamp.timestamp())
+    if ts > time.time() + MAX_FUTURE_S:
+        raise InvalidTimestamp(f"ts {raw!r} is in the future")
+    return ts
+
+
+class FeedbackRecorder:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        products: ProductReader,
+        cache: AnswerCache,
+        ab: ABCounters,
+        weights: EventWeights,
+        history_items: int,
+        durable: bool = True,
+        fsync_timeout_ms: int = 300,
+    ):
+        self._client, self._products, self._cache, self._ab = client, products, cache, ab
+        self._weights = weights.as_dict()
+        self._history_items = history_items
+        self._durable, self._fsync_timeout_ms = durable, fsync_timeout_ms
+
+    def event(self, user_id: str, product_id: str, action: str, ts: str | None) -> FeedbackEvent:
+        return FeedbackEvent(user_id, product_id, ACTION_SYNONYMS.get(action, action), parse_ts(ts))
+
+    async def record(self, view: CatalogView, event: FeedbackEvent) -> None:
+        if not await self._products.exists(view, event.product_id):
+            raise ProductNotFound(event.product_id)
+        fields = {
+            "user_id": event.user_id,
+            "product_id": event.product_id,
+            "action": event.action,
+            "ts": f"{event.ts:.3f}",
+            # Which version's history it went into: a rebuild replays the others.
+            "version": str(view.version),
+        }
+        if self._durable:
+            await self._append_durably(view.layout.feedback_stream, fields)
+        else:
+            await self._client.xadd(view.layout.feedback_stream, fields)  # type: ignore[arg-type]
+        await self._apply(view, event)
+        await self._ab.action(event.user_id, event.action)
+
+    async def _append_durably(self, stream: str, fields: dict[str, str]) -> None:
+        """XADD, then block until Redis has fsynced it to its append-only file.
+
+        WAITAOF waits for the writes made earlier *on the same connection*, so both commands
+        go down one connection in one pipeline (no MULTI: WAITAOF cannot run inside one).
+        """
+        pipe = self._client.pipeline(transaction=False)
+        pipe.xadd(stream, fields)  # type: ignore[arg-type]
+        pipe.execute_command("WAITAOF", 1, 0, self._fsync_timeout_ms)
+        try:
+            _entry_id, (local, _replicas) = await pipe.execute()
+        except ResponseError as exc:
+            if "appendonly" not in str(exc).lower():
+                raise
+            log.error(
+                "feedback is not durable: Redis runs without appendonly (WAITAOF: %s); set "
+                "appendonly yes on Redis, or SHOPREC_FEEDBACK_DURABLE=0 to accept the risk",
+                exc,
+            )
+            raise FeedbackNotDurable("Redis runs without appendonly") from None
+        if int(local) < 1:
+            log.error(
+                "feedback not acknowledged: Redis did not fsync within %d ms (appendfsync "
+                "everysec fsyncs once a second; run the feedback Redis with appendfsync always)",
+                self._fsync_timeout_ms,
+            )
+            raise FeedbackNotDurable(f"Redis did not fsync within {self._fsync_timeout_ms} ms")
+
+    async def _apply(self, view: CatalogView, event: FeedbackEvent) -> None:
+        layout, version = view.layout, view.version
+        history = layout.history(version, event.user_id)
+        pipe = self._client.pipeline(transaction=True)
+        if event.action == "dismiss":
+            pipe.sadd(layout.dismissed(event.user_id), event.product_id)
+            pipe.zrem(history, event.product_id)
+        else:
+            weight = epoch_weight(
+                self._weights[event.action],
+                event.ts,
+                view.meta.history_epoch,
+                view.meta.half_life_days,
+            )
+            pipe.zincrby(history, weight, event.product_id)
+            # Keep the strongest N: drop the weakest beyond the cap.
+            pipe.zremrangebyrank(history, 0, -(self._history_items + 1))
+            if event.action == "purchase":
+                pipe.sadd(layout.bought(version, event.user_id), event.product_id)
+        await pipe.execute()
+        await self._cache.drop_user(view, event.user_id)

@@ -1,0 +1,1 @@
+"""The recommendation strategies; each implements `service.recommend.base.Recommender`."""

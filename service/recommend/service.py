@@ -1,0 +1,187 @@
+"""The service layer behind the HTTP routes: version snapshot -> cache -> recommender -> cache.
+
+Knows nothing about HTTP (the routes translate); knows nothing about key names (the readers
+do). `shoprec evaluate` and the benchmarks call the same objects the routes call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+
+from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.settings import Settings
+from service.api.schemas import ABReport, RecommendedItem, VariantReport
+from service.experiments.ab_router import ABCounters, Split, assign_variant
+from service.experiments.ab_statistics import two_proportion_p_value, wilson_interval
+from service.feedback.feedback_recorder import FeedbackRecorder
+from service.recommend.base import Recommender, RecommendRequest, Scored
+from service.recommend.collaborative import CFRecommender
+from service.recommend.content import ContentRecommender
+from service.recommend.hybrid import HybridRecommender
+from service.recommend.popular import PopularRecommender
+from service.store.answer_cache import AnswerCache, cache_key
+from service.store.catalog_reader import CatalogView, LiveCatalog, ProductReader
+from service.store.user_state import UserStateReader
+from service.store.vector_search import VectorSearch
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Answer:
+    source: str  # "model" or "cache"
+    results: list[RecommendedItem]
+    variant: str | None = None
+
+
+class RecommendationService:
+    def __init__(self, settings: Settings, client: aioredis.Redis):
+        self.settings = settings
+        self.client = client
+        layout = RedisLayout(settings.redis.key_prefix)
+        self.layout = layout
+        self.live = LiveCatalog(client, layout)
+        products = ProductReader(client)
+        users = UserStateReader(client, settings.cf.history_max_items)
+        search = VectorSearch(client, settings.index.hnsw_ef_runtime)
+        popular = PopularRecommender(client, users)
+        self.cf = CFRecommender(products, users, search, popular, settings.cf.query_weighting)
+        self.recommenders: dict[str, Recommender] = {
+            "content": ContentRecommender(products, search, users),
+            "user": self.cf,
+            "hybrid": HybridRecommender(products, users, search, self.cf, popular),
+            "popular": popular,
+        }
+        self.cache = AnswerCache(client, settings.serving.cache_ttl_s)
+        self.split = Split.parse(settings.ab.split)
+        self.ab_counters = ABCounters(client, layout, settings.ab.experiment)
+        self.feedback = FeedbackRecorder(
+            client,
+            products,
+            self.cache,
+            self.ab_counters,
+            settings.cf.event_weights,
+            settings.cf.history_max_items,
+            durable=settings.reliability.feedback_durable,
+            fsync_timeout_ms=settings.reliability.feedback_fsync_timeout_ms,
+        )
+
+    async def recommend(self, endpoint: str, request: RecommendRequest) -> Answer:
+        """Answer one endpoint ("content", "user", "hybrid") through the cache."""
+        return await self._with_view(lambda view: self._recommend(view, endpoint, request))
+
+    async def ab(self, request: RecommendRequest) -> Answer:
+        if request.user_id is None:
+            raise ValueError("the A/B endpoint needs a user_id")
+        variant = assign_variant(self.settings.ab.experiment, request.user_id, self.split)
+        endpoint, routed = self._variant_request(variant, request)
+        answer = await self._with_view(lambda view: self._recommend(view, endpoint, routed))
+        await self.ab_counters.impression(variant, request.user_id)
+        return Answer(answer.source, answer.results, variant)
+
+    def _variant_request(
+        self, variant: str, request: RecommendRequest
+    ) -> tuple[str, RecommendRequest]:
+        """Which endpoint serves a variant. `content` without a product is content around the
+        user's recent products (hybrid with the CF weight at 0)."""
+        if variant == "content":
+            if request.product_id:
+                return "content", request
+            return "hybrid", request.with_weights(1.0, 0.0)
+        if variant in ("user", "cf"):
+            return "user", request
+        return "hybrid", request.with_weights(
+            self.settings.serving.w_content, self.settings.serving.w_cf
+        )
+
+    async def _recommend(
+        self, view: CatalogView, endpoint: str, request: RecommendRequest
+    ) -> Answer:
+        key = cache_key(endpoint, _cache_params(endpoint, request))
+        # Any answer computed for a user (user, hybrid with a user, the A/B content arm that
+        # leaves out the user's dismissals) lives in that user's own cache hash.
+        personal = request.user_id
+        cached = await self.cache.get(view, key, personal)
+        if cached is not None:
+            return Answer("cache", cached)
+        scored = await self.recommenders[endpoint].recommend(view, request)
+        items = _items(scored)
+        await self.cache.put(view, key, personal, items)
+        return Answer("model", items)
+
+    async def _with_view(self, work: Callable[[CatalogView], Awaitable[T]]) -> T:
+        """Run `work` on the live version; if that version vanished under us (a rebuild
+        dropped it), re-read the live version once and retry."""
+        view = await self.live.current()
+        try:
+            return await work(view)
+        except ResponseError as exc:
+            if "no such index" not in str(exc).lower() and "unknown index" not in str(exc).lower():
+                raise
+            self.live.forget()
+            return await work(await self.live.current())
+
+    async def record_feedback(
+        self, user_id: str, product_id: str, action: str, ts: str | None
+    ) -> None:
+        event = self.feedback.event(user_id, product_id, action, ts)
+        view = await self.live.current()
+        await self.feedback.record(view, event)
+
+    async def ab_report(self) -> ABReport:
+        counts = await self.ab_counters.counts()
+        variants = []
+        for name in self.split.variants:
+            c = counts.get(name, {})
+            impressions, clicks = c.get("impressions", 0), c.get("clicks", 0)
+            variants.append(
+                VariantReport(
+                    variant=name,
+                    impressions=impressions,
+                    clicks=clicks,
+                    add_to_cart=c.get("add_to_cart", 0),
+                    purchases=c.get("purchases", 0),
+                    dismissals=c.get("dismissals", 0),
+                    ctr=clicks / impressions if impressions else 0.0,
+                    ctr_ci95=wilson_interval(clicks, impressions),
+                )
+            )
+        p_value = None
+        if len(variants) >= 2:
+            a, b = variants[0], variants[1]
+            p_value = two_proportion_p_value(a.clicks, a.impressions, b.clicks, b.impressions)
+        return ABReport(self.settings.ab.experiment, self.split.as_dict(), variants, p_value)
+
+
+def _cache_params(endpoint: str, request: RecommendRequest) -> dict[str, object]:
+    params: dict[str, object] = {
+        "top_k": request.top_k,
+        "category": request.category,
+        "price_min": request.price_min,
+        "price_max": request.price_max,
+        "exclude": request.exclude,
+    }
+    if endpoint in ("content", "hybrid"):
+        params["product_id"] = request.product_id
+    # Every endpoint: a request made for a user is answered for that user (None drops out).
+    params["user_id"] = request.user_id
+    if endpoint == "hybrid":
+        params["w_content"] = request.w_content
+        params["w_cf"] = request.w_cf
+    return params
+
+
+def _items(scored: list[Scored]) -> list[RecommendedItem]:
+    """Response items; duplicates are dropped (first, best-scored, occurrence wins)."""
+    seen: set[str] = set()
+    out = []
+    for s in scored:
+        if s.product_id not in seen:
+            seen.add(s.product_id)
+            out.append(RecommendedItem(s.product_id, s.title, round(float(s.score), 6)))
+    return out

@@ -1,1 +1,0 @@
-"""The recommendation strategies; each implements `service.recommendation.Recommender`."""

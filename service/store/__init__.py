@@ -1,0 +1,1 @@
+"""Read access to what indexing wrote (catalog, user state, vector search) and the answer cache."""

@@ -1,0 +1,137 @@
+"""Read access to the live catalog version: which version is live, and product fields.
+
+Every request works against one `CatalogView` (a version snapshot) so that its reads, its
+cache key and its queries agree even if a rebuild switches versions meanwhile.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
+
+from indexing.contract.catalog_meta import CatalogMeta
+from indexing.contract.redis_layout import RedisLayout
+from service.errors import NoLiveIndex
+
+
+@dataclass(frozen=True)
+class CatalogView:
+    meta: CatalogMeta
+    layout: RedisLayout
+
+    @property
+    def version(self) -> int:
+        return self.meta.version
+
+    def product_key(self, product_id: str) -> str:
+        return self.layout.product(self.meta.version, product_id)
+
+
+class LiveCatalog:
+    """The live version, re-read from Redis at most every `refresh_s` seconds.
+
+    Saves a round trip per request; a rebuild is followed within `refresh_s`, and the old
+    version is kept for a grace period longer than that.
+    """
+
+    def __init__(self, client: aioredis.Redis, layout: RedisLayout, refresh_s: float = 1.0):
+        self._client, self._layout, self._refresh_s = client, layout, refresh_s
+        self._view: CatalogView | None = None
+        self._read_at = 0.0
+
+    async def current(self) -> CatalogView:
+        now = time.monotonic()
+        if self._view is None or now - self._read_at > self._refresh_s:
+            meta = CatalogMeta.from_redis(await self._client.hgetall(self._layout.meta))
+            self._view = CatalogView(meta, self._layout) if meta is not None else None
+            self._read_at = now
+        if self._view is None:
+            raise NoLiveIndex()
+        return self._view
+
+    def forget(self) -> None:
+        """Drop the cached version so the next request re-reads it."""
+        self._view = None
+
+
+def as_vector(raw: Any) -> np.ndarray | None:
+    """A stored float32 vector field, or None where the field is absent."""
+    return np.frombuffer(raw, dtype=np.float32) if raw else None
+
+
+# HGET of one field from each of many hashes, as one command. A redis-py pipeline costs the
+# service ~10 us of CPU per queued command (30 HGETs: 330 us; this script: 90 us), and a user's
+# history can be 100 items. Absent fields come back as nil, so the answer stays aligned.
+HGET_EACH = """
+local out = {}
+for i, key in ipairs(KEYS) do
+    out[i] = redis.call('HGET', key, ARGV[i])
+end
+return out
+"""
+
+
+class ProductReader:
+    def __init__(self, client: aioredis.Redis):
+        self._client = client
+        self._hget_each = client.register_script(HGET_EACH)
+
+    async def field_values(
+        self, view: CatalogView, wanted: list[tuple[str, str]]
+    ) -> list[bytes | None]:
+        """The raw value of each (product_id, field), None where absent: one command."""
+        if not wanted:
+            return []
+        keys = [view.product_key(product_id) for product_id, _ in wanted]
+        return list(await self._hget_each(keys=keys, args=[field for _, field in wanted]))
+
+    async def vector(self, view: CatalogView, product_id: str, field: str) -> np.ndarray | None:
+        """The product's vector field; None if the product has no such vector.
+
+        Raises nothing for a missing product: callers decide (see `exists`)."""
+        return as_vector(await self._client.hget(view.product_key(product_id), field))
+
+    def pipeline(self) -> Pipeline:
+        """A non-transactional pipeline, for callers that batch reads into one round trip."""
+        return self._client.pipeline(transaction=False)
+
+    @staticmethod
+    def present_vectors(ids: list[str], raws: list[Any]) -> dict[str, np.ndarray]:
+        """Decode a batch of vector fields: id -> vector where the field is present."""
+        return _present(ids, raws)
+
+    @staticmethod
+    def add_vector(pipe: Pipeline, view: CatalogView, product_id: str, field: str) -> None:
+        """Queue a read of one vector field; decode its result with `as_vector`."""
+        pipe.hget(view.product_key(product_id), field)
+
+    async def vectors(
+        self, view: CatalogView, product_ids: Iterable[str], field: str
+    ) -> dict[str, np.ndarray]:
+        """Vectors of those products that have the field (one round trip)."""
+        ids = list(product_ids)
+        return _present(ids, await self.field_values(view, [(pid, field) for pid in ids]))
+
+    async def exists(self, view: CatalogView, product_id: str) -> bool:
+        return bool(await self._client.exists(view.product_key(product_id)))
+
+    async def titles(self, view: CatalogView, product_ids: Iterable[str]) -> dict[str, str]:
+        ids = list(product_ids)
+        raws = await self.field_values(view, [(pid, "title") for pid in ids])
+        return {pid: raw.decode() for pid, raw in zip(ids, raws, strict=True) if raw is not None}
+
+
+def _present(ids: list[str], raws: list[Any]) -> dict[str, np.ndarray]:
+    """id -> vector for the ids whose field is present, in the order given."""
+    out = {}
+    for pid, raw in zip(ids, raws, strict=True):
+        vector = as_vector(raw)
+        if vector is not None:
+            out[pid] = vector
+    return out
