@@ -137,7 +137,7 @@ def measure(products: Path, interactions: Path, port: int, queries: int) -> None
             n_bought, bought_bytes = _memory_of(
                 client, f"{layout.version_prefix(version)}:bought:*"
             )
-            _, models_bytes = _memory_of(client, f"{layout.version_prefix(version)}:models")
+            _, models_bytes = _memory_of(client, layout.models(version))
             info = client.ft(layout.index_name(version)).info()
             vector_mb = float(info.get("vector_index_sz_mb", 0))
             other_index_mb = float(info.get("total_index_memory_sz_mb", 0))

@@ -1,7 +1,7 @@
 """`make soak`: a real server under steady load, then the numbers that say whether it holds.
 
 Starts its own embedded Redis (folder var/soak-redis, port 6470; the demo index is built once
-and reused), serves `shoprec serve` as a subprocess on port 8070, and runs CONCURRENCY clients
+and reused), serves `shoprec serve` (one worker per core) on port 8070, and runs CONCURRENCY clients
 for DURATION seconds over a mix of endpoints on the demo data. Prints status counts, latency
 percentiles, throughput, the server's RSS (after warm-up vs at the end) and Redis memory (cache
 entries all carry a TTL). Exit status 1 on any 5xx or RSS growth of 10% or more.
@@ -12,15 +12,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import json
 import os
 import random
-import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
-import httpx
 import redis
 
 from indexing.build.index_builder import build_index
@@ -28,6 +27,9 @@ from indexing.build.index_writer import live_version
 from indexing.connection.embedded_redis import EmbeddedRedis
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import PROJECT_ROOT, get_settings
+from service.bench.cpu_meter import process_tree
+from service.bench.load_generator import LoadResult, Request, run_load
+from service.bench.server_process import HOST, running_server
 
 # (weight, kind): the mix a shop frontend sends, mostly reads, some feedback.
 MIX = [
@@ -40,6 +42,8 @@ MIX = [
     (5, "filtered"),
 ]
 ACTIONS = ["view", "view", "view", "click", "click", "add_to_cart", "purchase", "dismiss"]
+# Distinct requests in the mix (cycled): enough that most answers miss the cache.
+REQUESTS = 50_000
 
 
 def parse_args() -> argparse.Namespace:
@@ -68,7 +72,7 @@ def rss_mb(pid: int) -> float:
     """RSS of the server and all its descendants: `shoprec serve` runs one worker process per
     core under a supervisor, and the workers are what could leak."""
     total_kb = 0
-    for proc in [pid, *_descendants(pid)]:
+    for proc in process_tree(pid):
         try:
             lines = Path(f"/proc/{proc}/status").read_text().splitlines()
         except FileNotFoundError:
@@ -79,83 +83,36 @@ def rss_mb(pid: int) -> float:
     return total_kb / 1024
 
 
-def _descendants(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            children = (task / "children").read_text().split()
-        except FileNotFoundError:
-            continue
-        for child in map(int, children):
-            found += [child, *_descendants(child)]
-    return found
-
-
-def request_for(kind: str, rng: random.Random, ids: tuple[list[str], list[str], list[str]]):
+def request_for(
+    kind: str, rng: random.Random, ids: tuple[list[str], list[str], list[str]]
+) -> Request:
     products, users, categories = ids
     product, top_k = rng.choice(products), rng.choice([5, 10, 10, 20])
     # Some users are new (popular answers), most have a history.
     user = rng.choice(users) if rng.random() < 0.85 else f"new-{rng.randrange(100_000)}"
     if kind == "content":
-        return "GET", f"/recommend/content/{product}?top_k={top_k}", None
+        return Request(f"/recommend/content/{product}?top_k={top_k}", kind)
     if kind == "user":
-        return "GET", f"/recommend/user/{user}?top_k={top_k}", None
+        return Request(f"/recommend/user/{user}?top_k={top_k}", kind)
     if kind == "hybrid":
-        return "GET", f"/recommend/hybrid?user_id={user}&product_id={product}&top_k={top_k}", None
+        return Request(f"/recommend/hybrid?user_id={user}&product_id={product}&top_k={top_k}", kind)
     if kind == "ab":
-        return "GET", f"/recommend/ab?user_id={user}&top_k={top_k}", None
+        return Request(f"/recommend/ab?user_id={user}&top_k={top_k}", kind)
     if kind == "feedback":
         body = {"user_id": user, "product_id": product, "action": rng.choice(ACTIONS)}
-        return "POST", "/feedback", body
+        return Request("/feedback", kind, json.dumps(body).encode())
     if kind == "filtered":
-        category = rng.choice(categories)
-        return "GET", f"/recommend/content/{product}?category={category}&price_max=200", None
-    return "GET", "/health", None
+        category = quote(rng.choice(categories))
+        return Request(f"/recommend/content/{product}?category={category}&price_max=200", kind)
+    return Request("/health", "health")
 
 
-async def load(base: str, args: argparse.Namespace, ids) -> tuple[Counter, dict]:
-    statuses: Counter = Counter()
-    by_kind: dict[str, list[float]] = {}
+def request_mix(args: argparse.Namespace) -> list[Request]:
+    """REQUESTS requests drawn from MIX; the load generator cycles through them."""
+    rng = random.Random(args.seed)
     kinds = [k for w, k in MIX for _ in range(w)]
-    deadline = time.monotonic() + args.duration
-    limits = httpx.Limits(max_connections=args.concurrency)
-    async with httpx.AsyncClient(base_url=base, timeout=10.0, limits=limits) as client:
-
-        async def worker(n: int) -> None:
-            rng = random.Random(args.seed * 1000 + n)
-            while time.monotonic() < deadline:
-                kind = rng.choice(kinds)
-                method, path, body = request_for(kind, rng, ids)
-                started = time.perf_counter()
-                try:
-                    response = await client.request(method, path, json=body)
-                    statuses[response.status_code] += 1
-                except httpx.HTTPError as exc:
-                    statuses[f"error {type(exc).__name__}"] += 1
-                    continue
-                by_kind.setdefault(kind, []).append(time.perf_counter() - started)
-
-        await asyncio.gather(*(worker(n) for n in range(args.concurrency)))
-    return statuses, by_kind
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
-def wait_for_http(base: str, process: subprocess.Popen, within_s: float = 60) -> None:
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"error: the server exited with status {process.returncode}")
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("error: the server did not answer /health in time")
+    ids = read_ids()
+    return [request_for(rng.choice(kinds), rng, ids) for _ in range(REQUESTS)]
 
 
 def cache_keys_without_ttl(client: redis.Redis, layout: RedisLayout, version: int) -> tuple:
@@ -186,61 +143,59 @@ def main() -> int:
         )
     version = live_version(client, layout)
     assert version is not None
-    env = {**os.environ, "REDIS_URL": server.url, "SHOPREC_KEY_PREFIX": settings.redis.key_prefix}
-    shoprec = Path(sys.executable).parent / "shoprec"
-    command = [str(shoprec), "serve", "--port", str(args.port)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{args.port}"
+    env = {"SHOPREC_KEY_PREFIX": settings.redis.key_prefix}
+    log_path = args.redis_dir / "soak-serve.log"
+    requests = request_mix(args)
     try:
-        wait_for_http(base, process)
-        memory_before = int(client.info("memory")["used_memory"])
-        rss_start = rss_mb(process.pid)
-        stream_before = client.xlen(layout.feedback_stream)
-        print(
-            f"soak: {args.duration:.0f} s at concurrency {args.concurrency} against {base} "
-            f"(RSS baseline after {args.warmup:.0f} s of load)",
-            flush=True,
-        )
-        samples: list[tuple[float, float]] = []
+        with running_server(
+            server.url, env, os.cpu_count() or 1, log_path, port=args.port
+        ) as serving:
+            memory_before = int(client.info("memory")["used_memory"])
+            rss_start = rss_mb(serving.pid)
+            stream_before = client.xlen(layout.feedback_stream)
+            print(
+                f"soak: {args.duration:.0f} s at concurrency {args.concurrency} against port "
+                f"{serving.port} (RSS baseline after {args.warmup:.0f} s of load)",
+                flush=True,
+            )
+            samples: list[tuple[float, float]] = []
 
-        async def run() -> tuple[Counter, dict]:
-            async def sample_rss() -> None:
-                started = time.monotonic()
-                while time.monotonic() - started < args.duration:
-                    samples.append((time.monotonic() - started, rss_mb(process.pid)))
-                    await asyncio.sleep(1.0)
+            async def run() -> LoadResult:
+                async def sample_rss() -> None:
+                    started = time.monotonic()
+                    while time.monotonic() - started < args.duration:
+                        samples.append((time.monotonic() - started, rss_mb(serving.pid)))
+                        await asyncio.sleep(1.0)
 
-            sampler = asyncio.create_task(sample_rss())
-            result = await load(base, args, read_ids())
-            await sampler
-            return result
+                sampler = asyncio.create_task(sample_rss())
+                result = await run_load(
+                    HOST, serving.port, requests, args.concurrency, args.duration
+                )
+                await sampler
+                return result
 
-        statuses, by_kind = asyncio.run(run())
-        rss_end = rss_mb(process.pid)
+            result = asyncio.run(run())
+            rss_end = rss_mb(serving.pid)
         memory_after = int(client.info("memory")["used_memory"])
         stream_after = client.xlen(layout.feedback_stream)
         cache_count, cache_no_ttl = cache_keys_without_ttl(client, layout, version)
     finally:
-        process.terminate()
-        process.wait(timeout=15)
         client.close()
         server.stop()
 
     warm = [rss for t, rss in samples if t >= args.warmup]
     rss_warm = warm[0] if warm else rss_start
     growth = (rss_end - rss_warm) / rss_warm
-    total = sum(n for s, n in statuses.items() if isinstance(s, int))
+    statuses = result.statuses
+    total = sum(statuses.values())
     server_errors = sum(n for s, n in statuses.items() if not isinstance(s, int) or s >= 500)
-    every = [v for values in by_kind.values() for v in values]
     print("\nstatus counts:", dict(sorted(statuses.items(), key=str)))
-    print(f"requests: {total} in {args.duration:.0f} s = {total / args.duration:.0f} req/s")
+    print(f"requests: {total} in {result.seconds:.0f} s = {total / result.seconds:.0f} req/s")
     print(f"{'endpoint':<10} {'n':>7} {'p50 ms':>8} {'p99 ms':>8}")
-    for kind in sorted(by_kind):
-        values = by_kind[kind]
-        p50, p99 = percentile(values, 0.5) * 1000, percentile(values, 0.99) * 1000
-        print(f"{kind:<10} {len(values):>7} {p50:>8.1f} {p99:>8.1f}")
-    all_p50, all_p99 = percentile(every, 0.5) * 1000, percentile(every, 0.99) * 1000
-    print(f"{'all':<10} {len(every):>7} {all_p50:>8.1f} {all_p99:>8.1f}")
+    for kind in [*sorted(result.by_kind), None]:
+        n = len(result.by_kind[kind]) if kind else result.requests
+        p50, p99 = result.percentile(50, kind), result.percentile(99, kind)
+        print(f"{kind or 'all':<10} {n:>7} {p50:>8.1f} {p99:>8.1f}")
     print(
         f"service RSS: {rss_start:.1f} MB before load, {rss_warm:.1f} MB after warm-up, "
         f"{max(r for _, r in samples):.1f} MB max, {rss_end:.1f} MB at the end "

@@ -9,21 +9,12 @@ most-interacted products by decayed weight, for users with no history.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import redis
 
 from indexing.build.progress import Progress
-from indexing.contract.event_decay import SECONDS_PER_DAY
+from indexing.contract.event_decay import decayed_event_weights
 from indexing.contract.redis_layout import RedisLayout
-
-
-def epoch_weights(events: pd.DataFrame, epoch: float, half_life_days: float) -> np.ndarray:
-    weights = events["weight"].to_numpy(dtype=float)
-    if half_life_days <= 0:
-        return weights
-    exponent = (events["ts"].to_numpy(dtype=float) - epoch) / (half_life_days * SECONDS_PER_DAY)
-    return weights * np.exp2(exponent)
 
 
 def user_histories(
@@ -31,7 +22,7 @@ def user_histories(
 ) -> pd.DataFrame:
     """user_id, product_id, weight: each user's `max_items` strongest products."""
     frame = events[["user_id", "product_id"]].assign(
-        weight=epoch_weights(events, epoch, half_life_days)
+        weight=decayed_event_weights(events, epoch, half_life_days)
     )
     summed = frame.groupby(["user_id", "product_id"], sort=False, as_index=False)["weight"].sum()
     summed = summed.sort_values(["user_id", "weight"], ascending=[True, False], kind="stable")
@@ -83,7 +74,9 @@ def write_popularity(
     half_life_days: float,
     max_items: int,
 ) -> None:
-    frame = events[["product_id"]].assign(weight=epoch_weights(events, epoch, half_life_days))
+    frame = events[["product_id"]].assign(
+        weight=decayed_event_weights(events, epoch, half_life_days)
+    )
     totals = frame.groupby("product_id")["weight"].sum().nlargest(max_items)
     if len(totals):
         client.zadd(layout.popular(version), totals.to_dict())

@@ -129,11 +129,11 @@ def wait_until_indexed(
 def store_content_model(
     client: redis.Redis, layout: RedisLayout, version: int, blob: bytes
 ) -> None:
-    client.hset(f"{layout.version_prefix(version)}:models", CONTENT_MODEL_FIELD, blob)
+    client.hset(layout.models(version), CONTENT_MODEL_FIELD, blob)
 
 
 def load_content_model(client: redis.Redis, layout: RedisLayout, version: int) -> bytes | None:
-    blob = client.hget(f"{layout.version_prefix(version)}:models", CONTENT_MODEL_FIELD)
+    blob = client.hget(layout.models(version), CONTENT_MODEL_FIELD)
     if blob is None:
         return None
     return blob if isinstance(blob, bytes) else blob.encode()
@@ -202,11 +202,9 @@ def remove_prefix(client: redis.Redis, layout: RedisLayout) -> int:
 def versions_present(client: redis.Redis, layout: RedisLayout) -> list[int]:
     """Versions that have an index (live, being built, or left behind)."""
     versions = []
-    prefix = f"{layout.prefix}:v"
     for raw in client.execute_command("FT._LIST"):
         name = as_text(raw)
-        if name.startswith(prefix) and name.endswith(":products"):
-            middle = name[len(prefix) : -len(":products")]
-            if middle.isdigit():
-                versions.append(int(middle))
+        version = layout.version_of(name)
+        if version is not None and name == layout.index_name(version):
+            versions.append(version)
     return sorted(versions)

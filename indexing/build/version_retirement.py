@@ -56,13 +56,11 @@ def drop_leftovers(client: redis.Redis, layout: RedisLayout) -> list[int]:
 
 def versions_with_keys(client: redis.Redis, layout: RedisLayout) -> set[int]:
     """Versions that still own keys (an index can be gone while its keys are not)."""
-    head = f"{layout.prefix}:v"
     found: set[int] = set()
-    for raw in client.scan_iter(match=f"{head}*", count=5000):
-        key = as_text(raw)
-        number, sep, _ = key[len(head) :].partition(":")
-        if sep and number.isdigit():
-            found.add(int(number))
+    for raw in client.scan_iter(match=layout.versioned_pattern, count=5000):
+        version = layout.version_of(as_text(raw))
+        if version is not None:
+            found.add(version)
     return found
 
 

@@ -78,5 +78,27 @@ class RedisLayout:
         """Sorted set product_id -> decayed popularity, for cold start."""
         return f"{self.version_prefix(version)}:popular"
 
+    def models(self, version: int) -> str:
+        """Hash of the version's fitted models (the content model, to embed new products)."""
+        return f"{self.version_prefix(version)}:models"
+
     def cache_prefix(self, version: int) -> str:
         return f"{self.version_prefix(version)}:cache:"
+
+    def user_cache(self, version: int, user_id: str) -> str:
+        """Hash of one user's cached answers (field = the cache key), dropped on feedback."""
+        return f"{self.cache_prefix(version)}user:{user_id}"
+
+    # --- telling versions apart ---------------------------------------------------------
+    @property
+    def versioned_pattern(self) -> str:
+        """SCAN pattern that matches every versioned key."""
+        return f"{self.prefix}:v*"
+
+    def version_of(self, name: str) -> int | None:
+        """The version a versioned key or index name belongs to; None for any other name."""
+        head = f"{self.prefix}:v"
+        if not name.startswith(head):
+            return None
+        number, sep, _ = name[len(head) :].partition(":")
+        return int(number) if sep and number.isdigit() else None

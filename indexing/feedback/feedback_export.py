@@ -16,8 +16,9 @@ from pathlib import Path
 
 import redis
 
+from indexing.contract.event_types import DISMISS
 from indexing.contract.redis_layout import RedisLayout
-from indexing.feedback.feedback_log import DISMISS, read_entries
+from indexing.feedback.feedback_log import read_entries
 
 COLUMNS = ("user_id", "product_id", "interaction_type", "ts")
 

@@ -15,13 +15,13 @@ from typing import Any
 import pandas as pd
 import redis
 
+from indexing.contract.event_types import DISMISS
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.redis_text import as_text
 from indexing.contract.settings import EventWeights
 from indexing.load.csv_loader import LoadReport
 
 STREAM_BATCH = 10_000
-DISMISS = "dismiss"
 NO_ENTRY = "0-0"
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import redis
 
 from indexing.contract.catalog_meta import CatalogMeta
-from indexing.contract.event_decay import epoch_weight
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import EventWeights
-from indexing.feedback.feedback_log import DISMISS, FeedbackEntry, read_entries
+from indexing.feedback.feedback_log import read_entries
+from indexing.feedback.history_update import queue_history_update
 
 
 def replay_feedback(
@@ -38,31 +38,9 @@ def replay_feedback(
     present = check.execute()
     pipe = client.pipeline(transaction=False)
     applied = 0
+    by_action = weights.as_dict()
     for entry, exists in zip(pending, present, strict=True):
         if exists:  # products removed from the catalog stay out of histories
-            _apply(pipe, layout, meta, entry, weights.as_dict(), history_items)
-            applied += 1
+            applied += queue_history_update(pipe, layout, meta, entry, by_action, history_items)
     pipe.execute()
     return applied, last
-
-
-def _apply(
-    pipe: redis.client.Pipeline,
-    layout: RedisLayout,
-    meta: CatalogMeta,
-    entry: FeedbackEntry,
-    weights: dict[str, float],
-    history_items: int,
-) -> None:
-    """The same history changes service.feedback.feedback_recorder makes for a live event."""
-    history = layout.history(meta.version, entry.user_id)
-    if entry.action == DISMISS:
-        pipe.zrem(history, entry.product_id)
-        return
-    if entry.action not in weights:
-        return
-    weight = epoch_weight(weights[entry.action], entry.ts, meta.history_epoch, meta.half_life_days)
-    pipe.zincrby(history, weight, entry.product_id)
-    pipe.zremrangebyrank(history, 0, -(history_items + 1))
-    if entry.action == "purchase":
-        pipe.sadd(layout.bought(meta.version, entry.user_id), entry.product_id)

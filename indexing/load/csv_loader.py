@@ -17,15 +17,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from indexing.contract.event_types import INTERACTION_TYPES, canonical
 from indexing.contract.settings import EventWeights
 
 PRODUCT_REQUIRED = ("product_id", "title", "price")
-PRODUCT_OPTIONAL = ("category", "description", "img_url")
 PRODUCT_COLUMNS = ("product_id", "title", "category", "description", "price", "img_url")
 INTERACTION_REQUIRED = ("user_id", "product_id", "interaction_type", "ts")
-INTERACTION_TYPES = ("view", "click", "add_to_cart", "purchase", "rating")
-# Words a shop's tracking code sends for the same event.
-TYPE_SYNONYMS = {"clicked": "click", "cart": "add_to_cart", "addtocart": "add_to_cart"}
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
@@ -147,11 +144,6 @@ def load_products(path: Path) -> Catalog:
     return Catalog(products=frame, report=report)
 
 
-def _event_types(raw: pd.Series) -> pd.Series:
-    normalised = raw.str.lower().str.replace(" ", "_", regex=False)
-    return normalised.replace(TYPE_SYNONYMS)
-
-
 _TS_MAX = pd.Timestamp.max.tz_localize("UTC")
 
 
@@ -173,7 +165,8 @@ def load_interactions(
     frame = _frame(path, INTERACTION_REQUIRED, wanted, report)
     frame = _drop(frame, frame["user_id"] == "", "empty user_id", report)
     frame = _drop(frame, frame["product_id"] == "", "empty product_id", report)
-    frame = frame.assign(interaction_type=_event_types(frame["interaction_type"]))
+    words = frame["interaction_type"]
+    frame = frame.assign(interaction_type=words.map({w: canonical(w) for w in words.unique()}))
     unknown_type = ~frame["interaction_type"].isin(INTERACTION_TYPES)
     frame = _drop(frame, unknown_type, "unknown interaction_type", report)
     ts = parse_timestamps(frame["ts"])

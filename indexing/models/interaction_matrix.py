@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from indexing.contract.event_decay import decay_factor
+from indexing.contract.event_decay import decayed_event_weights
 
 
 @dataclass
@@ -20,12 +20,6 @@ class InteractionMatrix:
     @property
     def item_index(self) -> dict[str, int]:
         return {item: i for i, item in enumerate(self.item_ids)}
-
-
-def decayed_weights(events: pd.DataFrame, half_life_days: float, now: float) -> np.ndarray:
-    """Each event's weight times its time decay relative to `now` (epoch seconds)."""
-    age = now - events["ts"].to_numpy(dtype=float)
-    return events["weight"].to_numpy(dtype=float) * decay_factor(age, half_life_days)
 
 
 MATRIX_VALUES = ("log1p", "binary")
@@ -42,7 +36,7 @@ def build_interaction_matrix(
         now = float(events["ts"].max()) if len(events) else 0.0
     users = pd.Categorical(events["user_id"])
     items = pd.Categorical(events["product_id"])
-    weights = decayed_weights(events, half_life_days, now)
+    weights = decayed_event_weights(events, now, half_life_days)
     matrix = sp.csr_matrix(
         (weights, (users.codes, items.codes)),
         shape=(len(users.categories), len(items.categories)),

@@ -208,8 +208,8 @@ def _remove(client: redis.Redis, layout: RedisLayout, version: int, removed: lis
         pipe.delete(layout.product(version, product_id))
     pipe.zrem(layout.popular(version), *removed)
     pipe.execute()
-    prefix = layout.version_prefix(version)
-    for pattern, command in ((f"{prefix}:history:*", "ZREM"), (f"{prefix}:bought:*", "SREM")):
+    patterns = ((layout.history(version, "*"), "ZREM"), (layout.bought(version, "*"), "SREM"))
+    for pattern, command in patterns:
         batch = client.pipeline(transaction=False)
         pending = 0
         for key in client.scan_iter(match=pattern, count=SCAN_COUNT):

@@ -15,13 +15,14 @@ from pathlib import Path
 import redis
 
 
-def _process_tree(pid: int) -> list[int]:
+def process_tree(pid: int) -> list[int]:
+    """The pid and all its descendants (`shoprec serve` runs its workers as children)."""
     pids = [pid]
     try:
         for task in Path(f"/proc/{pid}/task").iterdir():
             children = (task / "children").read_text().split()
             for child in children:
-                pids += _process_tree(int(child))
+                pids += process_tree(int(child))
     except OSError:
         pass
     return pids
@@ -59,7 +60,7 @@ class CpuMeter:
         self._pids: list[int] = []
 
     def sample(self) -> CpuSample:
-        self._pids = self._pids or _process_tree(self._server_pid)
+        self._pids = self._pids or process_tree(self._server_pid)
         return CpuSample(_tree_cpu_s(self._pids), _redis_cpu_s(self._client), time.process_time())
 
     @staticmethod

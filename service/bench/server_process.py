@@ -32,10 +32,15 @@ class RunningServer:
 
 @contextmanager
 def running_server(
-    redis_url: str, env: Mapping[str, str], workers: int, log_path: Path, wait_s: float = 60.0
+    redis_url: str,
+    env: Mapping[str, str],
+    workers: int,
+    log_path: Path,
+    wait_s: float = 60.0,
+    port: int | None = None,
 ) -> Iterator[RunningServer]:
-    """Start `shoprec serve` on a free loopback port."""
-    port = free_port()
+    """Start `shoprec serve` on a loopback port (a free one unless `port` is given)."""
+    port = port or free_port()
     child_env = {**os.environ, **env, "REDIS_URL": redis_url}
     # The real `shoprec serve` command, so the benchmark measures what users run.
     command = [

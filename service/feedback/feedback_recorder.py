@@ -16,8 +16,9 @@ import pandas as pd
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from indexing.contract.event_decay import epoch_weight
+from indexing.contract.event_types import canonical
 from indexing.contract.settings import EventWeights
+from indexing.feedback.history_update import queue_history_update
 from service.errors import FeedbackNotDurable, ProductNotFound
 from service.experiments.ab_router import ABCounters
 from service.store.answer_cache import AnswerCache
@@ -25,7 +26,6 @@ from service.store.catalog_reader import CatalogView, ProductReader
 
 log = logging.getLogger(__name__)
 
-ACTION_SYNONYMS = {"clicked": "click"}
 # Clock skew tolerated between the shop and us. A later ts is refused: history weights grow
 # as 2^(age / half-life), so a far-future event would swamp a user's history (or overflow).
 MAX_FUTURE_S = 86_400.0
@@ -79,7 +79,7 @@ class FeedbackRecorder:
         self._durable, self._fsync_timeout_ms = durable, fsync_timeout_ms
 
     def event(self, user_id: str, product_id: str, action: str, ts: str | None) -> FeedbackEvent:
-        return FeedbackEvent(user_id, product_id, ACTION_SYNONYMS.get(action, action), parse_ts(ts))
+        return FeedbackEvent(user_id, product_id, canonical(action), parse_ts(ts))
 
     async def record(self, view: CatalogView, event: FeedbackEvent) -> None:
         if not await self._products.exists(view, event.product_id):
@@ -128,23 +128,9 @@ class FeedbackRecorder:
             raise FeedbackNotDurable(f"Redis did not fsync within {self._fsync_timeout_ms} ms")
 
     async def _apply(self, view: CatalogView, event: FeedbackEvent) -> None:
-        layout, version = view.layout, view.version
-        history = layout.history(version, event.user_id)
         pipe = self._client.pipeline(transaction=True)
-        if event.action == "dismiss":
-            pipe.sadd(layout.dismissed(event.user_id), event.product_id)
-            pipe.zrem(history, event.product_id)
-        else:
-            weight = epoch_weight(
-                self._weights[event.action],
-                event.ts,
-                view.meta.history_epoch,
-                view.meta.half_life_days,
-            )
-            pipe.zincrby(history, weight, event.product_id)
-            # Keep the strongest N: drop the weakest beyond the cap.
-            pipe.zremrangebyrank(history, 0, -(self._history_items + 1))
-            if event.action == "purchase":
-                pipe.sadd(layout.bought(version, event.user_id), event.product_id)
+        queue_history_update(
+            pipe, view.layout, view.meta, event, self._weights, self._history_items
+        )
         await pipe.execute()
         await self._cache.drop_user(view, event.user_id)

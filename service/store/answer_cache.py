@@ -16,7 +16,6 @@ import msgspec
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from indexing.contract.redis_layout import RedisLayout
 from service.api.schemas import RecommendedItem
 from service.store.catalog_reader import CatalogView
 
@@ -41,10 +40,6 @@ def cache_key(endpoint: str, params: Mapping[str, object]) -> str:
     return "|".join(parts)
 
 
-def user_cache_key(layout: RedisLayout, version: int, user_id: str) -> str:
-    return f"{layout.cache_prefix(version)}user:{user_id}"
-
-
 class AnswerCache:
     def __init__(self, client: aioredis.Redis, ttl_s: int):
         self._client = client
@@ -59,9 +54,7 @@ class AnswerCache:
             if user_id is None:
                 raw = await self._client.get(view.layout.cache_prefix(view.version) + key)
             else:
-                raw = await self._client.hget(
-                    user_cache_key(view.layout, view.version, user_id), key
-                )
+                raw = await self._client.hget(view.layout.user_cache(view.version, user_id), key)
             return _decoder.decode(raw) if raw else None
         except (RedisError, msgspec.DecodeError) as exc:
             # A broken cache must never break an answer: the model answers instead.
@@ -80,7 +73,7 @@ class AnswerCache:
                     view.layout.cache_prefix(view.version) + key, payload, ex=self._ttl_s
                 )
             else:
-                name = user_cache_key(view.layout, view.version, user_id)
+                name = view.layout.user_cache(view.version, user_id)
                 pipe = self._client.pipeline(transaction=False)
                 pipe.hset(name, key, payload)
                 pipe.hexpire(name, self._ttl_s, key)
@@ -92,4 +85,4 @@ class AnswerCache:
             log.warning("cache write failed (answer still served): %s", exc)
 
     async def drop_user(self, view: CatalogView, user_id: str) -> None:
-        await self._client.delete(user_cache_key(view.layout, view.version, user_id))
+        await self._client.delete(view.layout.user_cache(view.version, user_id))

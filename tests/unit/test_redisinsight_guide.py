@@ -43,6 +43,8 @@ def test_key_table_names_every_key_as_the_layout_writes_it() -> None:
         layout.bought(n, "{user_id}"),  # type: ignore[arg-type]
         layout.popular(n),  # type: ignore[arg-type]
         layout.cache_prefix(n),  # type: ignore[arg-type]
+        layout.user_cache(n, "{user_id}"),  # type: ignore[arg-type]
+        layout.models(n),  # type: ignore[arg-type]
         layout.dismissed("{user_id}"),
         layout.ab_counters("{experiment}"),
         layout.ab_user_variant("{experiment}"),

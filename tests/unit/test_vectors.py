@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from indexing.contract.event_decay import SECONDS_PER_DAY, decay_factor, epoch_weight
+from indexing.contract.event_decay import SECONDS_PER_DAY, decayed
 from indexing.models.cf_model import choose_model, ease_weights, fit_cf_vectors
 from indexing.models.content_embedder import TfidfSvdEmbedder, product_texts
 from indexing.models.interaction_matrix import InteractionMatrix, build_interaction_matrix
@@ -165,18 +165,19 @@ def events(rows: list[tuple[str, str, float, float]]) -> pd.DataFrame:
 
 
 def test_decay_is_one_half_after_one_half_life() -> None:
-    ages = np.array([0.0, HL, 2 * HL])
-    np.testing.assert_allclose(decay_factor(ages, HALF_LIFE_DAYS), [1.0, 0.5, 0.25])
+    ts = np.array([NOW, NOW - HL, NOW - 2 * HL])
+    np.testing.assert_allclose(decayed(np.ones(3), ts, NOW, HALF_LIFE_DAYS), [1.0, 0.5, 0.25])
 
 
 def test_decay_off_when_half_life_is_zero() -> None:
-    np.testing.assert_array_equal(decay_factor(np.array([0.0, 1e9]), 0.0), [1.0, 1.0])
+    np.testing.assert_array_equal(decayed([1.0, 1.0], [NOW, NOW - 1e9], NOW, 0.0), [1.0, 1.0])
 
 
-def test_epoch_weight_halves_one_half_life_before_epoch() -> None:
-    assert epoch_weight(8.0, NOW - HL, NOW, HALF_LIFE_DAYS) == pytest.approx(4.0)
-    assert epoch_weight(8.0, NOW, NOW, HALF_LIFE_DAYS) == pytest.approx(8.0)
-    assert epoch_weight(8.0, NOW - HL, NOW, 0.0) == 8.0
+def test_a_later_event_than_the_reference_weighs_more() -> None:
+    assert float(decayed(8.0, NOW - HL, NOW, HALF_LIFE_DAYS)) == pytest.approx(4.0)
+    assert float(decayed(8.0, NOW, NOW, HALF_LIFE_DAYS)) == pytest.approx(8.0)
+    assert float(decayed(8.0, NOW + HL, NOW, HALF_LIFE_DAYS)) == pytest.approx(16.0)
+    assert float(decayed(8.0, NOW - HL, NOW, 0.0)) == 8.0
 
 
 def test_interaction_matrix_sums_repeats_then_log1p() -> None:
