@@ -22,8 +22,8 @@ from urllib.parse import quote
 
 import redis
 
+from indexing.build.catalog_versions import live_version
 from indexing.build.index_builder import build_index
-from indexing.build.index_writer import live_version
 from indexing.connection.embedded_redis import EmbeddedRedis
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import PROJECT_ROOT, get_settings

@@ -1,10 +1,11 @@
 """Per-user histories and the popularity ranking, written for one catalog version.
 
-History: sorted set product_id -> decayed interest (see indexing.contract.event_decay),
-capped at the N strongest items per user; the service sums those items' CF query vectors.
-Bought: set of
-products the user purchased (left out of that user's CF answers). Popular: sorted set of the
-most-interacted products by decayed weight, for users with no history.
+Both are sums of interest: each event's weight decayed relative to the version's
+`history_epoch` (see indexing.contract.event_decay; `interest_frame` computes it once).
+History: sorted set product_id -> interest, capped at the N strongest items per user; the
+service sums those items' CF query vectors. Bought: set of products the user purchased (left
+out of that user's CF answers). Popular: sorted set of the products with the most interest,
+for users with no history.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from indexing.contract.event_decay import decayed_event_weights
 from indexing.contract.redis_layout import RedisLayout
 
 
-def user_histories(
-    events: pd.DataFrame, epoch: float, half_life_days: float, max_items: int
-) -> pd.DataFrame:
+def interest_frame(events: pd.DataFrame, epoch: float, half_life_days: float) -> pd.DataFrame:
+    """The events with `weight` replaced by their interest relative to `epoch`."""
+    return events.assign(weight=decayed_event_weights(events, epoch, half_life_days))
+
+
+def user_histories(interest: pd.DataFrame, max_items: int) -> pd.DataFrame:
     """user_id, product_id, weight: each user's `max_items` strongest products."""
-    frame = events[["user_id", "product_id"]].assign(
-        weight=decayed_event_weights(events, epoch, half_life_days)
-    )
+    frame = interest[["user_id", "product_id", "weight"]]
     summed = frame.groupby(["user_id", "product_id"], sort=False, as_index=False)["weight"].sum()
     summed = summed.sort_values(["user_id", "weight"], ascending=[True, False], kind="stable")
     return summed[summed.groupby("user_id").cumcount() < max_items]
@@ -33,16 +35,14 @@ def write_histories(
     client: redis.Redis,
     layout: RedisLayout,
     version: int,
-    events: pd.DataFrame,
-    epoch: float,
-    half_life_days: float,
+    interest: pd.DataFrame,
     max_items: int,
     batch_users: int = 500,
     quiet: bool = False,
 ) -> int:
     """Write history and bought keys; returns the number of users written."""
-    histories = user_histories(events, epoch, half_life_days, max_items)
-    purchases = events.loc[events["interaction_type"] == "purchase", ["user_id", "product_id"]]
+    histories = user_histories(interest, max_items)
+    purchases = interest.loc[interest["interaction_type"] == "purchase", ["user_id", "product_id"]]
     bought = purchases.drop_duplicates().groupby("user_id")["product_id"].agg(list).to_dict()
     grouped = histories.groupby("user_id", sort=False)
     progress = Progress("user histories", grouped.ngroups, quiet=quiet)
@@ -66,17 +66,10 @@ def write_histories(
 
 
 def write_popularity(
-    client: redis.Redis,
-    layout: RedisLayout,
-    version: int,
-    events: pd.DataFrame,
-    epoch: float,
-    half_life_days: float,
-    max_items: int,
-) -> None:
-    frame = events[["product_id"]].assign(
-        weight=decayed_event_weights(events, epoch, half_life_days)
-    )
-    totals = frame.groupby("product_id")["weight"].sum().nlargest(max_items)
+    client: redis.Redis, layout: RedisLayout, version: int, interest: pd.DataFrame, max_items: int
+) -> int:
+    """Write the `max_items` products with the most interest; returns how many."""
+    totals = interest.groupby("product_id")["weight"].sum().nlargest(max_items)
     if len(totals):
         client.zadd(layout.popular(version), totals.to_dict())
+    return len(totals)

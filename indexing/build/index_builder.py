@@ -7,37 +7,32 @@ and the live version keeps serving.
 
 Catalog updates (see version_retirement and build_lock): a build holds the build lock, so a
 second one is refused; it first drops what a killed build left behind; it folds the feedback
-stream into the interactions; the version it replaces is kept for settings.index.retire_grace_s so
-running service workers can follow the swap, then dropped.
+stream into the interactions; the version it replaces is kept for settings.index.retire_grace_s
+so running service workers can follow the swap, then dropped.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import redis
 
 from indexing.build.build_lock import build_lock
-from indexing.build.history_writer import write_histories, write_popularity
-from indexing.build.index_writer import (
-    create_index,
+from indexing.build.build_summary import BuildSummary, VersionCleanup
+from indexing.build.catalog_versions import (
     drop_version,
     live_version,
     next_version,
     publish,
-    store_content_model,
     versions_present,
-    wait_until_indexed,
 )
-from indexing.build.index_writer import (
-    load_products as load_product_hashes,
-)
+from indexing.build.history_writer import interest_frame, write_histories, write_popularity
+from indexing.build.product_loader import create_index, load_products, wait_until_indexed
+from indexing.build.progress import StageTimer
 from indexing.build.version_retirement import drop_expired, drop_leftovers, seconds_until_expired
 from indexing.contract.catalog_meta import CatalogMeta
 from indexing.contract.index_schema import HnswParams, product_schema, vector_algorithm
@@ -57,74 +52,15 @@ from indexing.load.csv_loader import (
     Interactions,
     LoadReport,
     load_interactions,
-    load_products,
 )
+from indexing.load.csv_loader import load_products as load_catalog
 from indexing.models.cf_model import CFVectors, fit_cf_vectors
 from indexing.models.content_embedder import ContentEmbedder, product_texts
+from indexing.models.content_model_store import store_content_model
 from indexing.models.embedder_registry import make_embedder
 from indexing.models.interaction_matrix import build_interaction_matrix
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class BuildSummary:
-    version: int = 0
-    products: int = 0
-    users: int = 0
-    events: int = 0
-    cf_items: int = 0
-    products_without_cf: int = 0
-    content_dims: int = 0
-    cf_dims: int = 0
-    embedder: str = ""
-    embedder_model: str = ""  # e.g. "all-MiniLM-L6-v2"; kept in meta params
-    cf_model: str = ""
-    history_epoch: float = 0.0  # newest event's time; see indexing.contract.event_decay
-    reports: list[LoadReport] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=dict)
-    dropped_versions: list[int] = field(default_factory=list)
-    cleaned_versions: list[int] = field(default_factory=list)  # leftovers of killed builds
-    kept_versions: list[int] = field(default_factory=list)  # retired, inside the grace period
-    feedback_stream_id: str = NO_ENTRY
-    feedback_replayed: int = 0
-
-    def lines(self) -> list[str]:
-        out = [f"built version {self.version} and made it live"]
-        for report in self.reports:
-            out += report.lines()
-        out += [
-            f"products indexed: {self.products:,}",
-            f"users with history: {self.users:,} ({self.events:,} events)",
-            f"content vectors: {self.products:,} x {self.content_dims} ({self.embedder})",
-            f"CF vectors: {self.cf_items:,} x {self.cf_dims} ({self.cf_model}); "
-            f"{self.products_without_cf:,} products have no interactions and no CF vector",
-            "seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in self.seconds.items()),
-        ]
-        if self.dropped_versions:
-            out.append(f"dropped old versions: {', '.join(map(str, self.dropped_versions))}")
-        if self.cleaned_versions:
-            cleaned = ", ".join(map(str, self.cleaned_versions))
-            out.append(f"cleaned up versions left by killed builds: {cleaned}")
-        if self.kept_versions:
-            kept = ", ".join(map(str, self.kept_versions))
-            out.append(
-                f"replaced versions kept for the grace period: {kept} (the next build drops)"
-            )
-        out.append(
-            f"feedback stream folded up to entry {self.feedback_stream_id}; "
-            f"{self.feedback_replayed} events recorded during the build replayed after the swap"
-        )
-        return out
-
-
-@contextmanager
-def _stage(summary: BuildSummary, name: str, quiet: bool) -> Iterator[None]:
-    if not quiet:
-        print(f"- {name} ...", flush=True)
-    started = time.perf_counter()
-    yield
-    summary.seconds[name] = time.perf_counter() - started
 
 
 def build_index(
@@ -141,36 +77,24 @@ def build_index(
     wait_for_grace: wait settings.index.retire_grace_s after the swap, then drop the replaced
     version (else the next build or reindex drops it). with_feedback: fold the feedback stream
     into the interactions."""
-    layout = RedisLayout(settings.redis.key_prefix)
-    embedder = make_embedder(
-        settings.catalog.embedder, settings, quiet=quiet
-    )  # fails before any work
-    summary = BuildSummary()
-    total_started = time.perf_counter()
+    embedder = make_embedder(settings.catalog.embedder, settings, quiet=quiet)  # before any work
+    timer = StageTimer(quiet)
     # The files are read before Redis is touched: a bad file is reported even with Redis down.
-    with _stage(summary, "load csv", quiet):
-        catalog = load_products(products_csv)
+    with timer.stage("load csv"):
+        catalog = load_catalog(products_csv)
         interactions = load_interactions(
             interactions_csv, catalog.product_ids, settings.cf.event_weights
         )
-        summary.reports = [catalog.report, interactions.report]
     if catalog.products.empty:
         raise CsvFormatError(f"{products_csv}: no valid product rows; nothing to index")
-    with build_lock(client, layout, "shoprec index", settings.index.build_lock_ttl_s):
-        _build(
-            client,
-            settings,
-            layout,
-            _BuildInput(catalog, interactions, embedder, with_feedback),
-            summary,
-            quiet,
-            wait_for_grace,
+    build = _Build(client, settings, RedisLayout(settings.redis.key_prefix), timer)
+    with build_lock(client, build.layout, "shoprec index", settings.index.build_lock_ttl_s):
+        return build.run(
+            _BuildInput(catalog, interactions, embedder, with_feedback), wait_for_grace
         )
-    summary.seconds["total"] = time.perf_counter() - total_started
-    return summary
 
 
-@dataclass
+@dataclass(frozen=True)
 class _BuildInput:
     catalog: Catalog
     interactions: Interactions
@@ -178,218 +102,212 @@ class _BuildInput:
     with_feedback: bool
 
 
-def _build(
-    client: redis.Redis,
-    settings: Settings,
-    layout: RedisLayout,
-    given: _BuildInput,
-    summary: BuildSummary,
-    quiet: bool,
-    wait_for_grace: bool,
-) -> None:
-    catalog, interactions, embedder = given.catalog, given.interactions, given.embedder
-    summary.cleaned_versions = drop_leftovers(client, layout)
-    summary.dropped_versions = drop_expired(client, layout, settings.index.retire_grace_s)
-    # Feedback up to here goes into this build; later entries are replayed after the swap.
-    summary.feedback_stream_id = last_entry_id(client, layout)
-    if given.with_feedback:
-        with _stage(summary, "fold feedback", quiet):
-            interactions = _with_feedback(client, layout, settings, catalog, interactions, summary)
-
-    with _stage(summary, "content vectors", quiet):
-        content = embedder.fit_transform(product_texts(catalog.products))
-    with _stage(summary, "cf vectors", quiet):
-        cf = _fit_cf(interactions, settings)
-
-    version = next_version(client, layout)
-    summary.version = version
-    previous = live_version(client, layout)
-    meta: CatalogMeta | None = None
-    try:
-        with _stage(summary, "redis load", quiet):
-            _write_version(
-                client,
-                settings,
-                layout,
-                version,
-                catalog,
-                interactions,
-                content,
-                cf,
-                embedder,
-                summary,
-                quiet,
-            )
-        with _stage(summary, "hnsw wait", quiet):
-            wait_until_indexed(client, layout.index_name(version), quiet=quiet)
-        meta = _meta(settings, version, summary, interactions, embedder.name)
-        publish(client, layout, meta, retire=previous)
-    except BaseException:
-        log.warning("build of version %d failed; removing its keys", version)
-        drop_version(client, layout, version)
-        raise
-
-    assert meta is not None  # publish ran
-    replay = (settings.cf.event_weights, settings.cf.history_max_items)
-    summary.feedback_replayed, replayed_to = replay_feedback(
-        client, layout, meta, summary.feedback_stream_id, *replay
-    )
-    if wait_for_grace and previous is not None:
-        with _stage(summary, "grace wait", quiet=True):
-            _wait_for_grace(client, layout, settings, previous, quiet)
-            # Workers still on the old version until they noticed the swap wrote feedback there.
-            more, _ = replay_feedback(client, layout, meta, replayed_to, *replay)
-            summary.feedback_replayed += more
-    with _stage(summary, "drop old versions", quiet):
-        summary.dropped_versions += drop_expired(client, layout, settings.index.retire_grace_s)
-        gone = (version, *summary.dropped_versions)
-        summary.kept_versions = [v for v in versions_present(client, layout) if v not in gone]
+@dataclass(frozen=True)
+class _Vectors:
+    content: np.ndarray
+    cf: CFVectors | None
 
 
-def _wait_for_grace(
-    client: redis.Redis, layout: RedisLayout, settings: Settings, previous: int, quiet: bool
-) -> None:
-    wait_s = seconds_until_expired(client, layout, settings.index.retire_grace_s)
-    if wait_s > 0 and not quiet:
-        print(
-            f"- waiting {wait_s:.0f} s (grace period) so running workers leave version "
-            f"{previous} before it is dropped (Ctrl-C is safe: the next build drops it)",
-            flush=True,
+@dataclass(frozen=True)
+class _UsersWritten:
+    users: int
+    history_epoch: float  # the newest event's time; see indexing.contract.event_decay
+
+
+class _Build:
+    """One build under the lock: what every stage needs to reach Redis and time itself."""
+
+    def __init__(
+        self, client: redis.Redis, settings: Settings, layout: RedisLayout, timer: StageTimer
+    ):
+        self.client, self.settings, self.layout, self.timer = client, settings, layout, timer
+
+    def run(self, given: _BuildInput, wait_for_grace: bool) -> BuildSummary:
+        started = time.perf_counter() - sum(self.timer.seconds.values())
+        cleaned = drop_leftovers(self.client, self.layout)
+        dropped = drop_expired(self.client, self.layout, self.settings.index.retire_grace_s)
+        # Feedback up to here goes into this build; later entries are replayed after the swap.
+        stream_id = last_entry_id(self.client, self.layout)
+        reports = [given.catalog.report, given.interactions.report]
+        interactions = given.interactions
+        if given.with_feedback and stream_id != NO_ENTRY:
+            with self.timer.stage("fold feedback"):
+                interactions, feedback_report = self._fold_feedback(given, stream_id)
+                reports.append(feedback_report)
+        with self.timer.stage("content vectors"):
+            content = given.embedder.fit_transform(product_texts(given.catalog.products))
+        with self.timer.stage("cf vectors"):
+            vectors = _Vectors(content, self._fit_cf(interactions))
+        previous = live_version(self.client, self.layout)
+        meta = self._write_and_publish(given, interactions, vectors, stream_id, previous)
+        replayed = self._replay_and_retire(meta, previous, wait_for_grace)
+        with self.timer.stage("drop old versions"):
+            dropped += drop_expired(self.client, self.layout, self.settings.index.retire_grace_s)
+            gone = (meta.version, *dropped)
+            kept = [v for v in versions_present(self.client, self.layout) if v not in gone]
+        self.timer.seconds["total"] = time.perf_counter() - started
+        return BuildSummary(
+            meta=meta,
+            reports=tuple(reports),
+            seconds=self.timer.seconds,
+            versions=VersionCleanup(tuple(cleaned), tuple(dropped), tuple(kept)),
+            feedback_replayed=replayed,
         )
-    time.sleep(wait_s)
 
+    def _fold_feedback(self, given: _BuildInput, stream_id: str) -> tuple[Interactions, LoadReport]:
+        """The CSV's events plus the feedback stream's, up to the entry seen at build start."""
+        entries = read_entries(self.client, self.layout, until=stream_id)
+        events, dismissals, report = feedback_events(
+            entries, given.catalog.product_ids, self.settings.cf.event_weights
+        )
+        folded = fold_feedback(given.interactions.events, events, dismissals)
+        return Interactions(folded, given.interactions.report), report
 
-def _with_feedback(
-    client: redis.Redis,
-    layout: RedisLayout,
-    settings: Settings,
-    catalog: Catalog,
-    interactions: Interactions,
-    summary: BuildSummary,
-) -> Interactions:
-    """The CSV's events plus the feedback stream's, up to the entry seen at build start."""
-    if summary.feedback_stream_id == NO_ENTRY:
-        return interactions
-    entries = read_entries(client, layout, until=summary.feedback_stream_id)
-    events, dismissals, report = feedback_events(
-        entries, catalog.product_ids, settings.cf.event_weights
-    )
-    summary.reports.append(report)
-    return Interactions(fold_feedback(interactions.events, events, dismissals), interactions.report)
+    def _fit_cf(self, interactions: Interactions) -> CFVectors | None:
+        if interactions.events.empty:
+            return None
+        cf = self.settings.cf
+        matrix = build_interaction_matrix(
+            interactions.events, cf.half_life_days, values=cf.matrix_values
+        )
+        return fit_cf_vectors(
+            matrix,
+            dims=cf.dims,
+            model=cf.model,
+            ease_lambda=cf.ease_lambda,
+            ease_max_items=cf.ease_max_items,
+        )
 
+    def _write_and_publish(
+        self,
+        given: _BuildInput,
+        interactions: Interactions,
+        vectors: _Vectors,
+        stream_id: str,
+        previous: int | None,
+    ) -> CatalogMeta:
+        """Write the new version beside the live one and switch to it; on any failure remove
+        what was written, so the live version keeps serving."""
+        version = next_version(self.client, self.layout)
+        try:
+            with self.timer.stage("redis load"):
+                self._write_products(version, given, vectors)
+                users = self._write_users(version, given.catalog, interactions)
+            with self.timer.stage("hnsw wait"):
+                wait_until_indexed(
+                    self.client, self.layout.index_name(version), quiet=self.timer.quiet
+                )
+            meta = self._meta(version, given, interactions, vectors, users, stream_id)
+            publish(self.client, self.layout, meta, retire=previous)
+        except BaseException:
+            log.warning("build of version %d failed; removing its keys", version)
+            drop_version(self.client, self.layout, version)
+            raise
+        return meta
 
-def _fit_cf(interactions: Interactions, settings: Settings) -> CFVectors | None:
-    if interactions.events.empty:
-        return None
-    matrix = build_interaction_matrix(
-        interactions.events, settings.cf.half_life_days, values=settings.cf.matrix_values
-    )
-    return fit_cf_vectors(
-        matrix,
-        dims=settings.cf.dims,
-        model=settings.cf.model,
-        ease_lambda=settings.cf.ease_lambda,
-        ease_max_items=settings.cf.ease_max_items,
-    )
+    def _write_products(self, version: int, given: _BuildInput, vectors: _Vectors) -> None:
+        index = self.settings.index
+        cf_dims = vectors.cf.dims if vectors.cf is not None else 1
+        hnsw = HnswParams(index.hnsw_m, index.hnsw_ef_construction, index.hnsw_ef_runtime)
+        algorithm = vector_algorithm(len(given.catalog.products), index.flat_max_products)
+        content_dims = vectors.content.shape[1]
+        schema = product_schema(self.layout, version, content_dims, cf_dims, hnsw, algorithm)
+        load_products(
+            create_index(self.client, schema),
+            self.layout,
+            version,
+            given.catalog.products,
+            vectors.content,
+            vectors.cf,
+            index.load_batch_size,
+            quiet=self.timer.quiet,
+        )
+        store_content_model(self.client, self.layout, version, given.embedder.to_bytes())
 
+    def _write_users(
+        self, version: int, catalog: Catalog, interactions: Interactions
+    ) -> _UsersWritten:
+        """Histories, bought sets and the popularity ranking."""
+        cf, events = self.settings.cf, interactions.events
+        epoch = float(events["ts"].max()) if len(events) else time.time()
+        interest = interest_frame(events, epoch, cf.half_life_days)
+        users = write_histories(
+            self.client,
+            self.layout,
+            version,
+            interest,
+            cf.history_max_items,
+            quiet=self.timer.quiet,
+        )
+        popular = write_popularity(
+            self.client, self.layout, version, interest, cf.popular_max_items
+        )
+        if not popular:  # no events at all: cold start falls back to catalog order
+            first = catalog.product_ids[: cf.popular_max_items]
+            self.client.zadd(self.layout.popular(version), dict.fromkeys(first, 0.0))
+        return _UsersWritten(users, epoch)
 
-def _write_version(
-    client: redis.Redis,
-    settings: Settings,
-    layout: RedisLayout,
-    version: int,
-    catalog: Catalog,
-    interactions: Interactions,
-    content: np.ndarray,
-    cf: CFVectors | None,
-    embedder: ContentEmbedder,
-    summary: BuildSummary,
-    quiet: bool,
-) -> None:
-    cf_dims = cf.dims if cf is not None else 1
-    hnsw = HnswParams(
-        settings.index.hnsw_m, settings.index.hnsw_ef_construction, settings.index.hnsw_ef_runtime
-    )
-    algorithm = vector_algorithm(len(catalog.products), settings.index.flat_max_products)
-    schema = product_schema(layout, version, content.shape[1], cf_dims, hnsw, algorithm)
-    index = create_index(client, schema)
-    load_product_hashes(
-        index,
-        layout,
-        version,
-        catalog.products,
-        content,
-        cf,
-        settings.index.load_batch_size,
-        quiet=quiet,
-    )
-    store_content_model(client, layout, version, embedder.to_bytes())
-    events = interactions.events
-    epoch = float(events["ts"].max()) if len(events) else time.time()
-    summary.users = write_histories(
-        client,
-        layout,
-        version,
-        events,
-        epoch,
-        settings.cf.half_life_days,
-        settings.cf.history_max_items,
-        quiet=quiet,
-    )
-    write_popularity(
-        client,
-        layout,
-        version,
-        events,
-        epoch,
-        settings.cf.half_life_days,
-        settings.cf.popular_max_items,
-    )
-    if events.empty:  # no events at all: cold start falls back to catalog order
-        first = catalog.product_ids[: settings.cf.popular_max_items]
-        client.zadd(layout.popular(version), dict.fromkeys(first, 0.0))
-    summary.products = len(catalog.products)
-    summary.events = len(events)
-    summary.content_dims = int(content.shape[1])
-    summary.embedder = embedder.name
-    summary.embedder_model = embedder.model_name
-    summary.cf_items = len(cf.item_ids) if cf is not None else 0
-    summary.cf_dims = cf.dims if cf is not None else 0
-    summary.cf_model = cf.model if cf is not None else "none"
-    summary.products_without_cf = summary.products - summary.cf_items
-    summary.history_epoch = epoch
+    def _meta(
+        self,
+        version: int,
+        given: _BuildInput,
+        interactions: Interactions,
+        vectors: _Vectors,
+        users: _UsersWritten,
+        stream_id: str,
+    ) -> CatalogMeta:
+        settings, cf = self.settings, vectors.cf
+        products = len(given.catalog.products)
+        return CatalogMeta(
+            version=version,
+            built_at=time.time(),
+            products=products,
+            cf_items=len(cf.item_ids) if cf is not None else 0,
+            users=users.users,
+            embedder=given.embedder.name,
+            content_dims=int(vectors.content.shape[1]),
+            cf_dims=cf.dims if cf is not None else 0,
+            cf_model=cf.model if cf is not None else "none",
+            history_epoch=users.history_epoch,
+            half_life_days=settings.cf.half_life_days,
+            params={
+                "hnsw_m": settings.index.hnsw_m,
+                "hnsw_ef_construction": settings.index.hnsw_ef_construction,
+                "hnsw_ef_runtime": settings.index.hnsw_ef_runtime,
+                "vector_algorithm": vector_algorithm(products, settings.index.flat_max_products),
+                "event_weights": settings.cf.event_weights.as_dict(),
+                "cf_ease_lambda": settings.cf.ease_lambda,
+                "events": len(interactions.events),
+                "embedder_model": given.embedder.model_name,
+            },
+            feedback_stream_id=stream_id,
+        )
 
+    def _replay_and_retire(
+        self, meta: CatalogMeta, previous: int | None, wait_for_grace: bool
+    ) -> int:
+        """Replay the feedback recorded during the build into the new version; with
+        wait_for_grace, wait out the grace period and replay what workers still on the old
+        version wrote meanwhile. Returns the entries replayed."""
+        cf = self.settings.cf
+        replay = (cf.event_weights, cf.history_max_items)
+        replayed, replayed_to = replay_feedback(
+            self.client, self.layout, meta, meta.feedback_stream_id, *replay
+        )
+        if wait_for_grace and previous is not None:
+            with self.timer.stage("grace wait", announce=False):
+                self._wait_for_grace(previous)
+                more, _ = replay_feedback(self.client, self.layout, meta, replayed_to, *replay)
+                replayed += more
+        return replayed
 
-def _meta(
-    settings: Settings,
-    version: int,
-    summary: BuildSummary,
-    interactions: Interactions,
-    embedder_name: str,
-) -> CatalogMeta:
-    return CatalogMeta(
-        version=version,
-        built_at=time.time(),
-        products=summary.products,
-        cf_items=summary.cf_items,
-        users=summary.users,
-        embedder=embedder_name,
-        content_dims=summary.content_dims,
-        cf_dims=summary.cf_dims,
-        cf_model=summary.cf_model,
-        history_epoch=summary.history_epoch,
-        half_life_days=settings.cf.half_life_days,
-        params={
-            "hnsw_m": settings.index.hnsw_m,
-            "hnsw_ef_construction": settings.index.hnsw_ef_construction,
-            "hnsw_ef_runtime": settings.index.hnsw_ef_runtime,
-            "vector_algorithm": vector_algorithm(
-                summary.products, settings.index.flat_max_products
-            ),
-            "event_weights": settings.cf.event_weights.as_dict(),
-            "cf_ease_lambda": settings.cf.ease_lambda,
-            "events": len(interactions.events),
-            "embedder_model": summary.embedder_model,
-        },
-        feedback_stream_id=summary.feedback_stream_id,
-    )
+    def _wait_for_grace(self, previous: int) -> None:
+        grace_s = self.settings.index.retire_grace_s
+        wait_s = seconds_until_expired(self.client, self.layout, grace_s)
+        if wait_s > 0 and not self.timer.quiet:
+            print(
+                f"- waiting {wait_s:.0f} s (grace period) so running workers leave version "
+                f"{previous} before it is dropped (Ctrl-C is safe: the next build drops it)",
+                flush=True,
+            )
+        time.sleep(wait_s)

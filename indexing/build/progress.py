@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 
@@ -31,3 +33,22 @@ class Progress:
             file=self.stream,
             flush=True,
         )
+
+
+class StageTimer:
+    """Seconds per named stage of a job (`with timer.stage("cf vectors"): ...`), announced as
+    `- name ...` lines unless quiet; `seconds` keeps them in order for the summary."""
+
+    def __init__(self, quiet: bool = False):
+        self.quiet = quiet
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str, announce: bool = True) -> Iterator[None]:
+        if announce and not self.quiet:
+            print(f"- {name} ...", flush=True)
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = time.perf_counter() - started

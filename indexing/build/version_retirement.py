@@ -1,7 +1,7 @@
 """When replaced catalog versions leave Redis.
 
 A full build publishes its version and marks the one it replaced as retired (in the same
-MULTI as the alias swap, see index_writer.publish). Service workers re-read the live version
+MULTI as the alias swap, see catalog_versions.publish). Service workers re-read the live version
 every second, so a retired version is kept for a grace period (settings.index.retire_grace_s) and
 dropped after it, by the build that retired it (which waits) or by the next build or reindex.
 
@@ -15,7 +15,7 @@ import time
 
 import redis
 
-from indexing.build.index_writer import drop_version, live_version, versions_present
+from indexing.build.catalog_versions import drop_version, live_version, versions_present
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.redis_text import as_text
 

@@ -18,10 +18,6 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _env_str(name: str, default: str) -> str:
-    return os.environ.get(name, default)
-
-
 def _number(name: str, raw: str | None, default: float, kind: type[int] | type[float]) -> Any:
     if raw is None or raw == "":
         return default
@@ -32,12 +28,28 @@ def _number(name: str, raw: str | None, default: float, kind: type[int] | type[f
         raise ValueError(f"environment variable {name}={raw!r} is not {what}") from exc
 
 
-def _env_int(name: str, default: int) -> int:
-    return int(_number(name, os.environ.get(name), default, int))
+# Each `_*_field(NAME, default)` is a dataclass field read from environment variable NAME when
+# the settings are made (tests/unit/test_configuration_doc.py finds them by these calls).
+def _str_field(name: str, default: str) -> Any:
+    return field(default_factory=lambda: os.environ.get(name, default))
 
 
-def _env_float(name: str, default: float) -> float:
-    return float(_number(name, os.environ.get(name), default, float))
+def _int_field(name: str, default: int) -> Any:
+    return field(default_factory=lambda: int(_number(name, os.environ.get(name), default, int)))
+
+
+def _float_field(name: str, default: float) -> Any:
+    return field(default_factory=lambda: float(_number(name, os.environ.get(name), default, float)))
+
+
+def _path_field(name: str, default: str) -> Any:
+    """A path; the default is relative to the project folder, a value set to the current one."""
+    return field(default_factory=lambda: Path(os.environ.get(name, str(PROJECT_ROOT / default))))
+
+
+def _flag_field(name: str, default: int) -> Any:
+    """On unless the variable is 0."""
+    return field(default_factory=lambda: _number(name, os.environ.get(name), default, int) != 0)
 
 
 def _redis_url_from_env() -> str | None:
@@ -53,63 +65,45 @@ def _redis_url_from_env() -> str | None:
     return None
 
 
-def _env_path(name: str, default: Path) -> Path:
-    return Path(os.environ.get(name, str(default)))
-
-
 @dataclass(frozen=True)
 class RedisSettings:
     """Which Redis, how to talk to it, and the key prefix that keeps catalogs apart."""
 
     url: str | None = field(default_factory=_redis_url_from_env)
-    embedded_port: int = field(
-        default_factory=lambda: _env_int("SHOPREC_EMBEDDED_REDIS_PORT", 6389)
-    )
+    embedded_port: int = _int_field("SHOPREC_EMBEDDED_REDIS_PORT", 6389)
     # None: var/redis/<port>, so two embedded servers on two ports never share files.
     embedded_dir: Path | None = field(
         default_factory=lambda: (
-            Path(d) if (d := _env_str("SHOPREC_EMBEDDED_REDIS_DIR", "")) else None
+            Path(d) if (d := os.environ.get("SHOPREC_EMBEDDED_REDIS_DIR", "")) else None
         )
     )
-    key_prefix: str = field(default_factory=lambda: _env_str("SHOPREC_KEY_PREFIX", "shoprec"))
-    timeout_s: float = field(default_factory=lambda: _env_float("SHOPREC_REDIS_TIMEOUT_S", 0.5))
-    max_connections: int = field(
-        default_factory=lambda: _env_int("SHOPREC_REDIS_MAX_CONNECTIONS", 128)
-    )
+    key_prefix: str = _str_field("SHOPREC_KEY_PREFIX", "shoprec")
+    timeout_s: float = _float_field("SHOPREC_REDIS_TIMEOUT_S", 0.5)
+    max_connections: int = _int_field("SHOPREC_REDIS_MAX_CONNECTIONS", 128)
 
 
 @dataclass(frozen=True)
 class CatalogSettings:
     """The input files and the content model built from the catalog's text."""
 
-    products_csv: Path = field(
-        default_factory=lambda: _env_path(
-            "SHOPREC_PRODUCTS_CSV", PROJECT_ROOT / "data" / "products.csv"
-        )
-    )
-    interactions_csv: Path = field(
-        default_factory=lambda: _env_path(
-            "SHOPREC_INTERACTIONS_CSV", PROJECT_ROOT / "data" / "interactions.csv"
-        )
-    )
-    embedder: str = field(default_factory=lambda: _env_str("SHOPREC_EMBEDDER", "tfidf"))
-    content_dims: int = field(default_factory=lambda: _env_int("SHOPREC_CONTENT_DIMS", 256))
+    products_csv: Path = _path_field("SHOPREC_PRODUCTS_CSV", "data/products.csv")
+    interactions_csv: Path = _path_field("SHOPREC_INTERACTIONS_CSV", "data/interactions.csv")
+    embedder: str = _str_field("SHOPREC_EMBEDDER", "tfidf")
+    content_dims: int = _int_field("SHOPREC_CONTENT_DIMS", 256)
     # Texts per forward pass of the sbert embedder (larger: a little faster, more memory).
-    sbert_batch_size: int = field(default_factory=lambda: _env_int("SHOPREC_SBERT_BATCH_SIZE", 128))
+    sbert_batch_size: int = _int_field("SHOPREC_SBERT_BATCH_SIZE", 128)
 
 
 @dataclass(frozen=True)
 class EventWeights:
     """How much one event says about a user's interest (view < click < cart < purchase)."""
 
-    view: float = field(default_factory=lambda: _env_float("SHOPREC_WEIGHT_VIEW", 1.0))
-    click: float = field(default_factory=lambda: _env_float("SHOPREC_WEIGHT_CLICK", 2.0))
-    add_to_cart: float = field(
-        default_factory=lambda: _env_float("SHOPREC_WEIGHT_ADD_TO_CART", 4.0)
-    )
-    purchase: float = field(default_factory=lambda: _env_float("SHOPREC_WEIGHT_PURCHASE", 8.0))
+    view: float = _float_field("SHOPREC_WEIGHT_VIEW", 1.0)
+    click: float = _float_field("SHOPREC_WEIGHT_CLICK", 2.0)
+    add_to_cart: float = _float_field("SHOPREC_WEIGHT_ADD_TO_CART", 4.0)
+    purchase: float = _float_field("SHOPREC_WEIGHT_PURCHASE", 8.0)
     # A `rating` event counts like this much at the top of the 1..5 scale, scaled by rating/5.
-    rating: float = field(default_factory=lambda: _env_float("SHOPREC_WEIGHT_RATING", 6.0))
+    rating: float = _float_field("SHOPREC_WEIGHT_RATING", 6.0)
 
     def as_dict(self) -> dict[str, float]:
         return dataclasses.asdict(self)
@@ -125,34 +119,22 @@ class CFSettings:
     """
 
     event_weights: EventWeights = field(default_factory=EventWeights)
-    half_life_days: float = field(
-        default_factory=lambda: _env_float("SHOPREC_HALF_LIFE_DAYS", 14.0)
-    )
+    half_life_days: float = _float_field("SHOPREC_HALF_LIFE_DAYS", 14.0)
     # "log1p" of the summed decayed event weights (repeat buys count, saturating) or "binary"
     # (any event); binary suits view-heavy logs (docs/quality.md).
-    matrix_values: str = field(
-        default_factory=lambda: _env_str("SHOPREC_CF_MATRIX_VALUES", "log1p")
-    )
+    matrix_values: str = _str_field("SHOPREC_CF_MATRIX_VALUES", "log1p")
     # "ease" (item-item closed form, best quality, O(items^3)), "cosine" (low-rank item-kNN,
     # scales to large catalogs) or "auto" (ease up to ease_max_items interacted items).
-    model: str = field(default_factory=lambda: _env_str("SHOPREC_CF_MODEL", "auto"))
-    ease_lambda: float = field(default_factory=lambda: _env_float("SHOPREC_CF_EASE_LAMBDA", 300.0))
-    ease_max_items: int = field(
-        default_factory=lambda: _env_int("SHOPREC_CF_EASE_MAX_ITEMS", 12000)
-    )
-    dims: int = field(default_factory=lambda: _env_int("SHOPREC_CF_DIMS", 128))
-    history_max_items: int = field(
-        default_factory=lambda: _env_int("SHOPREC_HISTORY_MAX_ITEMS", 300)
-    )
+    model: str = _str_field("SHOPREC_CF_MODEL", "auto")
+    ease_lambda: float = _float_field("SHOPREC_CF_EASE_LAMBDA", 300.0)
+    ease_max_items: int = _int_field("SHOPREC_CF_EASE_MAX_ITEMS", 12000)
+    dims: int = _int_field("SHOPREC_CF_DIMS", 128)
+    history_max_items: int = _int_field("SHOPREC_HISTORY_MAX_ITEMS", 300)
     # How the CF query weighs the history items it sums: "uniform" (each of the user's
     # strongest history_max_items counts once; decay only picks which items), "decayed" (the
     # stored decayed interest), "sqrt" or "log1p" of it.
-    query_weighting: str = field(
-        default_factory=lambda: _env_str("SHOPREC_CF_QUERY_WEIGHTING", "uniform")
-    )
-    popular_max_items: int = field(
-        default_factory=lambda: _env_int("SHOPREC_POPULAR_MAX_ITEMS", 500)
-    )
+    query_weighting: str = _str_field("SHOPREC_CF_QUERY_WEIGHTING", "uniform")
+    popular_max_items: int = _int_field("SHOPREC_POPULAR_MAX_ITEMS", 500)
 
 
 @dataclass(frozen=True)
@@ -161,43 +143,37 @@ class IndexSettings:
 
     # Catalogues of up to this many products get FLAT (exact brute-force) vector indexes
     # instead of HNSW; 0 = always HNSW, what the deployment and RedisInsight guide describe.
-    flat_max_products: int = field(default_factory=lambda: _env_int("SHOPREC_FLAT_MAX_PRODUCTS", 0))
-    hnsw_m: int = field(default_factory=lambda: _env_int("SHOPREC_HNSW_M", 16))
+    flat_max_products: int = _int_field("SHOPREC_FLAT_MAX_PRODUCTS", 0)
+    hnsw_m: int = _int_field("SHOPREC_HNSW_M", 16)
     # HNSW insertion is most of the Redis load time (single-threaded in RediSearch 2.10) and
     # scales with ef_construction; 100 halves it from 200, and EF_RUNTIME 100 keeps recall@10
     # above 0.95 on both fields at 50K (`shoprec bench` measures it in every run).
-    hnsw_ef_construction: int = field(
-        default_factory=lambda: _env_int("SHOPREC_HNSW_EF_CONSTRUCTION", 100)
-    )
-    hnsw_ef_runtime: int = field(default_factory=lambda: _env_int("SHOPREC_HNSW_EF_RUNTIME", 100))
-    load_batch_size: int = field(default_factory=lambda: _env_int("SHOPREC_LOAD_BATCH_SIZE", 500))
+    hnsw_ef_construction: int = _int_field("SHOPREC_HNSW_EF_CONSTRUCTION", 100)
+    hnsw_ef_runtime: int = _int_field("SHOPREC_HNSW_EF_RUNTIME", 100)
+    load_batch_size: int = _int_field("SHOPREC_LOAD_BATCH_SIZE", 500)
     # How long a replaced version stays in Redis after the swap, so running service workers
     # (which re-read the live version every second) finish their requests on it.
-    retire_grace_s: float = field(
-        default_factory=lambda: _env_float("SHOPREC_RETIRE_GRACE_S", 30.0)
-    )
+    retire_grace_s: float = _float_field("SHOPREC_RETIRE_GRACE_S", 30.0)
     # The build lock expires this long after its holder stops refreshing it (a killed build).
-    build_lock_ttl_s: int = field(default_factory=lambda: _env_int("SHOPREC_BUILD_LOCK_TTL_S", 60))
+    build_lock_ttl_s: int = _int_field("SHOPREC_BUILD_LOCK_TTL_S", 60)
 
 
 @dataclass(frozen=True)
 class ServingSettings:
     """The answer cache and the hybrid blend's default weights."""
 
-    cache_ttl_s: int = field(default_factory=lambda: _env_int("SHOPREC_CACHE_TTL_S", 300))
+    cache_ttl_s: int = _int_field("SHOPREC_CACHE_TTL_S", 300)
     # w_cf 0.9 had the best NDCG@10 of {0, 0.25, 0.5, 0.75, 0.9, 1} on online-retail's
     # validation split; 0.1 of content still lifts a few products that CF alone misses.
-    w_content: float = field(default_factory=lambda: _env_float("SHOPREC_W_CONTENT", 0.1))
-    w_cf: float = field(default_factory=lambda: _env_float("SHOPREC_W_CF", 0.9))
+    w_content: float = _float_field("SHOPREC_W_CONTENT", 0.1)
+    w_cf: float = _float_field("SHOPREC_W_CF", 0.9)
 
 
 @dataclass(frozen=True)
 class ABSettings:
-    experiment: str = field(
-        default_factory=lambda: _env_str("SHOPREC_AB_EXPERIMENT", "content-vs-hybrid")
-    )
+    experiment: str = _str_field("SHOPREC_AB_EXPERIMENT", "content-vs-hybrid")
     # "variant:share,variant:share"; shares are normalised.
-    split: str = field(default_factory=lambda: _env_str("SHOPREC_AB_SPLIT", "content:50,hybrid:50"))
+    split: str = _str_field("SHOPREC_AB_SPLIT", "content:50,hybrid:50")
 
 
 @dataclass(frozen=True)
@@ -205,21 +181,15 @@ class ReliabilitySettings:
     # Every HTTP request answers within this time; past it, 503 (a stalled Redis never hangs
     # the frontend). Not lower: on a saturated CPU, healthy requests queue for up to a second
     # and would be shed as 503s. A stopped Redis is refused at once, far below this.
-    request_timeout_s: float = field(
-        default_factory=lambda: _env_float("SHOPREC_REQUEST_TIMEOUT_S", 2.0)
-    )
+    request_timeout_s: float = _float_field("SHOPREC_REQUEST_TIMEOUT_S", 2.0)
     # POST /feedback acknowledges only after Redis has fsynced the event to its append-only
     # file (WAITAOF 1 0 <timeout>); 0 acknowledges after the XADD alone (faster, and up to
     # about a second of acknowledged events can be lost when Redis crashes).
-    feedback_durable: bool = field(
-        default_factory=lambda: _env_int("SHOPREC_FEEDBACK_DURABLE", 1) != 0
-    )
+    feedback_durable: bool = _flag_field("SHOPREC_FEEDBACK_DURABLE", 1)
     # Below the Redis socket timeout, so a slow fsync is reported as such. Redis must run with
     # appendfsync always (the embedded one does): under everysec WAITAOF waits for the next
     # once-a-second fsync and most feedback would answer 503.
-    feedback_fsync_timeout_ms: int = field(
-        default_factory=lambda: _env_int("SHOPREC_FEEDBACK_FSYNC_TIMEOUT_MS", 300)
-    )
+    feedback_fsync_timeout_ms: int = _int_field("SHOPREC_FEEDBACK_FSYNC_TIMEOUT_MS", 300)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """The content embedders by name: a new one for a build, or the one a live version was built with.
 
 `make_embedder(name, settings)` is what `shoprec index` uses; `load_embedder(meta.embedder,
-blob)` (blob = `index_writer.load_content_model(...)`) gives `reindex` the embedder of the live
-version, so new products land in the same vector space. Only the sbert path imports torch
-(inside indexing.models.sentence_embedder, on first use).
+blob)` (blob = `content_model_store.load_content_model(...)`) gives `reindex` the
+embedder of the live version, so new products land in the same vector space. Only the
+sbert path imports torch (inside indexing.models.sentence_embedder, on first use).
 """
 
 from __future__ import annotations

@@ -12,8 +12,7 @@ old title.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,13 +21,9 @@ import redis
 from redisvl.index import SearchIndex
 
 from indexing.build.build_lock import build_lock
-from indexing.build.index_writer import (
-    content_hash,
-    load_content_model,
-    load_products,
-    unlink_matching,
-    wait_until_indexed,
-)
+from indexing.build.catalog_versions import unlink_matching
+from indexing.build.product_loader import content_hash, load_products, wait_until_indexed
+from indexing.build.progress import StageTimer
 from indexing.build.version_retirement import drop_expired
 from indexing.contract.catalog_meta import CatalogMeta
 from indexing.contract.redis_layout import RedisLayout
@@ -36,6 +31,7 @@ from indexing.contract.settings import Settings
 from indexing.load.csv_loader import LoadReport
 from indexing.load.csv_loader import load_products as load_catalog
 from indexing.models.content_embedder import product_texts
+from indexing.models.content_model_store import load_content_model
 from indexing.models.embedder_registry import load_embedder
 
 SCAN_COUNT = 2000
@@ -91,13 +87,6 @@ class ReindexSummary:
         return out
 
 
-@contextmanager
-def _stage(summary: ReindexSummary, name: str) -> Iterator[None]:
-    started = time.perf_counter()
-    yield
-    summary.seconds[name] = time.perf_counter() - started
-
-
 def reindex(
     client: redis.Redis, settings: Settings, products_csv: Path, quiet: bool = False
 ) -> ReindexSummary:
@@ -116,28 +105,30 @@ def _reindex(
         raise NoLiveVersion()
     version = meta.version
     summary = ReindexSummary(version=version)
+    timer = StageTimer(quiet=True)
+    summary.seconds = timer.seconds
     summary.dropped_versions = drop_expired(client, layout, settings.index.retire_grace_s)
-    with _stage(summary, "load csv"):
+    with timer.stage("load csv"):
         catalog = load_catalog(products_csv)
         summary.report = catalog.report
     if catalog.products.empty:
         raise ValueError(f"{products_csv}: no valid product rows; refusing to empty the catalog")
-    with _stage(summary, "diff"):
+    with timer.stage("diff"):
         rows = catalog.products.to_dict("records")
         new = {str(r["product_id"]): content_hash(r) for r in rows}
         summary.diff = diff_catalog(live_content_hashes(client, layout, version), new)
     upserts = catalog.products[
         catalog.products["product_id"].isin(set(summary.diff.added) | set(summary.diff.changed))
     ].reset_index(drop=True)
-    with _stage(summary, "embed + write"):
+    with timer.stage("embed + write"):
         _upsert(client, settings, layout, meta, upserts, quiet)
-    with _stage(summary, "remove"):
+    with timer.stage("remove"):
         _remove(client, layout, version, summary.diff.removed)
-    with _stage(summary, "hnsw wait"):
+    with timer.stage("hnsw wait"):
         wait_until_indexed(client, layout.index_name(version), quiet=quiet)
     client.hset(layout.meta, mapping={"products": len(new), "reindexed_at": f"{time.time():.3f}"})
     touched = summary.diff.added or summary.diff.changed or summary.diff.removed
-    with _stage(summary, "retire cache"):
+    with timer.stage("retire cache"):
         if touched:  # nothing changed: every cached answer is still right
             summary.cache_keys_retired = retire_cached_answers(client, layout, version)
             time.sleep(IN_FLIGHT_S)

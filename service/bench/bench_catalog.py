@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 import redis
 
+from indexing.build.build_summary import BuildSummary
+from indexing.build.catalog_versions import remove_prefix
 from indexing.build.index_builder import build_index
-from indexing.build.index_writer import remove_prefix
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
 from indexing.demo.demo_catalog import write_demo_data
@@ -29,29 +30,31 @@ SAMPLE_IDS = 2000
 
 @dataclass
 class BuiltCatalog:
-    size: int
     settings: Settings  # points at this catalogue's key prefix
-    version: int
-    users: int
-    events: int
-    cf_items: int
-    cf_model: str
-    seconds: dict[str, float]
+    summary: BuildSummary
     redis_bytes: int
     cpu_seconds: dict[str, float] = field(default_factory=dict)
     product_ids: list[str] = field(default_factory=list)  # a sample, for requests
     user_ids: list[str] = field(default_factory=list)  # a sample of users with history
 
+    @property
+    def size(self) -> int:
+        return self.summary.products
+
+    @property
+    def version(self) -> int:
+        return self.summary.version
+
     def build_stats(self) -> dict[str, float | int | str]:
-        s = self.seconds
+        s, summary = self.summary.seconds, self.summary
         vectors_s = s.get("content vectors", 0.0) + s.get("cf vectors", 0.0)
         load_s = s.get("redis load", 0.0) + s.get("hnsw wait", 0.0)
         return {
             "products": self.size,
-            "users": self.users,
-            "events": self.events,
-            "cf_items": self.cf_items,
-            "cf_model": self.cf_model,
+            "users": summary.users,
+            "events": summary.events,
+            "cf_items": summary.cf_items,
+            "cf_model": summary.cf_model,
             "csv_load_s": round(s.get("load csv", 0.0), 2),
             "vectors_s": round(vectors_s, 2),
             "redis_load_s": round(load_s, 2),
@@ -108,14 +111,8 @@ def built_catalog(
         }
         products, users = _sample_ids(data.products_path, data.interactions_path, seed)
         yield BuiltCatalog(
-            size=summary.products,
             settings=size_settings,
-            version=summary.version,
-            users=summary.users,
-            events=summary.events,
-            cf_items=summary.cf_items,
-            cf_model=summary.cf_model,
-            seconds=dict(summary.seconds),
+            summary=summary,
             redis_bytes=max(0, after - before),
             cpu_seconds=cpu,
             product_ids=products,

@@ -55,8 +55,8 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from indexing.build.build_lock import BuildInProgress
+    from indexing.build.catalog_versions import live_version
     from indexing.build.index_builder import build_index
-    from indexing.build.index_writer import live_version
     from indexing.contract.redis_layout import RedisLayout
 
     require_embedder(args.embedder)  # before Redis is started or any CSV is read

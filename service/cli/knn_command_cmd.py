@@ -12,7 +12,7 @@ import argparse
 
 import redis
 
-from indexing.build.index_writer import live_version
+from indexing.build.catalog_versions import live_version
 from indexing.connection.redis_connection import resolve_redis_url, sync_client
 from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD, CONTENT_FIELD
 from indexing.contract.redis_layout import RedisLayout

@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from indexing.build.index_writer import live_version
+    from indexing.build.catalog_versions import live_version
     from indexing.contract.redis_layout import RedisLayout
     from service.api.http_server import serve
 

@@ -62,9 +62,6 @@ class EvalResult:
     settings: dict[str, object]
     seconds: dict[str, float] = field(default_factory=dict)
 
-    def by_name(self, name: str) -> ModelResult:
-        return next(r for r in self.results if r.name == name)
-
 
 def _say(config: EvalConfig, message: str) -> None:
     if not config.quiet:

@@ -19,8 +19,9 @@ from pathlib import Path
 import pandas as pd
 import redis
 
-from indexing.build.index_builder import BuildSummary, build_index
-from indexing.build.index_writer import remove_prefix
+from indexing.build.build_summary import BuildSummary
+from indexing.build.catalog_versions import remove_prefix
+from indexing.build.index_builder import build_index
 from indexing.build.progress import Progress
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import redis
 
+from indexing.build.catalog_versions import live_version
 from indexing.build.index_builder import build_index
-from indexing.build.index_writer import live_version
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
 from service.cli.evaluate_cmd import cmd_evaluate

@@ -15,16 +15,17 @@ from indexing.connection.embedded_redis import EmbeddedRedis, free_port
 from indexing.contract.redis_layout import RedisLayout
 from service.api.app import create_app
 from tests.conftest import make_settings
-from tests.support.live_server import build_small_index, small_catalog
+from tests.integration.small_catalog import write_small_catalog
+from tests.support.live_server import build_small_index
 
 EVENTS = 200
 
 
 @pytest.fixture(scope="module")
 def small_csvs(
-    tmp_path_factory: pytest.TempPathFactory, demo_csvs: tuple[Path, Path]
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[Path, Path]:
-    return small_catalog(*demo_csvs, tmp_path_factory.mktemp("csv"), n=200)
+    return write_small_catalog(tmp_path_factory.mktemp("csv"), products=200)
 
 
 def _server(tmp_path: Path, *extra: str) -> Iterator[EmbeddedRedis]:

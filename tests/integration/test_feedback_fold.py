@@ -21,12 +21,6 @@ from indexing.load.csv_loader import load_interactions
 from service.api.app import create_app
 from service.cli.main import main
 from tests.conftest import make_settings
-from tests.integration.small_catalog import write_small_catalog
-
-
-@pytest.fixture(scope="module")
-def small_csvs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return write_small_catalog(tmp_path_factory.mktemp("small"))
 
 
 @pytest.fixture
@@ -74,7 +68,7 @@ def test_feedback_is_folded_into_the_next_build(
 
     summary = build_index(client, settings, *small_csvs, quiet=True)
     new = summary.version
-    assert _meta(client, layout).feedback_stream_id == stream_id == summary.feedback_stream_id
+    assert _meta(client, layout).feedback_stream_id == stream_id == summary.meta.feedback_stream_id
     report = next(r for r in summary.reports if r.file == "feedback stream")
     assert (report.rows_read, report.rows_kept) == (3, 3)
     assert _history(client, layout, new, "fresh-user") == {products[3], products[4]}

@@ -9,97 +9,56 @@ small slice of the demo data.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import pytest
 import redis
-from redisvl.query import VectorQuery
 
-import indexing.build.index_builder as index_builder
-from indexing.build.index_builder import BuildSummary, build_index
-from indexing.build.index_writer import live_version, load_content_model, versions_present
+from indexing.build.catalog_versions import live_version, versions_present
 from indexing.contract.catalog_meta import CatalogMeta
 from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD, CONTENT_FIELD
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
 from indexing.models.content_embedder import TfidfSvdEmbedder, product_texts
+from indexing.models.content_model_store import load_content_model
 from service.cli import main as cli
 from tests.conftest import make_settings
+from tests.integration.build_inspection import (
+    build,
+    ft_info,
+    keys_under,
+    knn_content,
+    meta_of,
+    read_csv,
+    small_settings,
+    vector_fields,
+)
 
 
-# --- helpers ----------------------------------------------------------------------------
-def read_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+class LiveDemo(NamedTuple):
+    """The demo index's layout and live metadata, and the CSVs it was built from."""
+
+    layout: RedisLayout
+    meta: CatalogMeta
+    products: pd.DataFrame
+    interactions: pd.DataFrame
 
 
-def ft_info(client: redis.Redis, name: str) -> dict[str, Any]:
-    return dict(client.ft(name).info())
-
-
-def vector_fields(info: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """FT.INFO attributes as {name: {KEY: value}} for the vector fields."""
-    fields = {}
-    for attribute in info["attributes"]:
-        pairs = [a.decode() if isinstance(a, bytes) else a for a in attribute]
-        spec = {str(k).upper(): v for k, v in zip(pairs[::2], pairs[1::2], strict=False)}
-        if str(spec.get("TYPE")).upper() == "VECTOR":
-            fields[spec["IDENTIFIER"]] = spec
-    return fields
-
-
-def keys_under(client: redis.Redis, prefix: str, glob: str = "*") -> list[bytes]:
-    return list(client.scan_iter(match=f"{prefix}{glob}", count=5000))
-
-
-def knn_content(
-    client: redis.Redis, alias: str, vector: bytes, k: int
-) -> list[tuple[str, str, float]]:
-    query = VectorQuery(
-        vector=np.frombuffer(vector, dtype=np.float32).tolist(),
-        vector_field_name=CONTENT_FIELD,
-        return_fields=["product_id", "category"],
-        num_results=k,
-    )
-    result = client.ft(alias).search(query.query, query_params=query.params)
-    return [(d.product_id, d.category, float(d.vector_distance)) for d in result.docs]
-
-
-def meta_of(client: redis.Redis, settings: Settings) -> CatalogMeta:
-    meta = CatalogMeta.from_redis(client.hgetall(RedisLayout(settings.redis.key_prefix).meta))
-    assert meta is not None, "no live version"
-    return meta
-
-
-def small_settings(redis_url: str, **groups: dict[str, Any]) -> Settings:
-    """Small vectors: for tests about versions and failures, not about vector quality."""
-    small = make_settings(redis_url, catalog={"content_dims": 32}, cf={"dims": 16})
-    return small.replace(**groups)
-
-
-def build(client: redis.Redis, settings: Settings, csvs: tuple[Path, Path]) -> BuildSummary:
-    return build_index(client, settings, *csvs, quiet=True)
+@pytest.fixture
+def live_demo(
+    redis_client: redis.Redis,
+    demo_index: Settings,
+    demo_frames: tuple[pd.DataFrame, pd.DataFrame],
+) -> LiveDemo:
+    layout = RedisLayout(demo_index.redis.key_prefix)
+    return LiveDemo(layout, meta_of(redis_client, demo_index), *demo_frames)
 
 
 @pytest.fixture(scope="module")
 def demo_frames(demo_csvs: tuple[Path, Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
     return read_csv(demo_csvs[0]), read_csv(demo_csvs[1])
-
-
-@pytest.fixture(scope="module")
-def small_csvs(
-    tmp_path_factory: pytest.TempPathFactory, demo_frames: tuple[pd.DataFrame, pd.DataFrame]
-) -> tuple[Path, Path]:
-    """The first 300 demo products and the events that name them: a build in about a second."""
-    products, interactions = demo_frames
-    products = products.head(300)
-    interactions = interactions[interactions["product_id"].isin(products["product_id"])]
-    folder = tmp_path_factory.mktemp("small")
-    paths = folder / "products.csv", folder / "interactions.csv"
-    products.to_csv(paths[0], index=False)
-    interactions.to_csv(paths[1], index=False)
-    return paths
 
 
 # --- the session demo index (read only) --------------------------------------------------
@@ -164,14 +123,8 @@ def test_flat_max_products_gives_small_catalogs_exact_flat_fields(
     assert meta_of(redis_client, above).params["vector_algorithm"] == "hnsw"
 
 
-def test_product_hash_fields(
-    redis_client: redis.Redis,
-    demo_index: Settings,
-    demo_frames: tuple[pd.DataFrame, pd.DataFrame],
-) -> None:
-    products, _ = demo_frames
-    layout = RedisLayout(demo_index.redis.key_prefix)
-    meta = meta_of(redis_client, demo_index)
+def test_product_hash_fields(redis_client: redis.Redis, live_demo: LiveDemo) -> None:
+    layout, meta, products, _ = live_demo
     row = products.iloc[0]
     stored = redis_client.hgetall(layout.product(meta.version, row["product_id"]))
 
@@ -186,13 +139,9 @@ def test_product_hash_fields(
 
 
 def test_only_products_with_interactions_have_cf_vectors(
-    redis_client: redis.Redis,
-    demo_index: Settings,
-    demo_frames: tuple[pd.DataFrame, pd.DataFrame],
+    redis_client: redis.Redis, live_demo: LiveDemo
 ) -> None:
-    products, interactions = demo_frames
-    layout = RedisLayout(demo_index.redis.key_prefix)
-    meta = meta_of(redis_client, demo_index)
+    layout, meta, products, interactions = live_demo
     with_events = set(interactions["product_id"])
     cold = [p for p in products["product_id"] if p not in with_events]
     warm = [p for p in products["product_id"] if p in with_events]
@@ -210,13 +159,9 @@ def test_only_products_with_interactions_have_cf_vectors(
 
 
 def test_knn_on_content_returns_the_product_first_then_its_category(
-    redis_client: redis.Redis,
-    demo_index: Settings,
-    demo_frames: tuple[pd.DataFrame, pd.DataFrame],
+    redis_client: redis.Redis, live_demo: LiveDemo
 ) -> None:
-    products, _ = demo_frames
-    layout = RedisLayout(demo_index.redis.key_prefix)
-    meta = meta_of(redis_client, demo_index)
+    layout, meta, products, _ = live_demo
     sample = products.iloc[:: len(products) // 12].head(12)
     same_category = []
     for product_id, category in zip(sample["product_id"], sample["category"], strict=True):
@@ -232,13 +177,9 @@ def test_knn_on_content_returns_the_product_first_then_its_category(
 
 
 def test_stored_content_model_embeds_into_the_same_space(
-    redis_client: redis.Redis,
-    demo_index: Settings,
-    demo_frames: tuple[pd.DataFrame, pd.DataFrame],
+    redis_client: redis.Redis, live_demo: LiveDemo
 ) -> None:
-    products, _ = demo_frames
-    layout = RedisLayout(demo_index.redis.key_prefix)
-    meta = meta_of(redis_client, demo_index)
+    layout, meta, products, _ = live_demo
     blob = load_content_model(redis_client, layout, meta.version)
     assert blob is not None
     embedder = TfidfSvdEmbedder.from_bytes(blob)
@@ -251,13 +192,9 @@ def test_stored_content_model_embeds_into_the_same_space(
 
 
 def test_histories_bought_and_popularity(
-    redis_client: redis.Redis,
-    demo_index: Settings,
-    demo_frames: tuple[pd.DataFrame, pd.DataFrame],
+    redis_client: redis.Redis, live_demo: LiveDemo, demo_index: Settings
 ) -> None:
-    products, interactions = demo_frames
-    layout = RedisLayout(demo_index.redis.key_prefix)
-    meta = meta_of(redis_client, demo_index)
+    layout, meta, products, interactions = live_demo
 
     buyers = interactions[interactions["interaction_type"] == "purchase"]
     user = buyers["user_id"].iloc[0]
@@ -312,7 +249,7 @@ def test_rebuild_leaves_exactly_one_version(
 
     assert second.version > first.version
     assert versions_present(redis_client, layout) == [second.version]
-    assert second.dropped_versions == [first.version]
+    assert second.versions.dropped == (first.version,)
     assert ft_info(redis_client, layout.alias)["index_name"] == layout.index_name(second.version)
     assert meta_of(redis_client, settings).version == second.version
     assert keys_under(redis_client, layout.version_prefix(first.version) + ":") == []
@@ -325,7 +262,7 @@ def test_rebuild_leaves_exactly_one_version(
     assert second.events == len(interactions)
     assert second.cf_items == interactions["product_id"].nunique()
     assert second.products_without_cf == second.products - second.cf_items
-    assert second.content_dims == settings.catalog.content_dims
+    assert second.meta.content_dims == settings.catalog.content_dims
     assert second.cf_dims == settings.cf.dims
     assert second.cf_model == "cosine"
     assert {"load csv", "content vectors", "cf vectors", "redis load", "total"} <= set(
@@ -334,72 +271,6 @@ def test_rebuild_leaves_exactly_one_version(
     text = "\n".join(second.lines())
     assert f"built version {second.version}" in text
     assert f"products indexed: {len(products):,}" in text
-
-
-@pytest.mark.parametrize(
-    ("target", "error"),
-    [
-        ("write_popularity", RuntimeError("injected failure")),
-        ("wait_until_indexed", TimeoutError("injected timeout")),
-        ("publish", redis.ConnectionError("injected disconnect")),
-        ("write_histories", KeyboardInterrupt()),
-    ],
-)
-def test_failed_build_leaves_previous_version_serving(
-    redis_client: redis.Redis,
-    redis_url: str,
-    small_csvs: tuple[Path, Path],
-    monkeypatch: pytest.MonkeyPatch,
-    target: str,
-    error: BaseException,
-) -> None:
-    settings = small_settings(redis_url)
-    layout = RedisLayout(settings.redis.key_prefix)
-    good = build(redis_client, settings, small_csvs)
-    good_keys = sorted(keys_under(redis_client, layout.version_prefix(good.version) + ":"))
-    meta_before = redis_client.hgetall(layout.meta)
-
-    def fail(*args: object, **kwargs: object) -> None:
-        raise error
-
-    monkeypatch.setattr(index_builder, target, fail)
-    with pytest.raises(type(error)):
-        build(redis_client, settings, small_csvs)
-    failed_version = good.version + 1
-
-    assert versions_present(redis_client, layout) == [good.version]
-    assert keys_under(redis_client, layout.version_prefix(failed_version) + ":") == []
-    assert redis_client.hgetall(layout.meta) == meta_before
-    assert ft_info(redis_client, layout.alias)["index_name"] == layout.index_name(good.version)
-    assert sorted(keys_under(redis_client, layout.version_prefix(good.version) + ":")) == good_keys
-    vector = redis_client.hget(layout.product(good.version, "P000001"), CONTENT_FIELD)
-    assert knn_content(redis_client, layout.alias, vector, k=1)[0][0] == "P000001"
-
-    # and the next build after the failure goes through
-    monkeypatch.undo()
-    again = build(redis_client, settings, small_csvs)
-    assert versions_present(redis_client, layout) == [again.version]
-
-
-def test_failed_first_build_leaves_nothing(
-    redis_client: redis.Redis,
-    redis_url: str,
-    small_csvs: tuple[Path, Path],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    settings = small_settings(redis_url)
-    layout = RedisLayout(settings.redis.key_prefix)
-
-    def fail(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("injected failure")
-
-    monkeypatch.setattr(index_builder, "write_popularity", fail)
-    with pytest.raises(RuntimeError, match="injected"):
-        build(redis_client, settings, small_csvs)
-
-    assert versions_present(redis_client, layout) == []
-    assert live_version(redis_client, layout) is None
-    assert keys_under(redis_client, f"{layout.prefix}:v", glob="[0-9]*") == []
 
 
 def test_cli_index_and_if_missing(
@@ -481,7 +352,7 @@ def test_build_on_online_retail(
 
 def _drop_everything(client: redis.Redis, layout: RedisLayout) -> None:
     """Free the server's memory after a big build (other tests use other prefixes)."""
-    from indexing.build.index_writer import drop_version
+    from indexing.build.catalog_versions import drop_version
 
     for version in versions_present(client, layout):
         drop_version(client, layout, version)

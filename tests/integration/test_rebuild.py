@@ -16,20 +16,14 @@ from litestar.testing import TestClient
 
 import indexing.build.index_builder as index_builder
 from indexing.build.build_lock import BuildInProgress, build_lock
+from indexing.build.catalog_versions import live_version, versions_present
 from indexing.build.index_builder import build_index
-from indexing.build.index_writer import live_version, versions_present
 from indexing.build.version_retirement import retired_versions, versions_with_keys
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
 from indexing.update.catalog_update import reindex
 from service.api.app import create_app
 from tests.conftest import make_settings
-from tests.integration.small_catalog import write_small_catalog
-
-
-@pytest.fixture(scope="module")
-def small_csvs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return write_small_catalog(tmp_path_factory.mktemp("small"))
 
 
 def _small_settings(redis_url: str, **groups: dict[str, Any]) -> Settings:
@@ -149,7 +143,7 @@ def test_next_build_cleans_up_what_a_killed_build_left(
     monkeypatch.undo()
 
     summary = build_index(client, settings, *small_csvs, quiet=True)
-    assert summary.cleaned_versions == [leftover]
+    assert summary.versions.cleaned == (leftover,)
     assert versions_present(client, layout) == [summary.version]
     assert versions_with_keys(client, layout) == {summary.version}
 
@@ -162,7 +156,7 @@ def test_replaced_version_is_kept_for_the_grace_period_then_dropped(
     layout = RedisLayout(settings.redis.key_prefix)
     first = build_index(client, settings, *small_csvs, quiet=True).version
     second = build_index(client, settings, *small_csvs, quiet=True, wait_for_grace=False)
-    assert second.kept_versions == [first]
+    assert second.versions.kept == (first,)
     assert versions_present(client, layout) == [first, second.version]
     assert set(retired_versions(client, layout)) == {first}
     # A reindex inside the grace period leaves it too; once the grace is over, it goes.

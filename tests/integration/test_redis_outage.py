@@ -16,7 +16,7 @@ import pytest
 from indexing.connection.embedded_redis import EmbeddedRedis, free_port
 from service.api.app import create_app
 from tests.conftest import make_settings
-from tests.support.live_server import build_small_index, live_server, small_catalog
+from tests.support.live_server import build_small_index, live_server
 
 # A hang guard, not a speed measurement: a request that hangs fails the test instead of it.
 HANG_GUARD_S = 5.0
@@ -36,11 +36,6 @@ def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
     server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def small_csvs(tmp_path: Path, demo_csvs: tuple[Path, Path]) -> tuple[Path, Path]:
-    return small_catalog(*demo_csvs, tmp_path / "csv")
 
 
 def _call(client: httpx.Client, method: str, path: str, body: object) -> httpx.Response:

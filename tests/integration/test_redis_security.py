@@ -13,7 +13,8 @@ from litestar.testing import TestClient
 from indexing.connection.embedded_redis import EmbeddedRedis, free_port
 from service.api.app import create_app
 from tests.conftest import make_settings
-from tests.support.live_server import build_small_index, small_catalog
+from tests.integration.small_catalog import write_small_catalog
+from tests.support.live_server import build_small_index
 
 PASSWORD = "s3cret-pa$$:/@word"
 
@@ -35,9 +36,9 @@ def password_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedde
 
 @pytest.fixture(scope="module")
 def small_csvs(
-    tmp_path_factory: pytest.TempPathFactory, demo_csvs: tuple[Path, Path]
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[Path, Path]:
-    return small_catalog(*demo_csvs, tmp_path_factory.mktemp("csv"), n=150)
+    return write_small_catalog(tmp_path_factory.mktemp("csv"), products=150)
 
 
 def test_password_is_required(password_redis: EmbeddedRedis) -> None:

@@ -12,8 +12,8 @@ import pytest
 import redis
 from litestar.testing import TestClient
 
+from indexing.build.catalog_versions import live_version
 from indexing.build.index_builder import build_index
-from indexing.build.index_writer import live_version
 from indexing.contract.index_schema import CF_FIELD, CONTENT_FIELD
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings

@@ -15,12 +15,12 @@ import redis
 from litestar.testing import TestClient
 
 from indexing.build.index_builder import build_index
-from indexing.build.index_writer import load_content_model
 from indexing.contract.catalog_meta import CatalogMeta
 from indexing.contract.index_schema import CONTENT_FIELD
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
 from indexing.models.content_embedder import product_texts
+from indexing.models.content_model_store import load_content_model
 from indexing.models.embedder_registry import load_embedder
 from indexing.models.sentence_embedder import SBERT_DIMS, SBERT_MODEL
 from service.api.app import create_app

@@ -1,9 +1,8 @@
-"""A real uvicorn server in a background thread, and a small catalog for tests that need their
+"""A real uvicorn server in a background thread, and a small index for tests that need their
 own Redis (outage, crash, password): building the demo catalog takes most of a minute."""
 
 from __future__ import annotations
 
-import csv
 import threading
 import time
 from collections.abc import Iterator
@@ -37,28 +36,6 @@ def live_server(app: Litestar) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-
-
-def small_catalog(products_csv: Path, interactions_csv: Path, out_dir: Path, n: int = 300):
-    """The first `n` products of the demo catalog and the interactions that name them."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    products_out, interactions_out = out_dir / "products.csv", out_dir / "interactions.csv"
-    keep: set[str] = set()
-    with products_csv.open(newline="") as src, products_out.open("w", newline="") as dst:
-        reader, writer = csv.reader(src), csv.writer(dst)
-        writer.writerow(next(reader))
-        for row in reader:
-            if len(keep) >= n:
-                break
-            keep.add(row[0])
-            writer.writerow(row)
-    with interactions_csv.open(newline="") as src, interactions_out.open("w", newline="") as dst:
-        reader, writer = csv.reader(src), csv.writer(dst)
-        header = next(reader)
-        writer.writerow(header)
-        column = header.index("product_id")
-        writer.writerows(row for row in reader if row[column] in keep)
-    return products_out, interactions_out
 
 
 def build_small_index(settings: Settings, csvs: tuple[Path, Path]) -> None:
