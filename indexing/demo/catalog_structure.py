@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from indexing.demo.array_ops import random_below, segment_cumsum, segment_starts
 from indexing.demo.product_generator import Product
 from indexing.demo.vocabulary import CATEGORIES
 
@@ -21,13 +22,6 @@ def sample_in_category(
     """
     pos = np.searchsorted(cdf_keys, cats + u, side="right")
     return order[np.minimum(pos, order.size - 1)]
-
-
-def segment_cumsum(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Cumulative sum restarting at every segment (segments are contiguous)."""
-    total = np.cumsum(values)
-    before = np.repeat(total[starts] - values[starts], lengths)
-    return total - before
 
 
 @dataclass(frozen=True)
@@ -54,7 +48,7 @@ def build_catalogue(products: list[Product], rng: np.random.Generator) -> Catalo
     n_cat = cat_names.size
     by_cat = np.argsort(cat, kind="stable")
     cat_counts = np.bincount(cat, minlength=n_cat)
-    cat_first = np.concatenate([[0], np.cumsum(cat_counts)[:-1]])
+    cat_first = segment_starts(cat_counts)
 
     # Zipf-like popularity: a random rank inside the category, weight 1 / rank^0.9.
     u = rng.random(n)
@@ -76,7 +70,7 @@ def build_catalogue(products: list[Product], rng: np.random.Generator) -> Catalo
     _, fam = np.unique(stems, return_inverse=True)
     fam_order = np.argsort(fam, kind="stable")
     fam_counts = np.bincount(fam)
-    fam_first = np.concatenate([[0], np.cumsum(fam_counts)[:-1]])
+    fam_first = segment_starts(fam_counts)
     fam_start = fam_first[fam]
     fam_size = fam_counts[fam]
 
@@ -95,7 +89,7 @@ def build_catalogue(products: list[Product], rng: np.random.Generator) -> Catalo
     n_partners = rng.integers(2, 5, size=n)
     kind = rng.choice(3, size=(n, 4), p=[0.7, 0.2, 0.1])
     own = np.repeat(cat[:, None], 4, axis=1)
-    pick = (rng.random((n, 4)) * rel_count[own]).astype(np.int64)
+    pick = random_below(rng, rel_count[own])
     target = np.where(kind == 0, rel_matrix[own, pick], own)
     target = np.where(kind == 2, rng.integers(n_cat, size=(n, 4)), target)
     partners = sample_in_category(target.ravel(), rng.random(n * 4), cdf_keys, by_cat).reshape(n, 4)

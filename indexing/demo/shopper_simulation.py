@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from indexing.demo.catalog_structure import build_catalogue, sample_in_category, segment_cumsum
+from indexing.demo.array_ops import random_below, segment_cumsum, segment_starts
+from indexing.demo.catalog_structure import build_catalogue, sample_in_category
 from indexing.demo.product_generator import Product
 
 WINDOW_DAYS = 90
@@ -73,7 +74,7 @@ def generate_interactions(
     n_sess = 1 + rng.poisson(activity)
     s_user = np.repeat(np.arange(n_users), n_sess)
     n_s = s_user.size
-    burst = (rng.random(n_s) * n_bursts[s_user]).astype(np.int64)
+    burst = random_below(rng, n_bursts[s_user])
     day = burst_day[s_user, burst] + rng.normal(0, 2.5, size=n_s)
     # Reflect at both window edges so bursts near them do not pile up on the first/last day.
     day = np.abs(day)
@@ -89,7 +90,7 @@ def generate_interactions(
     s_start = s_start[s_ord].astype(np.float64)
     # Drift progresses over each user's own history (sessions cluster in bursts, so the
     # calendar alone would leave most users' tastes nearly constant).
-    s_first = np.concatenate([[0], np.cumsum(n_sess)[:-1]])
+    s_first = segment_starts(n_sess)
     s_rank = np.arange(n_s) - np.repeat(s_first, n_sess)
     s_frac = s_rank / np.maximum(n_sess - 1, 1)[s_user]
 
@@ -109,23 +110,21 @@ def generate_interactions(
     seed = sample_in_category(seed_cat, rng.random(m), cat_info.cdf_keys, cat_info.by_cat)
 
     # Revisits: a user comes back to something seen in an earlier session or view.
-    user_first = np.concatenate([[0], np.cumsum(np.bincount(k_user, minlength=n_users))[:-1]])
+    user_first = segment_starts(np.bincount(k_user, minlength=n_users))
     k_first = user_first[k_user]
     back = np.arange(m) - k_first
     revisit = (rng.random(m) < 0.12) & (back > 0)
-    prior = k_first + (rng.random(m) * back).astype(np.int64)
+    prior = k_first + random_below(rng, back)
     seed = np.where(revisit, seed[prior], seed)
     # Comparing variants: the next view is often a sibling of the previous one.
     same_sess = np.zeros(m, dtype=bool)
     same_sess[1:] = k_sess[1:] == k_sess[:-1]
     sibling = same_sess & (rng.random(m) < 0.15)
     prev = seed[np.maximum(np.arange(m) - 1, 0)]
-    sib = cat_info.fam_order[
-        cat_info.fam_start[prev] + (rng.random(m) * cat_info.fam_size[prev]).astype(np.int64)
-    ]
+    sib = cat_info.fam_order[cat_info.fam_start[prev] + random_below(rng, cat_info.fam_size[prev])]
     seed = np.where(sibling, sib, seed)
 
-    sess_first = np.concatenate([[0], np.cumsum(n_seed)[:-1]])
+    sess_first = segment_starts(n_seed)
     gaps = 10 + rng.exponential(60.0, size=m)
     view_t = s_start[k_sess] + segment_cumsum(gaps, sess_first, n_seed) - gaps[sess_first][k_sess]
     p_click = np.where(revisit, 0.55, 0.38)
@@ -135,7 +134,7 @@ def generate_interactions(
     carted = np.flatnonzero(cart)
     n_follow = rng.choice(3, size=carted.size, p=[0.35, 0.45, 0.2])
     src = np.repeat(carted, n_follow)
-    slot = (rng.random(src.size) * cat_info.n_partners[seed[src]]).astype(np.int64)
+    slot = random_below(rng, cat_info.n_partners[seed[src]])
     partner = cat_info.partners[seed[src], slot]
     ok = partner >= 0
     src, partner = src[ok], partner[ok]
