@@ -7,6 +7,8 @@ product often leads to viewing (and buying) its complements in the same session.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -21,6 +23,28 @@ WINDOW_SECONDS = WINDOW_DAYS * 86_400
 INTERACTION_TYPES = ("view", "click", "add_to_cart", "purchase")
 
 
+class _Funnel(NamedTuple):
+    """Which views went on to a click, a cart and a purchase, and when (one row per view)."""
+
+    view_t: np.ndarray
+    click: np.ndarray
+    click_t: np.ndarray
+    cart: np.ndarray
+    cart_t: np.ndarray
+    buy: np.ndarray
+    buy_t: np.ndarray
+
+    def steps(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(mask, times) of every step, in INTERACTION_TYPES order; every view counts."""
+        every_view = np.ones(self.view_t.size, dtype=bool)
+        return [
+            (every_view, self.view_t),
+            (self.click, self.click_t),
+            (self.cart, self.cart_t),
+            (self.buy, self.buy_t),
+        ]
+
+
 def _funnel(
     base_t: np.ndarray,
     p_click: np.ndarray | float,
@@ -28,8 +52,8 @@ def _funnel(
     p_cart_direct: float,
     p_buy: float,
     rng: np.random.Generator,
-) -> tuple[np.ndarray, ...]:
-    """Return masks and times of click, cart and purchase after a view at base_t."""
+) -> _Funnel:
+    """Draw the click, cart and purchase that follow a view at base_t."""
     m = base_t.size
     u = rng.random((m, 3))
     click = u[:, 0] < p_click
@@ -40,7 +64,7 @@ def _funnel(
     click_t = base_t + 3 + gaps[:, 0]
     cart_t = np.where(click, click_t, base_t) + 2 + gaps[:, 1]
     buy_t = cart_t + 30 + gaps[:, 2]
-    return click, click_t, cart, cart_t, buy, buy_t
+    return _Funnel(base_t, click, click_t, cart, cart_t, buy, buy_t)
 
 
 def generate_interactions(
@@ -128,32 +152,24 @@ def generate_interactions(
     gaps = 10 + rng.exponential(60.0, size=m)
     view_t = s_start[k_sess] + segment_cumsum(gaps, sess_first, n_seed) - gaps[sess_first][k_sess]
     p_click = np.where(revisit, 0.55, 0.38)
-    click, click_t, cart, cart_t, buy, buy_t = _funnel(view_t, p_click, 0.33, 0.02, 0.5, rng)
+    seen = _funnel(view_t, p_click, 0.33, 0.02, 0.5, rng)
 
     # --- complements: carting a product leads to its partners ---
-    carted = np.flatnonzero(cart)
+    carted = np.flatnonzero(seen.cart)
     n_follow = rng.choice(3, size=carted.size, p=[0.35, 0.45, 0.2])
     src = np.repeat(carted, n_follow)
     slot = random_below(rng, cat_info.n_partners[seed[src]])
     partner = cat_info.partners[seed[src], slot]
     ok = partner >= 0
     src, partner = src[ok], partner[ok]
-    p_view_t = cart_t[src] + 5 + rng.exponential(45.0, size=src.size)
-    p_click, p_click_t, p_cart, p_cart_t, p_buy, p_buy_t = _funnel(
-        p_view_t, 0.5, 0.4, 0.03, 0.55, rng
-    )
+    p_view_t = seen.cart_t[src] + 5 + rng.exponential(45.0, size=src.size)
+    followed = _funnel(p_view_t, 0.5, 0.4, 0.03, 0.55, rng)
 
-    p_user = k_user[src]
-    everything, p_all = np.ones(m, dtype=bool), np.ones(src.size, dtype=bool)
+    # Seed events, then complement events, each in funnel order (the sort below relies on it).
     blocks = [
-        (everything, k_user, seed, view_t, 0),
-        (click, k_user, seed, click_t, 1),
-        (cart, k_user, seed, cart_t, 2),
-        (buy, k_user, seed, buy_t, 3),
-        (p_all, p_user, partner, p_view_t, 0),
-        (p_click, p_user, partner, p_click_t, 1),
-        (p_cart, p_user, partner, p_cart_t, 2),
-        (p_buy, p_user, partner, p_buy_t, 3),
+        (mask, who, what, times, kind)
+        for who, what, funnel in ((k_user, seed, seen), (k_user[src], partner, followed))
+        for kind, (mask, times) in enumerate(funnel.steps())
     ]
     users = np.concatenate([u[mask] for mask, u, _, _, _ in blocks])
     items = np.concatenate([i[mask] for mask, _, i, _, _ in blocks])
