@@ -31,6 +31,11 @@ def _title_case(text: str) -> str:
     return " ".join(w[:1].upper() + w[1:] for w in text.split())
 
 
+def _pick(words: tuple[str, ...], u: float) -> str:
+    """The word a uniform draw u in [0, 1) lands on."""
+    return words[int(u * len(words))]
+
+
 def _family_sizes(n: int, rng: np.random.Generator) -> np.ndarray:
     """Split n products into families of 1-6 variants (mean ~2.2)."""
     sizes = np.minimum(rng.geometric(0.45, size=max(n, 1)), 6)
@@ -116,7 +121,7 @@ def generate_products(n: int, rng: np.random.Generator) -> list[Product]:
         spec = CATEGORIES[cat]
         pid = f"P{i + 1:0{width}d}"
         r = picks[i]
-        feature = spec.features[int(r[0] * len(spec.features))]
+        feature = _pick(spec.features, r[0])
         template = int(r[1] * 3)
         if template == 0:
             first = f"{thing[:1].upper()}{thing[1:]} {feature}."
@@ -126,9 +131,9 @@ def generate_products(n: int, rng: np.random.Generator) -> list[Product]:
             first = f"Designed by {brand}: the {thing} {feature}."
         sentences = [first]
         if n_sent[i] >= 2:
-            sentences.append(spec.benefits[int(r[2] * len(spec.benefits))])
+            sentences.append(_pick(spec.benefits, r[2]))
         if n_sent[i] >= 3:
-            other = spec.benefits[int(r[4] * len(spec.benefits))]
+            other = _pick(spec.benefits, r[4])
             if r[3] < 0.5 or other == sentences[-1]:
                 other = f"Shown in {variant}, size {size}."
             sentences.append(other)
