@@ -291,6 +291,27 @@ def test_a_plain_install_ships_every_subpackage() -> None:
     assert not missed, missed
 
 
+def test_a_plain_install_ships_every_data_file_the_packages_read() -> None:
+    """The index schema (indexing/contract/*.yaml), the demo vocabulary (indexing/demo/*.json):
+    a file next to the modules is only installed when package-data names it."""
+    package_data = tomllib.loads(PYPROJECT.read_text())["tool"]["setuptools"]["package-data"]
+    data_files = [
+        path
+        for top in ("indexing", "service")
+        for path in (PROJECT_ROOT / top).rglob("*")
+        if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts
+    ]
+    assert {"product_index.yaml", "vocabulary.json"} <= {path.name for path in data_files}
+    unshipped = []
+    for path in data_files:
+        package_dir = next(p for p in path.parents if (p / "__init__.py").exists())
+        package = ".".join(package_dir.relative_to(PROJECT_ROOT).parts)
+        relative = path.relative_to(package_dir).as_posix()
+        if not any(fnmatch(relative, pattern) for pattern in package_data.get(package, [])):
+            unshipped.append(str(path.relative_to(PROJECT_ROOT)))
+    assert not unshipped, unshipped
+
+
 BLOCKED_IMPORT_CHECK = """
 import importlib, pkgutil, sys
 for name in {blocked!r}:
