@@ -93,7 +93,7 @@ def test_every_named_path_and_module_exists(doc: Path) -> None:
 
 def test_the_docs_are_found() -> None:
     names = {p.relative_to(PROJECT_ROOT).as_posix() for p in doc_files()}
-    assert {"README.md", "docs/scaling.md"} <= names
+    assert {"README.md", "docs/architecture.md", "docs/configuration.md"} <= names
 
 
 def test_github_anchors() -> None:
