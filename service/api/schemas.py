@@ -1,5 +1,5 @@
 """Request and response types at the HTTP edge (msgspec Structs; the OpenAPI schema is built
-from them). Field names are the frontend's contract in DESIGN.md: do not rename."""
+from them). Field names are the frontend's contract in docs/architecture.md: do not rename."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Collaborative filtering for a user: KNN around the weighted sum of the CF query vectors of
-the user's recent items (item-based CF in vector form, see DESIGN.md)."""
+the user's recent items (item-based CF in vector form, see docs/architecture.md)."""
 
 from __future__ import annotations
 

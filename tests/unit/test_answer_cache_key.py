@@ -1,4 +1,5 @@
-"""Cache keys: deterministic from the endpoint and its sorted, set parameters (DESIGN.md)."""
+"""Cache keys: deterministic from the endpoint and its sorted, set parameters
+(docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ def test_weighted_centroid_is_the_weighted_mean() -> None:
 
 
 def test_weighted_centroid_dot_is_weighted_mean_similarity() -> None:
-    """DESIGN.md: dot(v_i, sum_j w_j v_j) / sum w = weighted mean of cos(v_i, v_j)."""
+    """docs/architecture.md: dot(v_i, sum_j w_j v_j) / sum w = weighted mean of cos(v_i, v_j)."""
     rng = np.random.default_rng(0)
     vectors = [v / np.linalg.norm(v) for v in rng.normal(size=(4, 8))]
     weights = [1.0, 2.0, 0.5, 4.0]

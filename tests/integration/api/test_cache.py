@@ -1,5 +1,5 @@
-"""The answer cache through the app: miss then hit, DESIGN.md keys under the live version,
-personal answers per user, and a broken cache bypassed."""
+"""The answer cache through the app: miss then hit, keys as docs/architecture.md gives them
+under the live version, personal answers per user, and a broken cache bypassed."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Every endpoint's answer shape and status code, as the frontend contract in DESIGN.md has it."""
+"""Every endpoint's answer shape and status code, as the frontend contract in
+docs/architecture.md has it."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""README's Configuration tables list every environment variable that
-indexing/contract/settings.py reads, with the default the code uses, and nothing it does not read:
-the tables cannot drift again.
+"""The tables under "Environment variables" in docs/configuration.md list every environment
+variable that indexing/contract/settings.py reads, with the default the code uses, and nothing
+it does not read: the tables cannot drift again.
 
 The variables are found in settings.py's syntax tree, not by a fixed list: every read of
 `os.environ` (`os.environ.get`, `os.environ[...]`, `os.getenv`) with a literal name, and every
@@ -18,8 +18,8 @@ import indexing.contract.settings as settings_module
 from indexing.contract.settings import PROJECT_ROOT
 
 SETTINGS_FILE = Path(settings_module.__file__)
-README = PROJECT_ROOT / "README.md"
-SECTION = "## Configuration"
+CONFIGURATION_DOC = PROJECT_ROOT / "docs" / "configuration.md"
+SECTION = "## Environment variables"
 ENV_NAME = re.compile(r"^(?:SHOPREC|REDIS)_[A-Z0-9_]+$")
 NO_DEFAULT = object()
 
@@ -90,9 +90,10 @@ def settings_variables() -> dict[str, object]:
 
 
 def _configuration_rows() -> dict[str, list[str]]:
-    """`| `NAME` | default | meaning |` rows of README's Configuration section: name -> cells."""
-    text = README.read_text()
-    assert SECTION in text, f"no '{SECTION}' in README.md"
+    """`| `NAME` | default | meaning |` rows of the doc's Environment variables section (up to
+    the next `## ` heading): name -> cells."""
+    text = CONFIGURATION_DOC.read_text()
+    assert SECTION in text, f"no '{SECTION}' in docs/configuration.md"
     start = text.index(SECTION) + len(SECTION)
     end = text.find("\n## ", start)
     section = text[start : end if end >= 0 else len(text)]
@@ -129,7 +130,7 @@ def test_the_parser_finds_every_variable_settings_py_names() -> None:
 def test_every_variable_has_a_row_in_the_configuration_table() -> None:
     rows = _configuration_rows()
     missing = sorted(set(settings_variables()) - set(rows))
-    assert not missing, f"README.md Configuration lacks rows for {missing}"
+    assert not missing, f"docs/configuration.md lacks rows for {missing}"
 
 
 def test_the_table_shows_the_defaults_of_the_code() -> None:
@@ -139,9 +140,9 @@ def test_the_table_shows_the_defaults_of_the_code() -> None:
         for name, default in settings_variables().items()
         if default is not NO_DEFAULT and name in rows and _shown(default) not in rows[name][1]
     }
-    assert not wrong, f"README default vs code default: {wrong}"
+    assert not wrong, f"docs/configuration.md default vs code default: {wrong}"
 
 
 def test_the_table_lists_no_variable_the_code_does_not_read() -> None:
     extra = sorted(set(_configuration_rows()) - set(settings_variables()))
-    assert not extra, f"README.md Configuration lists variables settings.py does not read: {extra}"
+    assert not extra, f"docs/configuration.md lists variables settings.py does not read: {extra}"
