@@ -12,10 +12,10 @@ from __future__ import annotations
 import redis
 
 from indexing.contract.catalog_meta import CatalogMeta
+from indexing.contract.history_update import queue_history_update
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import EventWeights
 from indexing.feedback.feedback_log import read_entries
-from indexing.feedback.history_update import queue_history_update
 
 
 def replay_feedback(

@@ -17,8 +17,8 @@ import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from indexing.contract.event_types import canonical
+from indexing.contract.history_update import queue_history_update
 from indexing.contract.settings import EventWeights
-from indexing.feedback.history_update import queue_history_update
 from service.errors import FeedbackNotDurable, ProductNotFound
 from service.experiments.ab_router import ABCounters
 from service.store.answer_cache import AnswerCache
