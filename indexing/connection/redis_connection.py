@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
@@ -33,6 +34,16 @@ def resolve_redis_url(settings: Settings, start_embedded: bool = True) -> str:
         log.info("starting embedded Redis on port %d (data in %s)", server.port, server.data_dir)
         server.start()
     return server.url
+
+
+def display_url(url: str) -> str:
+    """The URL with its password (if any) replaced by ***, for logs, answers and messages."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = f"{parts.username}:" if parts.username else ":"
+    return urlunsplit(parts._replace(netloc=f"{user}***@{netloc}"))
 
 
 def sync_client(url: str, timeout_s: float = 30.0) -> redis.Redis:
