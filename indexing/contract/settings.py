@@ -182,14 +182,16 @@ class ReliabilitySettings:
     # the frontend). Not lower: on a saturated CPU, healthy requests queue for up to a second
     # and would be shed as 503s. A stopped Redis is refused at once, far below this.
     request_timeout_s: float = _float_field("SHOPREC_REQUEST_TIMEOUT_S", 2.0)
-    # POST /feedback acknowledges only after Redis has fsynced the event to its append-only
-    # file (WAITAOF 1 0 <timeout>); 0 acknowledges after the XADD alone (faster, and up to
-    # about a second of acknowledged events can be lost when Redis crashes).
+    # POST /feedback waits for Redis to fsync the event to its append-only file (WAITAOF) and
+    # says in `durable` whether it did; 0 answers right after the XADD (durable: false).
     feedback_durable: bool = _flag_field("SHOPREC_FEEDBACK_DURABLE", 1)
-    # Below the Redis socket timeout, so a slow fsync is reported as such. Redis must run with
-    # appendfsync always (the embedded one does): under everysec WAITAOF waits for the next
-    # once-a-second fsync and most feedback would answer 503.
+    # Below the Redis socket timeout, so a slow fsync is reported as such. Under appendfsync
+    # always the fsync is done before Redis answers; under everysec it would not come in time.
     feedback_fsync_timeout_ms: int = _int_field("SHOPREC_FEEDBACK_FSYNC_TIMEOUT_MS", 300)
+    # Strict: refuse (503) what Redis did not fsync, so the sender retries. Off by default: a
+    # frontend sends feedback fire-and-forget, and on a Redis that cannot fsync every 503 is an
+    # event lost.
+    feedback_require_durable: bool = _flag_field("SHOPREC_FEEDBACK_REQUIRE_DURABLE", 0)
 
 
 @dataclass(frozen=True)

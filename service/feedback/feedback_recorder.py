@@ -1,8 +1,8 @@
-"""POST /feedback: a durable log entry first, then the live effects.
+"""POST /feedback: a log entry first, then the live effects.
 
 Order matters: the event is appended to the feedback stream before anything else, so an
-acknowledged event can always be replayed (and is folded into the next full build). Then the
-user's history, bought and dismissed sets change at once, so the next personalised answer
+acknowledged event can always be replayed and is folded into the next full build (`durable`
+in the answer says whether Redis had fsynced it: see stream_append). Then the user's history, bought and dismissed sets change at once, so the next personalised answer
 reflects the event; the user's cached answers are dropped; the A/B arm is credited.
 """
 
@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 import redis.asyncio as aioredis
-from redis.exceptions import ResponseError
 
 from indexing.contract.event_types import canonical
 from indexing.contract.history_update import queue_history_update
 from indexing.contract.settings import EventWeights
 from service.errors import FeedbackNotDurable, ProductNotFound
 from service.experiments.ab_router import ABCounters
+from service.feedback.stream_append import StreamAppender
 from service.store.answer_cache import AnswerCache
 from service.store.catalog_reader import CatalogView, ProductReader
 
@@ -72,16 +72,22 @@ class FeedbackRecorder:
         history_items: int,
         durable: bool = True,
         fsync_timeout_ms: int = 300,
+        require_durable: bool = False,
     ):
         self._client, self._products, self._cache, self._ab = client, products, cache, ab
         self._weights = weights.as_dict()
         self._history_items = history_items
-        self._durable, self._fsync_timeout_ms = durable, fsync_timeout_ms
+        self._stream = StreamAppender(client, durable, fsync_timeout_ms)
+        self._require_durable = require_durable
 
     def event(self, user_id: str, product_id: str, action: str, ts: str | None) -> FeedbackEvent:
         return FeedbackEvent(user_id, product_id, canonical(action), parse_ts(ts))
 
-    async def record(self, view: CatalogView, event: FeedbackEvent) -> None:
+    async def record(self, view: CatalogView, event: FeedbackEvent) -> bool:
+        """Log the event, then apply it; True when Redis fsynced it before we answer.
+
+        Strict mode (require_durable) refuses what was not fsynced with FeedbackNotDurable,
+        before the live effects: the caller retries, and the stream may hold it twice."""
         if not await self._products.exists(view, event.product_id):
             raise ProductNotFound(event.product_id)
         fields = {
@@ -92,40 +98,12 @@ class FeedbackRecorder:
             # Which version's history it went into: a rebuild replays the others.
             "version": str(view.version),
         }
-        if self._durable:
-            await self._append_durably(view.layout.feedback_stream, fields)
-        else:
-            await self._client.xadd(view.layout.feedback_stream, fields)  # type: ignore[arg-type]
+        appended = await self._stream.append(view.layout.feedback_stream, fields)
+        if self._require_durable and not appended.durable:
+            raise FeedbackNotDurable(appended.reason)
         await self._apply(view, event)
         await self._ab.action(event.user_id, event.action)
-
-    async def _append_durably(self, stream: str, fields: dict[str, str]) -> None:
-        """XADD, then block until Redis has fsynced it to its append-only file.
-
-        WAITAOF waits for the writes made earlier *on the same connection*, so both commands
-        go down one connection in one pipeline (no MULTI: WAITAOF cannot run inside one).
-        """
-        pipe = self._client.pipeline(transaction=False)
-        pipe.xadd(stream, fields)  # type: ignore[arg-type]
-        pipe.execute_command("WAITAOF", 1, 0, self._fsync_timeout_ms)
-        try:
-            _entry_id, (local, _replicas) = await pipe.execute()
-        except ResponseError as exc:
-            if "appendonly" not in str(exc).lower():
-                raise
-            log.error(
-                "feedback is not durable: Redis runs without appendonly (WAITAOF: %s); set "
-                "appendonly yes on Redis, or SHOPREC_FEEDBACK_DURABLE=0 to accept the risk",
-                exc,
-            )
-            raise FeedbackNotDurable("Redis runs without appendonly") from None
-        if int(local) < 1:
-            log.error(
-                "feedback not acknowledged: Redis did not fsync within %d ms (appendfsync "
-                "everysec fsyncs once a second; run the feedback Redis with appendfsync always)",
-                self._fsync_timeout_ms,
-            )
-            raise FeedbackNotDurable(f"Redis did not fsync within {self._fsync_timeout_ms} ms")
+        return appended.durable
 
     async def _apply(self, view: CatalogView, event: FeedbackEvent) -> None:
         pipe = self._client.pipeline(transaction=True)
