@@ -40,8 +40,6 @@ class RecommendRequest:
 
 
 class Recommender(Protocol):
-    name: str
-
     async def recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
         """Up to `request.top_k` distinct products, best first."""
         ...

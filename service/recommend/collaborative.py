@@ -16,8 +16,6 @@ from service.store.vector_search import VectorSearch
 
 
 class CFRecommender:
-    name = "cf"
-
     def __init__(
         self,
         products: ProductReader,
@@ -52,7 +50,7 @@ class CFRecommender:
         return history_centroid(vectors, dict(state.history), self._query_weighting)
 
     async def recommend_for_state(
-        self, view: CatalogView, request: RecommendRequest, state: UserState, k: int | None = None
+        self, view: CatalogView, request: RecommendRequest, state: UserState
     ) -> list[Scored]:
         query = await self.query_vector(view, state) if not state.is_new else None
         if query is None:
@@ -61,7 +59,7 @@ class CFRecommender:
             view,
             CF_FIELD,
             query,
-            k or request.top_k,
+            request.top_k,
             search_filter(request),
             exclude=state.never_show | request.exclude,
         )

@@ -17,8 +17,6 @@ def search_filter(request: RecommendRequest) -> SearchFilter:
 
 
 class ContentRecommender:
-    name = "content"
-
     def __init__(
         self, products: ProductReader, search: VectorSearch, users: UserStateReader | None = None
     ):

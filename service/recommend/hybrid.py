@@ -28,8 +28,6 @@ MIN_CANDIDATES = 30
 
 
 class HybridRecommender:
-    name = "hybrid"
-
     def __init__(
         self,
         products: ProductReader,

@@ -13,8 +13,6 @@ CANDIDATES = 500
 
 
 class PopularRecommender:
-    name = "popular"
-
     def __init__(self, client: aioredis.Redis, users: UserStateReader):
         self._client = client
         self._users = users

@@ -44,7 +44,6 @@ class RecommendationService:
         self.settings = settings
         self.client = client
         layout = RedisLayout(settings.redis.key_prefix)
-        self.layout = layout
         self.live = LiveCatalog(client, layout)
         products = ProductReader(client)
         users = UserStateReader(client, settings.cf.history_max_items)
@@ -55,7 +54,6 @@ class RecommendationService:
             "content": ContentRecommender(products, search, users),
             "user": self.cf,
             "hybrid": HybridRecommender(products, users, search, self.cf, popular),
-            "popular": popular,
         }
         self.cache = AnswerCache(client, settings.serving.cache_ttl_s)
         self.split = Split.parse(settings.ab.split)
