@@ -8,7 +8,7 @@ import numpy as np
 from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD
 from service.recommend.base import RecommendRequest, Scored
 from service.recommend.blend import history_centroid
-from service.recommend.content import search_filter
+from service.recommend.filters import search_filter
 from service.recommend.popular import PopularRecommender
 from service.store.catalog_reader import CatalogView, ProductReader
 from service.store.user_state import UserState, UserStateReader

@@ -7,13 +7,10 @@ from __future__ import annotations
 from indexing.contract.index_schema import CONTENT_FIELD
 from service.errors import ProductNotFound
 from service.recommend.base import RecommendRequest, Scored
+from service.recommend.filters import search_filter
 from service.store.catalog_reader import CatalogView, ProductReader
 from service.store.user_state import UserStateReader
-from service.store.vector_search import SearchFilter, VectorSearch
-
-
-def search_filter(request: RecommendRequest) -> SearchFilter:
-    return SearchFilter(request.category, request.price_min, request.price_max)
+from service.store.vector_search import VectorSearch
 
 
 class ContentRecommender:

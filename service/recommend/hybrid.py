@@ -15,7 +15,7 @@ from service.errors import ProductNotFound
 from service.recommend.base import RecommendRequest, Scored
 from service.recommend.blend import blend, history_centroid
 from service.recommend.collaborative import CFRecommender
-from service.recommend.content import search_filter
+from service.recommend.filters import search_filter
 from service.recommend.popular import PopularRecommender
 from service.store.catalog_reader import CatalogView, ProductReader, as_vector
 from service.store.user_state import UserState, UserStateReader
