@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import redis.asyncio as aioredis
-
 from service.recommend.base import RecommendRequest, Scored
-from service.store.catalog_reader import CatalogView
+from service.recommend.filters import admits, search_filter
+from service.store.catalog_reader import CatalogView, ProductReader
 from service.store.user_state import UserStateReader
 
 # Enough popular candidates to fill top_k after exclusions and filters in nearly all cases.
@@ -13,8 +12,8 @@ CANDIDATES = 500
 
 
 class PopularRecommender:
-    def __init__(self, client: aioredis.Redis, users: UserStateReader):
-        self._client = client
+    def __init__(self, products: ProductReader, users: UserStateReader):
+        self._products = products
         self._users = users
 
     async def recommend(
@@ -25,27 +24,17 @@ class PopularRecommender:
             skip = skip | {request.product_id}
         ranked = await self._users.popular(view, CANDIDATES)
         candidates = [(pid, score) for pid, score in ranked if pid not in skip]
-        pipe = self._client.pipeline(transaction=False)
-        for pid, _ in candidates:
-            pipe.hmget(view.product_key(pid), "title", "category", "price")
-        fields = await pipe.execute()
+        listings = await self._products.listings(view, (pid for pid, _ in candidates))
+        flt = search_filter(request)
         out: list[Scored] = []
-        for (pid, score), (title, category, price) in zip(candidates, fields, strict=True):
-            if title is None or not _passes(request, category, price):
+        for pid, score in candidates:
+            listing = listings.get(pid)
+            if listing is None or not admits(flt, listing):
                 continue
-            out.append(Scored(pid, title.decode(), score))
+            out.append(Scored(pid, listing.title, score))
             if len(out) >= request.top_k:
                 break
         return _scaled(out)
-
-
-def _passes(request: RecommendRequest, category: bytes | None, price: bytes | None) -> bool:
-    if request.category and (category or b"").decode() != request.category:
-        return False
-    value = float(price) if price else 0.0
-    if request.price_min is not None and value < request.price_min:
-        return False
-    return request.price_max is None or value <= request.price_max
 
 
 def _scaled(items: list[Scored]) -> list[Scored]:

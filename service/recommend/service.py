@@ -48,7 +48,7 @@ class RecommendationService:
         products = ProductReader(client)
         users = UserStateReader(client, settings.cf.history_max_items)
         search = VectorSearch(client, settings.index.hnsw_ef_runtime)
-        popular = PopularRecommender(client, users)
+        popular = PopularRecommender(products, users)
         self.cf = CFRecommender(products, users, search, popular, settings.cf.query_weighting)
         self.recommenders: dict[str, Recommender] = {
             "content": ContentRecommender(products, search, users),
