@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD
-from service.recommend.base import RecommendRequest, Scored
+from service.recommend.base import Around, Recommender, RecommendRequest, Scored
 from service.recommend.blend import history_centroid
 from service.recommend.filters import search_filter
 from service.recommend.popular import PopularRecommender
@@ -17,7 +17,9 @@ from service.store.user_state import UserState, UserStateReader
 from service.store.vector_search import VectorSearch
 
 
-class CFRecommender:
+class CFRecommender(Recommender):
+    around = Around.USER
+
     def __init__(
         self,
         products: ProductReader,
@@ -30,13 +32,12 @@ class CFRecommender:
         self._popular = popular
         self._query_weighting = query_weighting
 
-    async def recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
-        if request.user_id is None:
-            raise ValueError("the CF recommender needs a user_id")
+    async def _recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
+        assert request.user_id is not None  # `around` made sure
         state = await self._users.read(view, request.user_id)
         results = await self._knn(view, request, state)
         if not results:
-            return await self._popular.recommend(view, request, state.never_show)
+            return await self._popular.excluding(view, request, state.never_show)
         return results
 
     def query_from(self, state: UserState, vectors: Mapping[str, np.ndarray]) -> np.ndarray | None:

@@ -8,23 +8,24 @@ import numpy as np
 
 from indexing.contract.index_schema import CONTENT_FIELD
 from service.errors import ProductNotFound
-from service.recommend.base import RecommendRequest, Scored
+from service.recommend.base import Around, Recommender, RecommendRequest, Scored
 from service.recommend.filters import search_filter
 from service.store.catalog_reader import CatalogView, ProductReader
 from service.store.user_state import UserStateReader
 from service.store.vector_search import VectorSearch
 
 
-class ContentRecommender:
+class ContentRecommender(Recommender):
+    around = Around.PRODUCT
+
     def __init__(self, products: ProductReader, search: VectorSearch, users: UserStateReader):
         self._products = products
         self._search = search
         self._users = users
 
-    async def recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
+    async def _recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
         product_id = request.product_id
-        if product_id is None:
-            raise ValueError("the content recommender needs a product_id")
+        assert product_id is not None  # `around` made sure
         vector, dismissed = await self._read(view, product_id, request.user_id)
         if vector is None:
             raise ProductNotFound(product_id)

@@ -12,7 +12,7 @@ import numpy as np
 
 from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD, CONTENT_FIELD
 from service.errors import ProductNotFound
-from service.recommend.base import RecommendRequest, Scored
+from service.recommend.base import Around, Recommender, RecommendRequest, Scored
 from service.recommend.blend import blend, history_centroid
 from service.recommend.collaborative import CFRecommender
 from service.recommend.filters import search_filter
@@ -27,7 +27,9 @@ CANDIDATE_FACTOR = 3
 MIN_CANDIDATES = 30
 
 
-class HybridRecommender:
+class HybridRecommender(Recommender):
+    around = Around.USER | Around.PRODUCT
+
     def __init__(
         self,
         products: ProductReader,
@@ -39,9 +41,7 @@ class HybridRecommender:
         self._products, self._users, self._search = products, users, search
         self._cf, self._popular = cf, popular
 
-    async def recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
-        if request.user_id is None and request.product_id is None:
-            raise ValueError("the hybrid recommender needs a user_id or a product_id")
+    async def _recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
         state, product = await self._read_request(view, request)
         content_query, cf_query = await self._queries(
             view, state, product, request.product_id is not None
@@ -65,7 +65,7 @@ class HybridRecommender:
         answers = dict(zip(sides, found, strict=True))
         content, cf = answers.get(CONTENT_FIELD, []), answers.get(CF_FIELD, [])
         if not content and not cf:
-            return await self._popular.recommend(view, request, state.never_show)
+            return await self._popular.excluding(view, request, state.never_show)
         w_content, w_cf = (request.w_content, request.w_cf) if content and cf else (1.0, 1.0)
         scores = blend(
             {s.product_id: s.score for s in content},

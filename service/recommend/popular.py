@@ -1,8 +1,11 @@
-"""Cold start: the most popular products (decayed popularity), honouring filters."""
+"""Cold start: the most popular products (decayed popularity), honouring filters.
+
+Also the fallback of the personalised strategies (`excluding`), which pass the user's state
+they have already read instead of reading it again."""
 
 from __future__ import annotations
 
-from service.recommend.base import RecommendRequest, Scored
+from service.recommend.base import Around, Recommender, RecommendRequest, Scored
 from service.recommend.filters import admits, search_filter
 from service.store.catalog_reader import CatalogView, ProductReader
 from service.store.user_state import UserStateReader
@@ -11,14 +14,25 @@ from service.store.user_state import UserStateReader
 CANDIDATES = 500
 
 
-class PopularRecommender:
+class PopularRecommender(Recommender):
+    around = Around.NOTHING
+
     def __init__(self, products: ProductReader, users: UserStateReader):
         self._products = products
         self._users = users
 
-    async def recommend(
-        self, view: CatalogView, request: RecommendRequest, never_show: frozenset[str] = frozenset()
+    async def _recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
+        # Asked for a user, what a personalised answer leaves out (no endpoint asks this:
+        # the CF and hybrid strategies fall back through `excluding`).
+        never_show = frozenset[str]()
+        if request.user_id is not None:
+            never_show = (await self._users.read(view, request.user_id)).never_show
+        return await self.excluding(view, request, never_show)
+
+    async def excluding(
+        self, view: CatalogView, request: RecommendRequest, never_show: frozenset[str]
     ) -> list[Scored]:
+        """The popular products without `never_show`, the request's exclusions and its product."""
         skip = never_show | request.exclude
         if request.product_id:
             skip = skip | {request.product_id}

@@ -39,6 +39,32 @@ class Answer:
     variant: str | None = None
 
 
+@dataclass(frozen=True)
+class Recommenders:
+    """Every strategy, over one set of readers. A strategy added here is one line more in
+    the contract test (tests/integration/test_recommender_contract.py)."""
+
+    content: ContentRecommender
+    cf: CFRecommender
+    hybrid: HybridRecommender
+    popular: PopularRecommender
+
+    @classmethod
+    def build(
+        cls, settings: Settings, client: aioredis.Redis, products: ProductReader
+    ) -> Recommenders:
+        users = UserStateReader(client, settings.cf.history_max_items)
+        search = VectorSearch(client, settings.index.hnsw_ef_runtime)
+        popular = PopularRecommender(products, users)
+        cf = CFRecommender(products, users, search, popular, settings.cf.query_weighting)
+        return cls(
+            content=ContentRecommender(products, search, users),
+            cf=cf,
+            hybrid=HybridRecommender(products, users, search, cf, popular),
+            popular=popular,
+        )
+
+
 class RecommendationService:
     def __init__(self, settings: Settings, client: aioredis.Redis):
         self.settings = settings
@@ -46,14 +72,12 @@ class RecommendationService:
         layout = RedisLayout(settings.redis.key_prefix)
         self.live = LiveCatalog(client, layout)
         products = ProductReader(client)
-        users = UserStateReader(client, settings.cf.history_max_items)
-        search = VectorSearch(client, settings.index.hnsw_ef_runtime)
-        popular = PopularRecommender(products, users)
-        self.cf = CFRecommender(products, users, search, popular, settings.cf.query_weighting)
-        self.recommenders: dict[str, Recommender] = {
-            "content": ContentRecommender(products, search, users),
-            "user": self.cf,
-            "hybrid": HybridRecommender(products, users, search, self.cf, popular),
+        self.recommenders = Recommenders.build(settings, client, products)
+        # The endpoints and the strategy each one asks; the names are also the cache keys'.
+        self._endpoints: dict[str, Recommender] = {
+            "content": self.recommenders.content,
+            "user": self.recommenders.cf,
+            "hybrid": self.recommenders.hybrid,
         }
         self.cache = AnswerCache(client, settings.serving.cache_ttl_s)
         self.split = Split.parse(settings.ab.split)
@@ -107,7 +131,7 @@ class RecommendationService:
         cached = await self.cache.get(view, key, personal)
         if cached is not None:
             return Answer("cache", cached)
-        scored = await self.recommenders[endpoint].recommend(view, request)
+        scored = await self._endpoints[endpoint].recommend(view, request)
         items = _items(scored)
         await self.cache.put(view, key, personal, items)
         return Answer("model", items)
