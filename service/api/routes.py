@@ -12,6 +12,7 @@ from litestar.openapi.spec import Example
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
+from service.api.feedback_intake import FeedbackIntake
 from service.api.schemas import (
     ABReport,
     ABResponse,
@@ -20,12 +21,15 @@ from service.api.schemas import (
     FeedbackResponse,
     RecommendationResponse,
 )
+from service.experiments.ab_experiment import ABExperiment
 from service.recommend.base import DEFAULT_TOP_K, MAX_TOP_K, RecommendRequest
 from service.recommend.service import Answer, RecommendationService
 
 MAX_ID = 256
-# The service object app.py provides under the name `recommendations`.
+# The objects app.py provides (`Services`), each under the parameter name used here.
 Recommendations = NamedDependency[RecommendationService]
+Experiment = NamedDependency[ABExperiment]
+Intake = NamedDependency[FeedbackIntake]
 # Strings that reach a RediSearch query: any text, but no NUL (the query parser rejects it).
 NO_NUL = "^[^\\x00]*$"
 
@@ -231,16 +235,16 @@ class RecommendController(Controller):
     )
     async def ab(
         self,
-        recommendations: Recommendations,
+        experiment: Experiment,
         user_id: UserIdParam,
         product_id: QueryProductId = None,
         top_k: TopK = DEFAULT_TOP_K,
     ) -> ABResponse:
-        answer = await recommendations.ab(RecommendRequest(top_k, user_id, product_id))
+        served = await experiment.recommend(RecommendRequest(top_k, user_id, product_id))
         return ABResponse(
-            variant=answer.variant or "",
-            results=answer.results,
-            source=answer.source,  # type: ignore[arg-type]
+            variant=served.variant,
+            results=served.answer.results,
+            source=served.answer.source,  # type: ignore[arg-type]
         )
 
 
@@ -256,10 +260,8 @@ class RecommendController(Controller):
         503: UNAVAILABLE,
     },
 )
-async def feedback(
-    recommendations: Recommendations, data: JSONBody[FeedbackRequest]
-) -> FeedbackResponse:
-    await recommendations.record_feedback(data.user_id, data.product_id, data.action, data.ts)
+async def feedback(intake: Intake, data: JSONBody[FeedbackRequest]) -> FeedbackResponse:
+    await intake.record(data.user_id, data.product_id, data.action, data.ts)
     return FeedbackResponse()
 
 
@@ -269,5 +271,5 @@ async def feedback(
     tags=["experiments"],
     summary="Per-variant impressions, actions, CTR with 95% CI, and the p-value",
 )
-async def ab_report(recommendations: Recommendations) -> ABReport:
-    return await recommendations.ab_report()
+async def ab_report(experiment: Experiment) -> ABReport:
+    return await experiment.report()
