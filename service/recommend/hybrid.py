@@ -43,6 +43,20 @@ class HybridRecommender(Recommender):
 
     async def _recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
         state, product = await self._read_request(view, request)
+        content, cf = await self._candidates(view, request, state, product)
+        if not content and not cf:
+            return await self._popular.excluding(view, request, state.never_show)
+        return await self._blended(view, request, content, cf)
+
+    async def _candidates(
+        self,
+        view: CatalogView,
+        request: RecommendRequest,
+        state: UserState,
+        product: dict[str, np.ndarray],
+    ) -> tuple[list[Scored], list[Scored]]:
+        """Content and CF candidates, without titles; a side without a query or without
+        weight has none."""
         content_query, cf_query = await self._queries(
             view, state, product, request.product_id is not None
         )
@@ -63,9 +77,17 @@ class HybridRecommender(Recommender):
         }
         found = await self._search.knn_batch(view, list(sides.values()))
         answers = dict(zip(sides, found, strict=True))
-        content, cf = answers.get(CONTENT_FIELD, []), answers.get(CF_FIELD, [])
-        if not content and not cf:
-            return await self._popular.excluding(view, request, state.never_show)
+        return answers.get(CONTENT_FIELD, []), answers.get(CF_FIELD, [])
+
+    async def _blended(
+        self,
+        view: CatalogView,
+        request: RecommendRequest,
+        content: list[Scored],
+        cf: list[Scored],
+    ) -> list[Scored]:
+        """The best top_k of both sides blended, with their titles. A side that found nothing
+        leaves the other to serve alone, at full weight."""
         w_content, w_cf = (request.w_content, request.w_cf) if content and cf else (1.0, 1.0)
         scores = blend(
             {s.product_id: s.score for s in content},
