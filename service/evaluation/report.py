@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+from indexing.tuning.tuner import summary_lines
 from service.evaluation.runner import EvalResult, ModelResult
 
 MARKDOWN_FILE, JSON_FILE, PLOT_FILE = "evaluation.md", "evaluation.json", "evaluation.png"
@@ -27,9 +30,14 @@ def markdown(result: EvalResult) -> str:
     lines += [
         "",
         f"Chosen on the validation split: EASE lambda = {result.chosen['ease_lambda']:g}.",
+        "Train index: " + "; ".join(summary_lines(_mapping(result.chosen.get("tuning")))),
     ]
     lines.append("Run time: " + ", ".join(f"{n} {s:.1f} s" for n, s in result.seconds.items()))
     return "\n".join(lines) + "\n"
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _row(r: ModelResult) -> str:

@@ -14,10 +14,10 @@ from indexing.build.catalog_versions import live_version
 from indexing.build.index_builder import build_index
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
+from indexing.validation.metrics import score_lists
+from indexing.validation.split import time_split
 from service.cli.evaluate_cmd import cmd_evaluate
 from service.cli.main import build_parser
-from service.evaluation.metrics import score_lists
-from service.evaluation.split import time_split
 from tests.conftest import make_settings
 
 SAMPLE_PRODUCTS = 600
