@@ -17,6 +17,7 @@ from indexing.contract.settings import Settings
 from indexing.load.csv_loader import load_interactions, load_products
 from indexing.tuning.search_space import TuningParams
 from indexing.validation import baselines
+from indexing.validation.beyond_accuracy import BeyondAccuracy, beyond_accuracy
 from indexing.validation.metrics import Scores, score_lists
 from indexing.validation.split import TimeSplit, sample_users, time_split
 from service.evaluation.service_path import (
@@ -52,6 +53,7 @@ class ModelResult:
     all_users: Scores
     few_events: Scores
     cold_products: Scores
+    beyond: BeyondAccuracy
 
 
 @dataclass
@@ -128,9 +130,19 @@ def run_evaluation(
     _say(config, f"  {len(split.users):,} test users, cut at {_iso(split.cut_ts)}")
     seconds["load and split"] = time.perf_counter() - started
 
+    category = dict(
+        zip(catalog.products["product_id"], catalog.products["category"].fillna(""), strict=True)
+    )
+    train_users = split.train.groupby("product_id")["user_id"].nunique().to_dict()
+    n_train_users = int(split.train["user_id"].nunique())
+
     def score(name: str, kind: str, rankings: Mapping[str, Sequence[str]]) -> ModelResult:
+        lists = [rankings.get(u, []) for u in split.users]
         return ModelResult(
-            name, kind, *slice_scores(rankings, split, config.k, len(item_ids), counts, cold)
+            name,
+            kind,
+            *slice_scores(rankings, split, config.k, len(item_ids), counts, cold),
+            beyond_accuracy(lists, config.k, category, train_users, n_train_users),
         )
 
     results: list[ModelResult] = []
