@@ -114,7 +114,10 @@ def tune(
             if clock() - started + cost > config.tune_budget_s:
                 stopped = True  # keep going: a later axis may need no refit
                 continue
+            mark = clock()
             ndcg = scorer.ndcg(candidate)
+            if cost:  # fits get slower on a busy machine: budget for the slowest seen
+                fit_seconds = max(fit_seconds, clock() - mark)
             trials.append({**candidate.as_dict(), "ndcg": ndcg})
             if ndcg > best_ndcg:
                 best, best_ndcg = candidate, ndcg
