@@ -1,0 +1,70 @@
+"""Pure numpy pieces of the served CF query and the hybrid blend, shared by the service's
+recommenders and the build's tuner (indexing/tuning), so both compute the same thing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+
+def weighted_centroid(vectors: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
+    """sum_j w_j v_j / sum_j w_j: with unit item vectors, dot(v_i, centroid) is the weighted mean
+    similarity of item i to the history (item-based CF in vector form)."""
+    stacked = np.vstack(vectors).astype(np.float32)
+    w = np.asarray(weights, dtype=np.float32)
+    total = float(w.sum())
+    if total <= 0:
+        w, total = np.ones_like(w), float(len(w))
+    return (w @ stacked) / total
+
+
+QUERY_WEIGHTINGS = ("uniform", "decayed", "sqrt", "log1p")
+
+
+def query_weights(weights: Sequence[float], weighting: str) -> list[float]:
+    """History weights as the CF query uses them (settings.cf.query_weighting)."""
+    w = np.asarray(weights, dtype=np.float64)
+    if weighting == "uniform":
+        w = np.ones_like(w)
+    elif weighting == "sqrt":
+        w = np.sqrt(np.maximum(w, 0.0))
+    elif weighting == "log1p":
+        w = np.log1p(np.maximum(w, 0.0))
+    elif weighting != "decayed":
+        raise ValueError(f"unknown CF query weighting {weighting!r}; use one of {QUERY_WEIGHTINGS}")
+    return w.tolist()
+
+
+def history_centroid(
+    vectors: Mapping[str, np.ndarray], weights: Mapping[str, float], weighting: str = "decayed"
+) -> np.ndarray | None:
+    """The centroid of those history items that have a vector, their weights taken through
+    `query_weights`; None if none has a vector."""
+    if not vectors:
+        return None
+    ids = list(vectors)
+    return weighted_centroid(
+        [vectors[pid] for pid in ids], query_weights([weights[pid] for pid in ids], weighting)
+    )
+
+
+def min_max_normalise(scores: Mapping[str, float]) -> dict[str, float]:
+    """Scores to [0, 1] within one candidate list (a single candidate scores 1)."""
+    if not scores:
+        return {}
+    low, high = min(scores.values()), max(scores.values())
+    if high - low < 1e-12:
+        return dict.fromkeys(scores, 1.0)
+    return {key: (value - low) / (high - low) for key, value in scores.items()}
+
+
+def blend(
+    content: Mapping[str, float], cf: Mapping[str, float], w_content: float, w_cf: float
+) -> dict[str, float]:
+    """w_content * content + w_cf * cf over the union of both lists, each side normalised
+    first; a candidate missing from a side gets 0 there."""
+    c, f = min_max_normalise(content), min_max_normalise(cf)
+    return {
+        key: w_content * c.get(key, 0.0) + w_cf * f.get(key, 0.0) for key in c.keys() | f.keys()
+    }
