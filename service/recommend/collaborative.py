@@ -8,8 +8,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD
+from indexing.contract.query_blend import history_centroid
 from service.recommend.base import Around, Recommender, RecommendRequest, Scored
-from service.recommend.blend import history_centroid
 from service.recommend.filters import search_filter
 from service.recommend.popular import PopularRecommender
 from service.store.catalog_reader import CatalogView, ProductReader

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD, CONTENT_FIELD
+from indexing.contract.query_blend import blend, history_centroid
 from service.errors import ProductNotFound
 from service.recommend.base import Around, Recommender, RecommendRequest, Scored
-from service.recommend.blend import blend, history_centroid
 from service.recommend.collaborative import CFRecommender
 from service.recommend.filters import search_filter
 from service.recommend.popular import PopularRecommender
