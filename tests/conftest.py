@@ -50,6 +50,9 @@ def make_settings(redis_url: str, **groups: dict[str, Any]) -> Settings:
     base = get_settings().replace(
         redis={"url": redis_url, "key_prefix": f"t{uuid.uuid4().hex[:10]}"},
         index={"retire_grace_s": 0.0},
+        # Builds in tests build what they configure; the tuner has its own tests
+        # (tests/unit/test_tuner.py) and test_evaluate turns it on.
+        cf={"tune": False},
     )
     return base.replace(**groups)
 

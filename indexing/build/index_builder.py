@@ -59,6 +59,7 @@ from indexing.models.content_embedder import ContentEmbedder, product_texts
 from indexing.models.content_model_store import store_content_model
 from indexing.models.embedder_registry import make_embedder
 from indexing.models.interaction_matrix import build_interaction_matrix
+from indexing.tuning.tuner import TuningResult, tune
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ class _Build:
         self, client: redis.Redis, settings: Settings, layout: RedisLayout, timer: StageTimer
     ):
         self.client, self.settings, self.layout, self.timer = client, settings, layout, timer
+        self.tuning = TuningResult(None, "not run")
 
     def run(self, given: _BuildInput, wait_for_grace: bool) -> BuildSummary:
         started = time.perf_counter() - sum(self.timer.seconds.values())
@@ -136,6 +138,12 @@ class _Build:
                 reports.append(feedback_report)
         with self.timer.stage("content vectors"):
             content = given.embedder.fit_transform(product_texts(given.catalog.products))
+        # Index-time tuning (issue 16): every later stage builds with the chosen settings.
+        with self.timer.stage("tune"):
+            self.tuning = tune(
+                interactions.events, given.catalog.product_ids, content, self.settings
+            )
+            self.settings = self.tuning.settings(self.settings)
         with self.timer.stage("cf vectors"):
             vectors = _Vectors(content, self._fit_cf(interactions))
         previous = live_version(self.client, self.layout)
@@ -279,6 +287,7 @@ class _Build:
                 "cf_ease_lambda": settings.cf.ease_lambda,
                 "events": len(interactions.events),
                 "embedder_model": given.embedder.model_name,
+                "tuning": self.tuning.as_meta(),
             },
             feedback_stream_id=stream_id,
         )

@@ -135,6 +135,15 @@ class CFSettings:
     # stored decayed interest), "sqrt" or "log1p" of it.
     query_weighting: str = _str_field("SHOPREC_CF_QUERY_WEIGHTING", "uniform")
     popular_max_items: int = _int_field("SHOPREC_POPULAR_MAX_ITEMS", 500)
+    # Index-time tuning (indexing/tuning): a build holds out the end of its own log and picks
+    # the matrix values, half-life, CF model, EASE lambda, query weighting, history length and
+    # hybrid weights from a small grid, starting from the values above.
+    tune: bool = _flag_field("SHOPREC_TUNE", 1)
+    tune_budget_s: float = _float_field("SHOPREC_TUNE_BUDGET_S", 60.0)
+    # Larger validation sets are sampled down to this many users (build time, not quality).
+    tune_max_users: int = _int_field("SHOPREC_TUNE_MAX_USERS", 1500)
+    # Fewer validation users than this: too noisy to choose by, the build keeps the settings.
+    tune_min_users: int = _int_field("SHOPREC_TUNE_MIN_USERS", 50)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
-"""The Litestar application factory: routes, error mapping, OpenAPI docs, the Redis pool."""
+"""The Litestar application factory: routes, the objects they are given, error mapping, OpenAPI
+docs, the Redis pool."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, fields
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -25,14 +27,18 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from indexing.connection.redis_connection import embedded_server
+from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings, get_settings
+from service.api.feedback_intake import FeedbackIntake
 from service.api.health import health
 from service.api.openapi_errors import document_errors
 from service.api.request_deadline import request_deadline
 from service.api.routes import RecommendController, ab_report, feedback
 from service.api.schemas import ErrorResponse
 from service.errors import FeedbackNotDurable, NoLiveIndex, ProductNotFound
-from service.feedback.feedback_recorder import InvalidTimestamp
+from service.experiments.ab_experiment import ABExperiment
+from service.experiments.ab_router import ABCounters
+from service.feedback.feedback_recorder import FeedbackRecorder, InvalidTimestamp
 from service.recommend.service import RecommendationService
 
 log = logging.getLogger("shoprec.service")
@@ -56,6 +62,39 @@ def redis_pool_client(url: str, settings: Settings) -> aioredis.Redis:
         retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
     )
     return aioredis.Redis(connection_pool=pool)
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the routes are given, each under its field's name (the handlers' parameter names),
+    all over one Redis client."""
+
+    recommendations: RecommendationService
+    experiment: ABExperiment
+    intake: FeedbackIntake
+
+    @classmethod
+    def build(cls, settings: Settings, client: aioredis.Redis) -> Services:
+        recommendations = RecommendationService(settings, client)
+        # One set of counters: the A/B route counts exposures, feedback credits their arm.
+        counters = ABCounters(
+            client, RedisLayout(settings.redis.key_prefix), settings.ab.experiment
+        )
+        recorder = FeedbackRecorder(
+            client,
+            recommendations.products,
+            recommendations.cache,
+            counters,
+            settings.cf.event_weights,
+            settings.cf.history_max_items,
+            durable=settings.reliability.feedback_durable,
+            fsync_timeout_ms=settings.reliability.feedback_fsync_timeout_ms,
+        )
+        return cls(
+            recommendations,
+            ABExperiment(settings, recommendations, counters),
+            FeedbackIntake(recorder, recommendations.live),
+        )
 
 
 def _error(status: int, detail: str, extra: object = None) -> Response[ErrorResponse]:
@@ -105,26 +144,29 @@ def _internal(_: Request, exc: Exception) -> Response[ErrorResponse]:
 def create_app(settings: Settings | None = None, redis_url: str | None = None) -> Litestar:
     settings = settings or get_settings()
     url = redis_url or settings.redis.url or embedded_server(settings).url
-    service_holder: dict[str, RecommendationService] = {}
+    holder: dict[str, Services] = {}
 
     @asynccontextmanager
     async def redis_lifespan(_: Litestar) -> AsyncIterator[None]:
         client = redis_pool_client(url, settings)
-        service_holder["service"] = RecommendationService(settings, client)
+        holder["services"] = Services.build(settings, client)
         try:
             yield
         finally:
             await client.aclose()
 
-    def provide_service() -> RecommendationService:
-        return service_holder["service"]
+    def provide(name: str) -> Provide:
+        def dependency() -> object:
+            return getattr(holder["services"], name)
+
+        return Provide(dependency, sync_to_thread=False)
 
     route_handlers: list[Any] = [RecommendController, feedback, ab_report, health]
     document_errors(route_handlers)
     return Litestar(
         route_handlers=route_handlers,
         middleware=[request_deadline(settings.reliability.request_timeout_s)],
-        dependencies={"recommendations": Provide(provide_service, sync_to_thread=False)},
+        dependencies={f.name: provide(f.name) for f in fields(Services)},
         lifespan=[redis_lifespan],
         exception_handlers={
             ProductNotFound: _not_found,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from litestar import Controller, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
+from service.api.feedback_intake import FeedbackIntake
 from service.api.schemas import (
     ABReport,
     ABResponse,
@@ -20,12 +22,15 @@ from service.api.schemas import (
     FeedbackResponse,
     RecommendationResponse,
 )
+from service.experiments.ab_experiment import ABExperiment
 from service.recommend.base import DEFAULT_TOP_K, MAX_TOP_K, RecommendRequest
 from service.recommend.service import Answer, RecommendationService
 
 MAX_ID = 256
-# The service object app.py provides under the name `recommendations`.
+# The objects app.py provides (`Services`), each under the parameter name used here.
 Recommendations = NamedDependency[RecommendationService]
+Experiment = NamedDependency[ABExperiment]
+Intake = NamedDependency[FeedbackIntake]
 # Strings that reach a RediSearch query: any text, but no NUL (the query parser rejects it).
 NO_NUL = "^[^\\x00]*$"
 
@@ -139,6 +144,51 @@ def _check_price(price_min: float | None, price_max: float | None) -> None:
         raise ValidationException("price_min must not exceed price_max")
 
 
+@dataclass(frozen=True)
+class ListFilters:
+    """The list parameters every recommend endpoint takes, validated together."""
+
+    top_k: int
+    category: str | None
+    price_min: float | None
+    price_max: float | None
+    exclude: frozenset[str]
+
+    def request(
+        self,
+        user_id: str | None = None,
+        product_id: str | None = None,
+        w_content: float = 0.5,
+        w_cf: float = 0.5,
+    ) -> RecommendRequest:
+        return RecommendRequest(
+            self.top_k,
+            user_id,
+            product_id,
+            self.category,
+            self.price_min,
+            self.price_max,
+            self.exclude,
+            w_content,
+            w_cf,
+        )
+
+
+Filters = NamedDependency[ListFilters]
+
+
+async def list_filters(
+    top_k: TopK = DEFAULT_TOP_K,
+    category: Category = None,
+    price_min: PriceMin = None,
+    price_max: PriceMax = None,
+    exclude: Exclude = None,
+) -> ListFilters:
+    """Litestar dependency: its parameters are query parameters of each route that uses it."""
+    _check_price(price_min, price_max)
+    return ListFilters(top_k, category, price_min, price_max, _exclude(exclude))
+
+
 def _response(answer: Answer) -> RecommendationResponse:
     return RecommendationResponse(source=answer.source, results=answer.results)  # type: ignore[arg-type]
 
@@ -146,6 +196,7 @@ def _response(answer: Answer) -> RecommendationResponse:
 class RecommendController(Controller):
     path = "/recommend"
     tags = ["recommendations"]  # noqa: RUF012 (Litestar reads it as a class attribute)
+    dependencies = {"filters": Provide(list_filters)}  # noqa: RUF012 (as above)
 
     @get(
         "/content/{product_id:str}",
@@ -157,16 +208,9 @@ class RecommendController(Controller):
         self,
         recommendations: Recommendations,
         product_id: PathProductId,
-        top_k: TopK = DEFAULT_TOP_K,
-        category: Category = None,
-        price_min: PriceMin = None,
-        price_max: PriceMax = None,
-        exclude: Exclude = None,
+        filters: Filters,
     ) -> RecommendationResponse:
-        _check_price(price_min, price_max)
-        request = RecommendRequest(
-            top_k, None, product_id, category, price_min, price_max, _exclude(exclude)
-        )
+        request = filters.request(product_id=product_id)
         return _response(await recommendations.recommend("content", request))
 
     @get(
@@ -179,17 +223,9 @@ class RecommendController(Controller):
         self,
         recommendations: Recommendations,
         user_id: UserIdParam,
-        top_k: TopK = DEFAULT_TOP_K,
-        category: Category = None,
-        price_min: PriceMin = None,
-        price_max: PriceMax = None,
-        exclude: Exclude = None,
+        filters: Filters,
     ) -> RecommendationResponse:
-        _check_price(price_min, price_max)
-        request = RecommendRequest(
-            top_k, user_id, None, category, price_min, price_max, _exclude(exclude)
-        )
-        return _response(await recommendations.recommend("user", request))
+        return _response(await recommendations.recommend("user", filters.request(user_id)))
 
     @get(
         "/hybrid",
@@ -200,15 +236,11 @@ class RecommendController(Controller):
     async def hybrid(
         self,
         recommendations: Recommendations,
+        filters: Filters,
         user_id: QueryUserId = None,
         product_id: QueryProductId = None,
-        top_k: TopK = DEFAULT_TOP_K,
         w_content: Weight = None,
         w_cf: Weight = None,
-        category: Category = None,
-        price_min: PriceMin = None,
-        price_max: PriceMax = None,
-        exclude: Exclude = None,
     ) -> RecommendationResponse:
         if user_id is None and product_id is None:
             raise ValidationException("give user_id, product_id or both")
@@ -217,10 +249,7 @@ class RecommendController(Controller):
         wf = settings.serving.w_cf if w_cf is None else w_cf
         if wc == 0 and wf == 0:
             raise ValidationException("w_content and w_cf must not both be 0")
-        _check_price(price_min, price_max)
-        request = RecommendRequest(
-            top_k, user_id, product_id, category, price_min, price_max, _exclude(exclude), wc, wf
-        )
+        request = filters.request(user_id, product_id, wc, wf)
         return _response(await recommendations.recommend("hybrid", request))
 
     @get(
@@ -231,16 +260,16 @@ class RecommendController(Controller):
     )
     async def ab(
         self,
-        recommendations: Recommendations,
+        experiment: Experiment,
         user_id: UserIdParam,
         product_id: QueryProductId = None,
         top_k: TopK = DEFAULT_TOP_K,
     ) -> ABResponse:
-        answer = await recommendations.ab(RecommendRequest(top_k, user_id, product_id))
+        served = await experiment.recommend(RecommendRequest(top_k, user_id, product_id))
         return ABResponse(
-            variant=answer.variant or "",
-            results=answer.results,
-            source=answer.source,  # type: ignore[arg-type]
+            variant=served.variant,
+            results=served.answer.results,
+            source=served.answer.source,  # type: ignore[arg-type]
         )
 
 
@@ -256,10 +285,8 @@ class RecommendController(Controller):
         503: UNAVAILABLE,
     },
 )
-async def feedback(
-    recommendations: Recommendations, data: JSONBody[FeedbackRequest]
-) -> FeedbackResponse:
-    await recommendations.record_feedback(data.user_id, data.product_id, data.action, data.ts)
+async def feedback(intake: Intake, data: JSONBody[FeedbackRequest]) -> FeedbackResponse:
+    await intake.record(data.user_id, data.product_id, data.action, data.ts)
     return FeedbackResponse()
 
 
@@ -269,5 +296,5 @@ async def feedback(
     tags=["experiments"],
     summary="Per-variant impressions, actions, CTR with 95% CI, and the p-value",
 )
-async def ab_report(recommendations: Recommendations) -> ABReport:
-    return await recommendations.ab_report()
+async def ab_report(experiment: Experiment) -> ABReport:
+    return await experiment.report()

@@ -11,6 +11,7 @@ import redis
 from indexing.connection.redis_connection import resolve_redis_url, sync_client
 from indexing.contract.settings import Settings
 from service.cli.errors import CommandError
+from service.cli.tuning_args import add_tuning_arguments, tuning_settings
 from service.recommend.base import DEFAULT_TOP_K, MAX_TOP_K
 
 
@@ -63,6 +64,7 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
         help="score the validation split cut from the end of train instead of test (for "
         "choosing hyper-parameters; test events are dropped)",
     )
+    add_tuning_arguments(p, settings)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(handler=cmd_evaluate)
 
@@ -84,7 +86,7 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError("--hybrid-weights must be numbers like 0,0.5,1", code=2) from None
     if any(not 0.0 <= w <= 1.0 for w in weights):
         raise CommandError("--hybrid-weights must each be between 0 and 1", code=2)
-    settings = settings.replace(catalog={"embedder": args.embedder})
+    settings = tuning_settings(args, settings.replace(catalog={"embedder": args.embedder}))
     url = resolve_redis_url(settings)
     client = sync_client(url)
     started = time.perf_counter()

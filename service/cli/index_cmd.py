@@ -9,6 +9,7 @@ from indexing.connection.redis_connection import resolve_redis_url, sync_client
 from indexing.contract.settings import Settings
 from indexing.models.embedder_registry import EMBEDDERS, require_embedder
 from service.cli.errors import CommandError
+from service.cli.tuning_args import add_tuning_arguments, tuning_settings
 
 
 def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
@@ -49,6 +50,7 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
         "tfidf = TF-IDF + "
         "SVD; sbert = all-MiniLM-L6-v2 sentence embeddings, offline (needs the 'semantic' extra)",
     )
+    add_tuning_arguments(index_p, settings)
     index_p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     index_p.set_defaults(handler=cmd_index)
 
@@ -60,7 +62,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from indexing.contract.redis_layout import RedisLayout
 
     require_embedder(args.embedder)  # before Redis is started or any CSV is read
-    settings = settings.replace(catalog={"embedder": args.embedder})
+    settings = tuning_settings(args, settings.replace(catalog={"embedder": args.embedder}))
     client = sync_client(resolve_redis_url(settings))
     if args.if_missing:
         version = live_version(client, RedisLayout(settings.redis.key_prefix))

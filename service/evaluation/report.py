@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+from indexing.tuning.tuner import summary_lines
 from service.evaluation.runner import EvalResult, ModelResult
 
 MARKDOWN_FILE, JSON_FILE, PLOT_FILE = "evaluation.md", "evaluation.json", "evaluation.png"
+COVERAGE_PLOT_FILE = "evaluation-coverage.png"
 
 
 def markdown(result: EvalResult) -> str:
@@ -20,25 +24,36 @@ def markdown(result: EvalResult) -> str:
         f"train events. Scored split: {d['scored_split']}.",
         "",
         f"| model | Recall@{k} | NDCG@{k} | HitRate@{k} | coverage | "
-        f"NDCG@{k} users <= 2 events (n) | Recall@{k} cold products (n) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"NDCG@{k} users <= 2 events (n) | Recall@{k} cold products (n) | "
+        "diversity | novelty (bits) | popularity bias |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     lines += [_row(r) for r in result.results]
     lines += [
         "",
         f"Chosen on the validation split: EASE lambda = {result.chosen['ease_lambda']:g}.",
+        "Train index: " + "; ".join(summary_lines(_mapping(result.chosen.get("tuning")))),
     ]
     lines.append("Run time: " + ", ".join(f"{n} {s:.1f} s" for n, s in result.seconds.items()))
     return "\n".join(lines) + "\n"
 
 
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _row(r: ModelResult) -> str:
-    a, few, cold = r.all_users, r.few_events, r.cold_products
+    a, few, cold, b = r.all_users, r.few_events, r.cold_products, r.beyond
     name = r.name if r.kind == "baseline" else f"**{r.name}**"
     return (
         f"| {name} | {a.recall:.4f} | {a.ndcg:.4f} | {a.hit_rate:.4f} | {a.coverage:.4f} | "
-        f"{few.ndcg:.4f} ({few.users:,}) | {cold.recall:.4f} ({cold.users:,}) |"
+        f"{few.ndcg:.4f} ({few.users:,}) | {cold.recall:.4f} ({cold.users:,}) | "
+        f"{_optional(b.diversity)} | {b.novelty:.2f} | {b.popularity_bias:.4f} |"
     )
+
+
+def _optional(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
 
 
 def as_json(result: EvalResult) -> dict[str, object]:
@@ -52,6 +67,7 @@ def as_json(result: EvalResult) -> dict[str, object]:
                 "all_users": r.all_users.as_dict(),
                 "few_events_users": r.few_events.as_dict(),
                 "cold_products": r.cold_products.as_dict(),
+                "beyond_accuracy": r.beyond.as_dict(),
             }
             for r in result.results
         ],
@@ -61,12 +77,17 @@ def as_json(result: EvalResult) -> dict[str, object]:
     }
 
 
-def plot(result: EvalResult, path: Path) -> None:
+def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")  # files only, no display
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def plot(result: EvalResult, path: Path) -> None:
+    plt = _pyplot()
     names = [r.name for r in result.results]
     series = {
         f"NDCG@{result.k}": [r.all_users.ndcg for r in result.results],
@@ -86,10 +107,35 @@ def plot(result: EvalResult, path: Path) -> None:
     plt.close(fig)
 
 
+def plot_coverage(result: EvalResult, path: Path) -> None:
+    """NDCG@K against catalog coverage, one point per model: the accuracy a model buys with
+    how narrow its lists are."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 6))
+    for r in result.results:
+        marker = "s" if r.kind == "baseline" else "o"
+        ax.scatter(r.beyond.coverage, r.all_users.ndcg, marker=marker)
+        ax.annotate(
+            r.name,
+            (r.beyond.coverage, r.all_users.ndcg),
+            fontsize=8,
+            xytext=(4, 4),
+            textcoords="offset points",
+        )
+    ax.set_xlabel(f"catalog coverage of the top {result.k}")
+    ax.set_ylabel(f"NDCG@{result.k}")
+    ax.set_title("accuracy against coverage (squares: baselines)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def write_report(result: EvalResult, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / MARKDOWN_FILE, out_dir / JSON_FILE, out_dir / PLOT_FILE]
+    names = (MARKDOWN_FILE, JSON_FILE, PLOT_FILE, COVERAGE_PLOT_FILE)
+    paths = [out_dir / name for name in names]
     paths[0].write_text(markdown(result))
     paths[1].write_text(json.dumps(as_json(result), indent=2, default=str) + "\n")
     plot(result, paths[2])
+    plot_coverage(result, paths[3])
     return paths

@@ -15,14 +15,16 @@ import redis
 
 from indexing.contract.settings import Settings
 from indexing.load.csv_loader import load_interactions, load_products
-from service.evaluation import baselines
-from service.evaluation.metrics import Scores, score_lists
+from indexing.tuning.search_space import TuningParams
+from indexing.validation import baselines
+from indexing.validation.beyond_accuracy import BeyondAccuracy, beyond_accuracy
+from indexing.validation.metrics import Scores, score_lists
+from indexing.validation.split import TimeSplit, sample_users, time_split
 from service.evaluation.service_path import (
     rank_through_service,
     service_models,
     train_index,
 )
-from service.evaluation.split import TimeSplit, time_split
 
 HYBRID_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 EASE_LAMBDAS = (100.0, 250.0, 500.0, 1000.0)
@@ -51,6 +53,7 @@ class ModelResult:
     all_users: Scores
     few_events: Scores
     cold_products: Scores
+    beyond: BeyondAccuracy
 
 
 @dataclass
@@ -66,22 +69,6 @@ class EvalResult:
 def _say(config: EvalConfig, message: str) -> None:
     if not config.quiet:
         print(message, flush=True)
-
-
-def sample_users(split: TimeSplit, max_users: int | None) -> TimeSplit:
-    """Keep every n-th test user (deterministic), so a quick run sees the same users each time."""
-    users = split.users
-    if max_users is None or len(users) <= max_users:
-        return split
-    step = len(users) / max_users
-    kept = {users[int(i * step)] for i in range(max_users)}
-    return TimeSplit(
-        split.train,
-        split.test,
-        split.cut_ts,
-        {u: s for u, s in split.seen.items() if u in kept},
-        {u: r for u, r in split.relevant.items() if u in kept},
-    )
 
 
 def choose_ease_lambda(
@@ -143,9 +130,19 @@ def run_evaluation(
     _say(config, f"  {len(split.users):,} test users, cut at {_iso(split.cut_ts)}")
     seconds["load and split"] = time.perf_counter() - started
 
+    category = dict(
+        zip(catalog.products["product_id"], catalog.products["category"].fillna(""), strict=True)
+    )
+    train_users = split.train.groupby("product_id")["user_id"].nunique().to_dict()
+    n_train_users = int(split.train["user_id"].nunique())
+
     def score(name: str, kind: str, rankings: Mapping[str, Sequence[str]]) -> ModelResult:
+        lists = [rankings.get(u, []) for u in split.users]
         return ModelResult(
-            name, kind, *slice_scores(rankings, split, config.k, len(item_ids), counts, cold)
+            name,
+            kind,
+            *slice_scores(rankings, split, config.k, len(item_ids), counts, cold),
+            beyond_accuracy(lists, config.k, category, train_users, n_train_users),
         )
 
     results: list[ModelResult] = []
@@ -171,8 +168,12 @@ def run_evaluation(
     ) as (eval_settings, summary):
         seconds["train index build"] = time.perf_counter() - mark
         mark = time.perf_counter()
+        # The service reads the query and blend settings the build's tuning chose.
+        tuned = TuningParams.from_meta(summary.meta.params)
+        if tuned is not None:
+            eval_settings = tuned.applied_to(eval_settings)
         _say(config, "- ask the service for every test user")
-        models = service_models(config.hybrid_weights)
+        models = service_models(config.hybrid_weights, tuned.w_cf if tuned else None)
         rankings = rank_through_service(
             redis_url, eval_settings, split, models, config.k, config.quiet
         )
@@ -197,6 +198,7 @@ def run_evaluation(
         k=config.k,
         results=results,
         chosen={
+            "tuning": summary.meta.params.get("tuning", {}),
             "ease_lambda": lam,
             "ease_validation_ndcg": {f"{k:g}": v for k, v in validation_ndcg.items()},
         },

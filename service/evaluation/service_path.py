@@ -26,8 +26,8 @@ from indexing.build.progress import Progress
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
 from indexing.load.csv_loader import parse_timestamps
+from indexing.validation.split import TimeSplit
 from service.api.app import redis_pool_client
-from service.evaluation.split import TimeSplit
 from service.recommend.base import RecommendRequest
 from service.recommend.service import RecommendationService
 
@@ -80,9 +80,15 @@ class ServiceModel:
     w_cf: float | None = None
 
 
-def service_models(hybrid_weights: Sequence[float]) -> list[ServiceModel]:
+def service_models(
+    hybrid_weights: Sequence[float], tuned_w_cf: float | None = None
+) -> list[ServiceModel]:
+    """content, cf, a hybrid row per weight, and the hybrid at the weight the build's tuning
+    chose (what a shop's /recommend/hybrid serves by default)."""
     models = [ServiceModel("content", "content"), ServiceModel("cf", "user")]
     models += [ServiceModel(f"hybrid w_cf={w:g}", "hybrid", w) for w in hybrid_weights]
+    if tuned_w_cf is not None:
+        models.append(ServiceModel(f"hybrid tuned (w_cf={tuned_w_cf:g})", "hybrid", tuned_w_cf))
     return models
 
 

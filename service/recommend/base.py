@@ -1,13 +1,16 @@
 """The one interface every recommendation strategy implements, and the values it passes.
 
-Content, CF, hybrid and popularity strategies are `Recommender`s; the HTTP layer and the A/B
-router only see this interface (and never Redis).
+Content, CF, hybrid and popularity strategies are `Recommender`s; the service layer, the A/B
+experiment and the contract test (tests/integration/test_recommender_contract.py) only see this
+interface (and never Redis).
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from enum import Flag, auto
+from typing import ClassVar
 
 from service.store.catalog_reader import CatalogView
 
@@ -21,6 +24,14 @@ class Scored:
     product_id: str
     title: str
     score: float
+
+
+class Around(Flag):
+    """The ids of a request a strategy answers around."""
+
+    NOTHING = 0
+    USER = auto()
+    PRODUCT = auto()
 
 
 @dataclass(frozen=True)
@@ -38,10 +49,37 @@ class RecommendRequest:
     def with_weights(self, w_content: float, w_cf: float) -> RecommendRequest:
         return replace(self, w_content=w_content, w_cf=w_cf)
 
+    @property
+    def around(self) -> Around:
+        """Which ids the request carries."""
+        carried = Around.NOTHING
+        if self.user_id is not None:
+            carried |= Around.USER
+        if self.product_id is not None:
+            carried |= Around.PRODUCT
+        return carried
 
-class Recommender(Protocol):
-    name: str
+
+class Recommender(ABC):
+    """A strategy: up to `request.top_k` distinct products, best first (scores descending).
+
+    Every strategy keeps to one contract, which the contract test holds each one to: no id of
+    `request.exclude` and none the user dismissed; where it answers around a product, not that
+    product, and ProductNotFound for an unknown one; a user it knows nothing about still gets
+    an answer (popular products).
+    """
+
+    # A request must carry at least one of these ids (none: any request will do).
+    around: ClassVar[Around]
 
     async def recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
-        """Up to `request.top_k` distinct products, best first."""
-        ...
+        # The routes never send a request a strategy cannot answer; a caller that does has a
+        # bug, which ValueError (422 at the HTTP edge) names.
+        if self.around and not self.around & request.around:
+            wanted = " or a ".join(f"{flag.name}_id".lower() for flag in self.around)
+            raise ValueError(f"{type(self).__name__} needs a {wanted}")
+        return await self._recommend(view, request)
+
+    @abstractmethod
+    async def _recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
+        """`recommend` for a request that carries what `around` asks for."""

@@ -3,20 +3,22 @@ the user's recent items (item-based CF in vector form, see docs/architecture.md)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD
-from service.recommend.base import RecommendRequest, Scored
-from service.recommend.blend import history_centroid
-from service.recommend.content import search_filter
+from indexing.contract.query_blend import history_centroid
+from service.recommend.base import Around, Recommender, RecommendRequest, Scored
+from service.recommend.filters import search_filter
 from service.recommend.popular import PopularRecommender
 from service.store.catalog_reader import CatalogView, ProductReader
 from service.store.user_state import UserState, UserStateReader
 from service.store.vector_search import VectorSearch
 
 
-class CFRecommender:
-    name = "cf"
+class CFRecommender(Recommender):
+    around = Around.USER
 
     def __init__(
         self,
@@ -30,38 +32,35 @@ class CFRecommender:
         self._popular = popular
         self._query_weighting = query_weighting
 
-    @property
-    def query_weighting(self) -> str:
-        """How history weights enter the user's CF query (settings.cf.query_weighting)."""
-        return self._query_weighting
-
-    async def recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
-        if request.user_id is None:
-            raise ValueError("the CF recommender needs a user_id")
+    async def _recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
+        assert request.user_id is not None  # `around` made sure
         state = await self._users.read(view, request.user_id)
-        results = await self.recommend_for_state(view, request, state)
+        results = await self._knn(view, request, state)
         if not results:
-            return await self._popular.recommend(view, request, state.never_show)
+            return await self._popular.excluding(view, request, state.never_show)
         return results
 
-    async def query_vector(self, view: CatalogView, state: UserState) -> np.ndarray | None:
-        """The user's CF query, or None when no history item has CF data."""
-        vectors = await self._products.vectors(
-            view, (pid for pid, _ in state.history), CF_QUERY_FIELD
-        )
+    def query_from(self, state: UserState, vectors: Mapping[str, np.ndarray]) -> np.ndarray | None:
+        """The user's CF query from the CF query vectors (CF_QUERY_FIELD) of their history
+        items; None when no history item has one. The hybrid builds its CF side with this too,
+        from vectors it reads together with its own."""
         return history_centroid(vectors, dict(state.history), self._query_weighting)
 
-    async def recommend_for_state(
-        self, view: CatalogView, request: RecommendRequest, state: UserState, k: int | None = None
+    async def _knn(
+        self, view: CatalogView, request: RecommendRequest, state: UserState
     ) -> list[Scored]:
-        query = await self.query_vector(view, state) if not state.is_new else None
+        if state.is_new:
+            return []
+        query = self.query_from(
+            state, await self._products.vectors(view, state.history_ids, CF_QUERY_FIELD)
+        )
         if query is None:
             return []
         return await self._search.knn(
             view,
             CF_FIELD,
             query,
-            k or request.top_k,
+            request.top_k,
             search_filter(request),
             exclude=state.never_show | request.exclude,
         )

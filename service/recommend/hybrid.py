@@ -11,13 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD, CONTENT_FIELD
+from indexing.contract.query_blend import blend, history_centroid
 from service.errors import ProductNotFound
-from service.recommend.base import RecommendRequest, Scored
-from service.recommend.blend import blend, history_centroid
+from service.recommend.base import Around, Recommender, RecommendRequest, Scored
 from service.recommend.collaborative import CFRecommender
-from service.recommend.content import search_filter
+from service.recommend.filters import search_filter
 from service.recommend.popular import PopularRecommender
-from service.store.catalog_reader import CatalogView, ProductReader, as_vector
+from service.store.catalog_reader import CatalogView, ProductReader
 from service.store.user_state import UserState, UserStateReader
 from service.store.vector_search import KnnQuery, VectorSearch
 
@@ -27,8 +27,8 @@ CANDIDATE_FACTOR = 3
 MIN_CANDIDATES = 30
 
 
-class HybridRecommender:
-    name = "hybrid"
+class HybridRecommender(Recommender):
+    around = Around.USER | Around.PRODUCT
 
     def __init__(
         self,
@@ -41,12 +41,24 @@ class HybridRecommender:
         self._products, self._users, self._search = products, users, search
         self._cf, self._popular = cf, popular
 
-    async def recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
-        if request.user_id is None and request.product_id is None:
-            raise ValueError("the hybrid recommender needs a user_id or a product_id")
-        state, product_content, product_cf = await self._read_request(view, request)
+    async def _recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
+        state, product = await self._read_request(view, request)
+        content, cf = await self._candidates(view, request, state, product)
+        if not content and not cf:
+            return await self._popular.excluding(view, request, state.never_show)
+        return await self._blended(view, request, content, cf)
+
+    async def _candidates(
+        self,
+        view: CatalogView,
+        request: RecommendRequest,
+        state: UserState,
+        product: dict[str, np.ndarray],
+    ) -> tuple[list[Scored], list[Scored]]:
+        """Content and CF candidates, without titles; a side without a query or without
+        weight has none."""
         content_query, cf_query = await self._queries(
-            view, state, product_content, product_cf, request.product_id is not None
+            view, state, product, request.product_id is not None
         )
         exclude = state.never_show | request.exclude
         if request.product_id:
@@ -65,9 +77,17 @@ class HybridRecommender:
         }
         found = await self._search.knn_batch(view, list(sides.values()))
         answers = dict(zip(sides, found, strict=True))
-        content, cf = answers.get(CONTENT_FIELD, []), answers.get(CF_FIELD, [])
-        if not content and not cf:
-            return await self._popular.recommend(view, request, state.never_show)
+        return answers.get(CONTENT_FIELD, []), answers.get(CF_FIELD, [])
+
+    async def _blended(
+        self,
+        view: CatalogView,
+        request: RecommendRequest,
+        content: list[Scored],
+        cf: list[Scored],
+    ) -> list[Scored]:
+        """The best top_k of both sides blended, with their titles. A side that found nothing
+        leaves the other to serve alone, at full weight."""
         w_content, w_cf = (request.w_content, request.w_cf) if content and cf else (1.0, 1.0)
         scores = blend(
             {s.product_id: s.score for s in content},
@@ -81,47 +101,39 @@ class HybridRecommender:
 
     async def _read_request(
         self, view: CatalogView, request: RecommendRequest
-    ) -> tuple[UserState, np.ndarray | None, np.ndarray | None]:
-        """The user's state and the product's content and CF query vectors: one round trip."""
-        pipe = self._products.pipeline()
-        if request.user_id:
-            self._users.add_read(pipe, view, request.user_id)
+    ) -> tuple[UserState, dict[str, np.ndarray]]:
+        """The user's state and the product's content and CF query vectors (field -> vector;
+        empty without a product): one round trip."""
+        plan = self._products.plan()
+        state = self._users.queue_read(plan, view, request.user_id) if request.user_id else None
+        product = None
         if request.product_id:
-            self._products.add_vector(pipe, view, request.product_id, CONTENT_FIELD)
-            self._products.add_vector(pipe, view, request.product_id, CF_QUERY_FIELD)
-        raws = await pipe.execute()
-        state = self._users.parse(*raws[:3]) if request.user_id else UserState()
-        if not request.product_id:
-            return state, None, None
-        product_content, product_cf = as_vector(raws[-2]), as_vector(raws[-1])
-        if product_content is None:
+            fields = (CONTENT_FIELD, CF_QUERY_FIELD)
+            product = self._products.queue_vectors(plan, view, request.product_id, fields)
+        await plan.run()
+        vectors = product.value if product else {}
+        if request.product_id and CONTENT_FIELD not in vectors:
             raise ProductNotFound(request.product_id)
-        return state, product_content, product_cf
+        return state.value if state else UserState(), vectors
 
     async def _queries(
         self,
         view: CatalogView,
         state: UserState,
-        product_content: np.ndarray | None,
-        product_cf: np.ndarray | None,
+        product: dict[str, np.ndarray],
         has_product: bool,
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Content query: the product's vector, else the user's strongest items' centroid. CF
         query: the user's history centroid, else the product's own CF vector. The history
         vectors come in one round trip."""
         if state.is_new:
-            return product_content, product_cf if has_product else None
-        history = [pid for pid, _ in state.history]
+            return product.get(CONTENT_FIELD), product.get(CF_QUERY_FIELD)
+        history = state.history_ids
         seeds = [] if has_product else history[:CONTENT_SEED_ITEMS]
-        raws = await self._products.field_values(
-            view,
-            [(pid, CF_QUERY_FIELD) for pid in history] + [(pid, CONTENT_FIELD) for pid in seeds],
+        found = await self._products.vector_sets(
+            view, {CF_QUERY_FIELD: history, CONTENT_FIELD: seeds}
         )
-        weights = dict(state.history)
-        cf_vectors = self._products.present_vectors(history, raws[: len(history)])
-        cf_query = history_centroid(cf_vectors, weights, self._cf.query_weighting)
-        content_query = product_content
-        if seeds:
-            seed_vectors = self._products.present_vectors(seeds, raws[len(history) :])
-            content_query = history_centroid(seed_vectors, weights)
-        return content_query, cf_query
+        cf_query = self._cf.query_from(state, found[CF_QUERY_FIELD])
+        if not seeds:
+            return product.get(CONTENT_FIELD), cf_query
+        return history_centroid(found[CONTENT_FIELD], dict(state.history)), cf_query

@@ -1,53 +1,54 @@
-"""Cold start: the most popular products (decayed popularity), honouring filters."""
+"""Cold start: the most popular products (decayed popularity), honouring filters.
+
+Also the fallback of the personalised strategies (`excluding`), which pass the user's state
+they have already read instead of reading it again."""
 
 from __future__ import annotations
 
-import redis.asyncio as aioredis
-
-from service.recommend.base import RecommendRequest, Scored
-from service.store.catalog_reader import CatalogView
+from service.recommend.base import Around, Recommender, RecommendRequest, Scored
+from service.recommend.filters import admits, search_filter
+from service.store.catalog_reader import CatalogView, ProductReader
 from service.store.user_state import UserStateReader
 
 # Enough popular candidates to fill top_k after exclusions and filters in nearly all cases.
 CANDIDATES = 500
 
 
-class PopularRecommender:
-    name = "popular"
+class PopularRecommender(Recommender):
+    around = Around.NOTHING
 
-    def __init__(self, client: aioredis.Redis, users: UserStateReader):
-        self._client = client
+    def __init__(self, products: ProductReader, users: UserStateReader):
+        self._products = products
         self._users = users
 
-    async def recommend(
-        self, view: CatalogView, request: RecommendRequest, never_show: frozenset[str] = frozenset()
+    async def _recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
+        # Asked for a user, what a personalised answer leaves out (no endpoint asks this:
+        # the CF and hybrid strategies fall back through `excluding`).
+        never_show = frozenset[str]()
+        if request.user_id is not None:
+            never_show = (await self._users.read(view, request.user_id)).never_show
+        return await self.excluding(view, request, never_show)
+
+    async def excluding(
+        self, view: CatalogView, request: RecommendRequest, never_show: frozenset[str]
     ) -> list[Scored]:
+        """The popular products without `never_show`, the request's exclusions and its product."""
         skip = never_show | request.exclude
         if request.product_id:
             skip = skip | {request.product_id}
         ranked = await self._users.popular(view, CANDIDATES)
         candidates = [(pid, score) for pid, score in ranked if pid not in skip]
-        pipe = self._client.pipeline(transaction=False)
-        for pid, _ in candidates:
-            pipe.hmget(view.product_key(pid), "title", "category", "price")
-        fields = await pipe.execute()
+        listings = await self._products.listings(view, (pid for pid, _ in candidates))
+        flt = search_filter(request)
         out: list[Scored] = []
-        for (pid, score), (title, category, price) in zip(candidates, fields, strict=True):
-            if title is None or not _passes(request, category, price):
+        for pid, score in candidates:
+            listing = listings.get(pid)
+            if listing is None or not admits(flt, listing):
                 continue
-            out.append(Scored(pid, title.decode(), score))
+            out.append(Scored(pid, listing.title, score))
             if len(out) >= request.top_k:
                 break
         return _scaled(out)
-
-
-def _passes(request: RecommendRequest, category: bytes | None, price: bytes | None) -> bool:
-    if request.category and (category or b"").decode() != request.category:
-        return False
-    value = float(price) if price else 0.0
-    if request.price_min is not None and value < request.price_min:
-        return False
-    return request.price_max is None or value <= request.price_max
 
 
 def _scaled(items: list[Scored]) -> list[Scored]:

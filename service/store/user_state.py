@@ -10,6 +10,7 @@ from redis.asyncio.client import Pipeline
 
 from indexing.contract.redis_text import as_text
 from service.store.catalog_reader import CatalogView
+from service.store.read_plan import Pending, ReadPlan
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,11 @@ class UserState:
         """Products a personalised answer must leave out."""
         return self.bought | self.dismissed
 
+    @property
+    def history_ids(self) -> list[str]:
+        """The history's product ids, strongest first."""
+        return [pid for pid, _ in self.history]
+
 
 class UserStateReader:
     def __init__(self, client: aioredis.Redis, history_items: int):
@@ -36,34 +42,43 @@ class UserStateReader:
 
     async def read(self, view: CatalogView, user_id: str) -> UserState:
         """History, bought and dismissed sets in one round trip."""
-        pipe = self._client.pipeline(transaction=False)
-        self.add_read(pipe, view, user_id)
-        return self.parse(*await pipe.execute())
+        plan = ReadPlan(self._client)
+        state = self.queue_read(plan, view, user_id)
+        await plan.run()
+        return state.value
 
-    def add_read(self, pipe: Pipeline, view: CatalogView, user_id: str) -> None:
-        """Queue the three reads of `read` on a caller's pipeline (results: see `parse`), so a
-        request can fetch the user's state and other keys in one round trip."""
+    def queue_read(self, plan: ReadPlan, view: CatalogView, user_id: str) -> Pending[UserState]:
+        """Queue the three reads of `read` on a plan, so a request can fetch the user's state
+        and other keys in one round trip."""
         layout, version = view.layout, view.version
-        pipe.zrevrange(layout.history(version, user_id), 0, self._history_items - 1, True)
-        pipe.smembers(layout.bought(version, user_id))
-        pipe.smembers(layout.dismissed(user_id))
+
+        def queue(pipe: Pipeline) -> None:
+            pipe.zrevrange(layout.history(version, user_id), 0, self._history_items - 1, True)
+            pipe.smembers(layout.bought(version, user_id))
+            pipe.smembers(layout.dismissed(user_id))
+
+        return plan.add(queue, _state)
 
     @staticmethod
-    def parse(history: Any, bought: Any, dismissed: Any) -> UserState:
-        """The UserState from the three replies queued by `add_read`."""
-        return UserState(
-            history=[(pid.decode(), float(weight)) for pid, weight in history],
-            bought=frozenset(p.decode() for p in bought),
-            dismissed=frozenset(p.decode() for p in dismissed),
-        )
-
-    async def dismissed(self, view: CatalogView, user_id: str) -> frozenset[str]:
-        """Products the user said no to (never shown to that user again)."""
-        members = await self._client.smembers(view.layout.dismissed(user_id))
-        return frozenset(as_text(p) for p in members)
+    def queue_dismissed(plan: ReadPlan, view: CatalogView, user_id: str) -> Pending[frozenset[str]]:
+        """Queue a read of the products the user said no to (never shown to that user again)."""
+        return plan.add(lambda pipe: pipe.smembers(view.layout.dismissed(user_id)), _ids)
 
     async def popular(self, view: CatalogView, count: int) -> list[tuple[str, float]]:
         raw: list[tuple[bytes, float]] = await self._client.zrevrange(
             view.layout.popular(view.version), 0, count - 1, withscores=True
         )  # type: ignore[assignment]  # redis-py types the reply as plain members
         return [(as_text(pid), float(score)) for pid, score in raw]
+
+
+def _state(history: Any, bought: Any, dismissed: Any) -> UserState:
+    """The UserState from the three replies `queue_read` queues."""
+    return UserState(
+        history=[(pid.decode(), float(weight)) for pid, weight in history],
+        bought=_ids(bought),
+        dismissed=_ids(dismissed),
+    )
+
+
+def _ids(members: Any) -> frozenset[str]:
+    return frozenset(p.decode() for p in members)

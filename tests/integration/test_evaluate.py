@@ -14,10 +14,10 @@ from indexing.build.catalog_versions import live_version
 from indexing.build.index_builder import build_index
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
+from indexing.validation.metrics import score_lists
+from indexing.validation.split import time_split
 from service.cli.evaluate_cmd import cmd_evaluate
 from service.cli.main import build_parser
-from service.evaluation.metrics import score_lists
-from service.evaluation.split import time_split
 from tests.conftest import make_settings
 
 SAMPLE_PRODUCTS = 600
@@ -59,7 +59,9 @@ def evaluation(
             "--quiet",
         ]
     )
-    assert cmd_evaluate(args, settings) == 0
+    # The train index is tuned the way `shoprec index` tunes a shop's (a small budget here).
+    tuned = settings.replace(cf={"tune": True, "tune_min_users": 5, "tune_budget_s": 30.0})
+    assert cmd_evaluate(args, tuned) == 0
     return settings, json.loads((out / "evaluation.json").read_text()), out
 
 
@@ -67,6 +69,20 @@ def test_writes_markdown_json_and_png(evaluation: tuple[Settings, dict, Path]) -
     _, _, out = evaluation
     assert "| popularity |" in (out / "evaluation.md").read_text()
     assert (out / "evaluation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "evaluation-coverage.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_train_index_was_tuned_and_the_service_asked_with_it(
+    evaluation: tuple[Settings, dict, Path],
+) -> None:
+    _, report, _ = evaluation
+    tuning = report["chosen_on_validation"]["tuning"]
+    assert set(tuning["validation_ndcg_at_10"]) == {"tuned", "defaults", "popularity"}
+    chosen = tuning["chosen"]
+    assert report["settings"]["cf_query_weighting"] == chosen["query_weighting"]
+    assert report["settings"]["cf_matrix_values"] == chosen["matrix_values"]
+    names = [r["name"] for r in report["results"]]
+    assert names[-1] == f"hybrid tuned (w_cf={chosen['w_cf']:g})"
 
 
 def test_every_model_is_reported_with_metrics_in_range(
@@ -77,13 +93,16 @@ def test_every_model_is_reported_with_metrics_in_range(
     assert names[:2] == ["popularity", "item-kNN (cosine)"] and names[2].startswith("EASE")
     assert names[3:5] == ["content", "cf"]
     hybrids = {f"hybrid w_cf={w}" for w in ("0", "0.25", "0.5", "0.75", "1")}
-    assert hybrids <= set(names[5:]) and all(n.startswith("hybrid w_cf=") for n in names[5:])
+    assert hybrids <= set(names[5:]) and all(n.startswith("hybrid") for n in names[5:])
     assert report["dataset"]["test_users"] > 50
     for result in report["results"]:
         for part in ("all_users", "few_events_users", "cold_products"):
             for metric in ("recall", "ndcg", "hit_rate", "coverage"):
                 assert 0.0 <= result[part][metric] <= 1.0
         assert result["all_users"]["users"] == report["dataset"]["test_users"]
+        beyond = result["beyond_accuracy"]
+        assert 0.0 <= beyond["coverage"] <= 1.0 and 0.0 <= beyond["diversity"] <= 1.0
+        assert beyond["novelty"] >= 0.0 and 0.0 <= beyond["popularity_bias"] <= 1.0
 
 
 def test_the_numbers_are_sane(

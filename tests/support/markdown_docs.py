@@ -14,6 +14,20 @@ CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
+def write_tree(root: Path, files: dict[str, str]) -> None:
+    """Write `files` (relative path -> text) under `root`, folders as needed: a fake project
+    for the tests that prove the doc checks catch what is broken."""
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def problems(found: list[str]) -> list[str]:
+    """The reasons of `file:line: reason` findings."""
+    return [p.split(": ", 1)[1] for p in found]
+
+
 def doc_files(root: Path = PROJECT_ROOT) -> list[Path]:
     return [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
 

@@ -18,7 +18,7 @@ import pytest
 
 from indexing.contract.settings import PROJECT_ROOT, get_settings
 from service.cli.main import build_parser
-from tests.support.markdown_docs import CODE_SPAN, FENCE, doc_files
+from tests.support.markdown_docs import CODE_SPAN, FENCE, doc_files, problems, write_tree
 
 LEAD = r"^(?:\$\s+)?(?:[A-Z][A-Z0-9_]*=\S*\s+)*"
 SHOPREC = re.compile(
@@ -115,10 +115,13 @@ def test_commands_are_found() -> None:
 
 
 def test_wrong_commands_are_caught(tmp_path: Path) -> None:
-    (tmp_path / "scripts").mkdir()
-    (tmp_path / "scripts" / "tool.py").write_text("from service.tool_cli import main\n")
-    (tmp_path / "service").mkdir()
-    (tmp_path / "service" / "tool_cli.py").write_text('parser.add_argument("--real")\n')
+    write_tree(
+        tmp_path,
+        {
+            "scripts/tool.py": "from service.tool_cli import main\n",
+            "service/tool_cli.py": 'parser.add_argument("--real")\n',
+        },
+    )
     doc = tmp_path / "README.md"
     doc.write_text(
         "`shoprec index --if-missing` `shoprec indx` `.venv/bin/shoprec serve --wrokers 2`\n"
@@ -131,7 +134,7 @@ def test_wrong_commands_are_caught(tmp_path: Path) -> None:
         ".venv/bin/shoprec evaluate --k 10 \\\n    --bogus 1\n"
         "```\n"
     )
-    assert [p.split(": ", 1)[1] for p in wrong_commands(doc, tmp_path)] == [
+    assert problems(wrong_commands(doc, tmp_path)) == [
         "shoprec has no subcommand 'indx'",
         "shoprec serve has no option --wrokers",
         "shoprec index has no option --no-such",

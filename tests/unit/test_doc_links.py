@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from indexing.contract.settings import PROJECT_ROOT
-from tests.support.markdown_docs import anchors, doc_files, prose
+from tests.support.markdown_docs import anchors, doc_files, problems, prose, write_tree
 
 LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -109,11 +109,14 @@ def test_github_anchors() -> None:
 
 
 def test_the_checks_catch_what_is_broken(tmp_path: Path) -> None:
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "service").mkdir()
-    (tmp_path / "service" / "__init__.py").write_text("")
-    (tmp_path / "service" / "thing.py").write_text("def real():\n    pass\n")
-    (tmp_path / "docs" / "other.md").write_text("# Other\n## Part two\n")
+    write_tree(
+        tmp_path,
+        {
+            "service/__init__.py": "",
+            "service/thing.py": "def real():\n    pass\n",
+            "docs/other.md": "# Other\n## Part two\n",
+        },
+    )
     readme = tmp_path / "README.md"
     readme.write_text(
         "[ok](docs/other.md) [ok](docs/other.md#part-two) [ok](#top) [web](https://x.org/a)\n"
@@ -124,15 +127,11 @@ def test_the_checks_catch_what_is_broken(tmp_path: Path) -> None:
         "`service/thing.py` `service/gone.py` `service.thing.real` `service.thing.unreal`\n"
         "[a link over\ntwo lines](docs/gone.md)\n"
     )
-    links = broken_links(readme, tmp_path)
-    assert [p.split(": ", 1)[1] for p in links] == [
+    assert problems(broken_links(readme, tmp_path) + missing_paths(readme, tmp_path)) == [
         "docs/missing.md: no such file",
         "docs/other.md#part-three: no such heading",
         "#nowhere: no such heading",
         "docs/gone.md: no such file",
-    ]
-    paths = missing_paths(readme, tmp_path)
-    assert [p.split(": ", 1)[1] for p in paths] == [
         "docs/missing.md: no such file or folder",
         "docs/missing.md: no such file or folder",
         "docs/missing.md: no such file or folder",

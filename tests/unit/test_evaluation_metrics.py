@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from service.evaluation.metrics import (
+from indexing.validation.metrics import (
     catalog_coverage,
     hit_at_k,
     ndcg_at_k,

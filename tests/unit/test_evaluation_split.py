@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from service.evaluation import baselines
-from service.evaluation.split import cut_timestamp, time_split
+from indexing.validation import baselines
+from indexing.validation.split import cut_timestamp, time_split
 
 
 def _events(rows: list[tuple[str, str, float]]) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.recommend.blend import query_weights
+from indexing.contract.query_blend import query_weights
 
 
 def test_query_weightings() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from service.recommend.blend import blend, min_max_normalise, weighted_centroid
+from indexing.contract.query_blend import blend, min_max_normalise, weighted_centroid
 
 
 def test_weighted_centroid_is_the_weighted_mean() -> None:

@@ -36,7 +36,18 @@ def served(demo_index: Settings) -> Iterator[str]:
         "SHOPREC_CACHE_TTL_S": "0",  # leave no cache entries in the shared demo index
         "SHOPREC_AB_EXPERIMENT": "serve-test",
     }
-    command = [sys.executable, "-m", "service.cli.main", "serve", "--port", str(port)]
+    # One worker: the test is about the command serving, and a worker per core on a busy
+    # 2-core machine only slows the start.
+    command = [
+        sys.executable,
+        "-m",
+        "service.cli.main",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]
     server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -47,7 +58,9 @@ def served(demo_index: Settings) -> Iterator[str]:
                 break
             except httpx.TransportError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    output = server.stdout.read().decode() if server.stdout else ""
+                    # Stop it first: reading the output of a server still running never ends.
+                    server.terminate()
+                    output = server.communicate(timeout=30)[0].decode()
                     pytest.fail(f"shoprec serve did not come up:\n{output}")
                 time.sleep(0.2)
         yield url

@@ -1,4 +1,5 @@
-"""Pure numpy pieces of the recommenders, reachable by unit tests without Redis."""
+"""Pure numpy pieces of the served CF query and the hybrid blend, shared by the service's
+recommenders and the build's tuner (indexing/tuning), so both compute the same thing."""
 
 from __future__ import annotations
 

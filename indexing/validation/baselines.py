@@ -76,9 +76,19 @@ def top_k_lists(
         rows = data.matrix[[data.user_row[u] for u in batch]]
         scores = scorer(rows).astype(np.float64)
         scores[rows.nonzero()] = -np.inf
-        top = np.argpartition(-scores, min(k, scores.shape[1] - 1), axis=1)[:, :k]
-        for i, user in enumerate(batch):
-            order = top[i][np.argsort(-scores[i, top[i]], kind="stable")]
-            order = order[np.isfinite(scores[i, order])]
+        for user, order in zip(batch, top_k_indices(scores, k), strict=True):
             out[user] = items[order].tolist()
+    return out
+
+
+def top_k_indices(scores: np.ndarray, k: int) -> list[np.ndarray]:
+    """Per row, the columns of the k highest scores, best first; -inf columns (left out)
+    never appear, so a row can come back shorter than k."""
+    if scores.shape[1] == 0:
+        return [np.zeros(0, dtype=np.int64) for _ in range(scores.shape[0])]
+    top = np.argpartition(-scores, min(k, scores.shape[1] - 1), axis=1)[:, :k]
+    out = []
+    for i in range(scores.shape[0]):
+        order = top[i][np.argsort(-scores[i, top[i]], kind="stable")]
+        out.append(order[np.isfinite(scores[i, order])])
     return out

@@ -62,3 +62,19 @@ def time_split(events: pd.DataFrame, test_fraction: float) -> TimeSplit:
         if new:
             seen[str(user)], relevant[str(user)] = past, new
     return TimeSplit(train, test, cut, seen, relevant)
+
+
+def sample_users(split: TimeSplit, max_users: int | None) -> TimeSplit:
+    """Keep every n-th test user (deterministic), so a quick run sees the same users each time."""
+    users = split.users
+    if max_users is None or len(users) <= max_users:
+        return split
+    step = len(users) / max_users
+    kept = {users[int(i * step)] for i in range(max_users)}
+    return TimeSplit(
+        split.train,
+        split.test,
+        split.cut_ts,
+        {u: s for u, s in split.seen.items() if u in kept},
+        {u: r for u, r in split.relevant.items() if u in kept},
+    )

@@ -1,0 +1,1 @@
+"""Index-time tuning of a build on its own log (see tuner.py)."""

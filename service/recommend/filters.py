@@ -1,0 +1,21 @@
+"""What a request's filters mean, in one place: inside the KNN query (`search_filter`) and on
+lists that do not come from a KNN (the popular products, `admits`)."""
+
+from __future__ import annotations
+
+from service.recommend.base import RecommendRequest
+from service.store.catalog_reader import Listing
+from service.store.vector_search import SearchFilter
+
+
+def search_filter(request: RecommendRequest) -> SearchFilter:
+    return SearchFilter(request.category, request.price_min, request.price_max)
+
+
+def admits(search: SearchFilter, listing: Listing) -> bool:
+    """Whether a product passes the filter (one without a price has the price 0)."""
+    if search.category and listing.category != search.category:
+        return False
+    if search.price_min is not None and listing.price < search.price_min:
+        return False
+    return search.price_max is None or listing.price <= search.price_max
