@@ -176,6 +176,9 @@ class ServingSettings:
     # validation split; 0.1 of content still lifts a few products that CF alone misses.
     w_content: float = _float_field("SHOPREC_W_CONTENT", 0.1)
     w_cf: float = _float_field("SHOPREC_W_CF", 0.9)
+    # Comma-separated origins (https://shop.example.com) whose pages may call the API from a
+    # browser; empty: no CORS headers at all.
+    cors_origins: str = _str_field("SHOPREC_CORS_ORIGINS", "")
 
 
 @dataclass(frozen=True)

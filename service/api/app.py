@@ -11,6 +11,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from litestar import Litestar, Request, Response
+from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
@@ -30,7 +31,7 @@ from indexing.connection.redis_connection import embedded_server
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings, get_settings
 from service.api.feedback_intake import FeedbackIntake
-from service.api.health import health
+from service.api.health import health, health_head
 from service.api.openapi_errors import document_errors
 from service.api.request_deadline import request_deadline
 from service.api.routes import RecommendController, ab_report, feedback
@@ -72,9 +73,10 @@ class Services:
     recommendations: RecommendationService
     experiment: ABExperiment
     intake: FeedbackIntake
+    served_redis: str  # the Redis URL in use, for /health (shown without its password)
 
     @classmethod
-    def build(cls, settings: Settings, client: aioredis.Redis) -> Services:
+    def build(cls, settings: Settings, client: aioredis.Redis, url: str) -> Services:
         recommendations = RecommendationService(settings, client)
         # One set of counters: the A/B route counts exposures, feedback credits their arm.
         counters = ABCounters(
@@ -89,11 +91,13 @@ class Services:
             settings.cf.history_max_items,
             durable=settings.reliability.feedback_durable,
             fsync_timeout_ms=settings.reliability.feedback_fsync_timeout_ms,
+            require_durable=settings.reliability.feedback_require_durable,
         )
         return cls(
             recommendations,
             ABExperiment(settings, recommendations, counters),
             FeedbackIntake(recorder, recommendations.live),
+            url,
         )
 
 
@@ -141,6 +145,20 @@ def _internal(_: Request, exc: Exception) -> Response[ErrorResponse]:
     return _error(HTTP_500_INTERNAL_SERVER_ERROR, "internal error; see the service log")
 
 
+def cors_config(origins: str) -> CORSConfig | None:
+    """A frontend on another origin may read answers and post feedback: the listed origins get
+    the CORS headers and a preflight for GET and POST with a JSON body; others get none."""
+    allowed = [o.strip().rstrip("/") for o in origins.split(",") if o.strip()]
+    if not allowed:
+        return None
+    return CORSConfig(
+        allow_origins=allowed,
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+        allow_headers=["Content-Type"],
+        max_age=600,
+    )
+
+
 def create_app(settings: Settings | None = None, redis_url: str | None = None) -> Litestar:
     settings = settings or get_settings()
     url = redis_url or settings.redis.url or embedded_server(settings).url
@@ -149,7 +167,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
     @asynccontextmanager
     async def redis_lifespan(_: Litestar) -> AsyncIterator[None]:
         client = redis_pool_client(url, settings)
-        holder["services"] = Services.build(settings, client)
+        holder["services"] = Services.build(settings, client, url)
         try:
             yield
         finally:
@@ -161,7 +179,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
 
         return Provide(dependency, sync_to_thread=False)
 
-    route_handlers: list[Any] = [RecommendController, feedback, ab_report, health]
+    route_handlers: list[Any] = [RecommendController, feedback, ab_report, health, health_head]
     document_errors(route_handlers)
     return Litestar(
         route_handlers=route_handlers,
@@ -180,6 +198,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
             Exception: _internal,
         },
         request_max_body_size=MAX_BODY_BYTES,
+        cors_config=cors_config(settings.serving.cors_origins),
         openapi_config=OpenAPIConfig(
             title="shoprec",
             version="0.1.0",

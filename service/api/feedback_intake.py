@@ -15,6 +15,7 @@ class FeedbackIntake:
         self._recorder = recorder
         self._live = live
 
-    async def record(self, user_id: str, product_id: str, action: str, ts: str | None) -> None:
+    async def record(self, user_id: str, product_id: str, action: str, ts: str | None) -> bool:
+        """Record the event; True when Redis fsynced it before the answer."""
         event = self._recorder.event(user_id, product_id, action, ts)
-        await self._recorder.record(await self._live.current(), event)
+        return await self._recorder.record(await self._live.current(), event)

@@ -1,14 +1,66 @@
-"""GET /health: is Redis reachable, is a catalog version live, how big is it."""
+"""GET /health (and HEAD): is Redis reachable, which catalog is live, is feedback durable.
+
+The answer names what is served (the Redis without its password, the key prefix, the live
+version with its counts and build time), so an operator can tell two deployments apart.
+"""
 
 from __future__ import annotations
 
-from litestar import Response, get
+from litestar import Response, get, head
 from litestar.di import NamedDependency
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
+from indexing.connection.redis_connection import display_url
 from service.api.schemas import HealthResponse
 from service.errors import NoLiveIndex
 from service.recommend.service import RecommendationService
+
+Recommendations = NamedDependency[RecommendationService]
+ServedRedis = NamedDependency[str]
+DURABILITY_HINTS = {
+    "no": "Redis runs without an append-only file: feedback is stored but not durable "
+    "(set appendonly yes and appendfsync always)",
+    "everysec": "Redis fsyncs once a second (appendfsync everysec): feedback answers "
+    '"durable": false; appendfsync always makes every event durable',
+}
+
+
+async def _health(
+    recommendations: RecommendationService, served_redis: str
+) -> tuple[HealthResponse, int]:
+    settings = recommendations.settings
+    redis_url, key_prefix = display_url(served_redis), settings.redis.key_prefix
+    try:
+        await recommendations.client.ping()
+        recommendations.live.forget()
+        view = await recommendations.live.current()
+    except NoLiveIndex as exc:
+        body = HealthResponse(
+            "degraded", "ok", detail=str(exc), redis_url=redis_url, key_prefix=key_prefix
+        )
+        return body, 503
+    except RedisError as exc:
+        detail = f"Redis unreachable: {type(exc).__name__}"
+        body = HealthResponse(
+            "degraded", "unreachable", detail=detail, redis_url=redis_url, key_prefix=key_prefix
+        )
+        return body, 503
+    durability = await feedback_durability(recommendations)
+    meta = view.meta
+    body = HealthResponse(
+        "ok",
+        "ok",
+        meta.version,
+        meta.products,
+        DURABILITY_HINTS.get(durability),
+        {"always": True, "everysec": False, "no": False}.get(durability),
+        users=meta.users,
+        built_at=meta.built_at,
+        feedback_durability=durability,
+        redis_url=redis_url,
+        key_prefix=key_prefix,
+    )
+    return body, 200
 
 
 @get(
@@ -18,39 +70,33 @@ from service.recommend.service import RecommendationService
     summary="Service health: 200 when ok, 503 when Redis or the index is missing",
 )
 async def health(
-    recommendations: NamedDependency[RecommendationService],
+    recommendations: Recommendations, served_redis: ServedRedis
 ) -> Response[HealthResponse]:
-    try:
-        await recommendations.client.ping()
-    except RedisError as exc:
-        body = HealthResponse("degraded", "unreachable", detail=f"Redis unreachable: {exc}")
-        return Response(body, status_code=503)
-    recommendations.live.forget()
-    try:
-        view = await recommendations.live.current()
-    except NoLiveIndex as exc:
-        return Response(HealthResponse("degraded", "ok", detail=str(exc)), status_code=503)
-    except RedisError as exc:
-        body = HealthResponse("degraded", "unreachable", detail=f"Redis unreachable: {exc}")
-        return Response(body, status_code=503)
-    durable = await feedback_durable(recommendations)
-    detail = None
-    if durable is False:
-        detail = (
-            "feedback is not durable: Redis has appendonly off, so POST /feedback answers 503 "
-            "(set appendonly yes, or SHOPREC_FEEDBACK_DURABLE=0)"
-        )
-    body = HealthResponse("ok", "ok", view.version, view.meta.products, detail, durable)
-    return Response(body)
+    body, status = await _health(recommendations, served_redis)
+    return Response(body, status_code=status)
 
 
-async def feedback_durable(recommendations: RecommendationService) -> bool | None:
-    """Can POST /feedback make events durable? None when durability is off or unknown (a
-    managed Redis may refuse INFO)."""
+@head("/health", operation_id="healthHead", tags=["operations"], summary="Health, status only")
+async def health_head(
+    recommendations: Recommendations, served_redis: ServedRedis
+) -> Response[None]:
+    _body, status = await _health(recommendations, served_redis)
+    return Response(None, status_code=status)
+
+
+async def feedback_durability(recommendations: RecommendationService) -> str:
+    """How Redis keeps feedback: "always" (fsynced before each answer), "everysec", "no"
+    (no append-only file), "off" (SHOPREC_FEEDBACK_DURABLE=0) or "unknown" (a managed Redis
+    may refuse INFO or CONFIG)."""
     if not recommendations.settings.reliability.feedback_durable:
-        return None
+        return "off"
+    client = recommendations.client
     try:
-        info = await recommendations.client.info("persistence")
-    except RedisError:
-        return None
-    return bool(int(info.get("aof_enabled", 0)))
+        info = await client.info("persistence")
+        if not int(info.get("aof_enabled", 0)):
+            return "no"
+        reply = await client.config_get("appendfsync")
+    except (ResponseError, RedisError):
+        return "unknown"
+    policy = str(reply.get("appendfsync", "unknown"))
+    return policy if policy in ("always", "everysec", "no") else "unknown"

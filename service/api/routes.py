@@ -286,8 +286,8 @@ class RecommendController(Controller):
     },
 )
 async def feedback(intake: Intake, data: JSONBody[FeedbackRequest]) -> FeedbackResponse:
-    await intake.record(data.user_id, data.product_id, data.action, data.ts)
-    return FeedbackResponse()
+    durable = await intake.record(data.user_id, data.product_id, data.action, data.ts)
+    return FeedbackResponse(durable=durable)
 
 
 @get(

@@ -55,8 +55,15 @@ class FeedbackRequest(msgspec.Struct, forbid_unknown_fields=False):
     ts: Annotated[str, msgspec.Meta(max_length=64, examples=["2026-11-26T12:00:00Z"])] | None = None
 
 
-class FeedbackResponse(msgspec.Struct):
+class FeedbackResponse(msgspec.Struct, kw_only=True):
     status: Literal["received"] = "received"
+    durable: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Redis had fsynced the event to its append-only file before this "
+            "answer (false: stored, but a Redis crash in the next second could lose it)."
+        ),
+    ]
 
 
 class HealthResponse(msgspec.Struct):
@@ -64,10 +71,28 @@ class HealthResponse(msgspec.Struct):
     redis: Literal["ok", "unreachable"]
     index_version: Annotated[int, msgspec.Meta(examples=[1])] | None = None
     products: Annotated[int, msgspec.Meta(examples=[5000])] | None = None
-    detail: Annotated[str, msgspec.Meta(description="Why the status is degraded.")] | None = None
-    # False when feedback durability is on but Redis has no append-only file (POST /feedback
-    # then answers 503); None when durability is off or Redis did not say.
+    detail: (
+        Annotated[str, msgspec.Meta(description="Why the status is degraded, or a hint.")] | None
+    ) = None
+    # True when every feedback event is fsynced before its answer (appendfsync always); False
+    # when Redis has no append-only file or fsyncs once a second; None when durability is off
+    # or Redis did not say.
     feedback_durable: bool | None = None
+    users: int | None = None
+    built_at: Annotated[float, msgspec.Meta(description="Epoch seconds.")] | None = None
+    feedback_durability: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                description="Redis's appendfsync policy (always, everysec), no (no append-only "
+                "file), off (SHOPREC_FEEDBACK_DURABLE=0) or unknown.",
+                examples=["always"],
+            ),
+        ]
+        | None
+    ) = None
+    redis_url: Annotated[str, msgspec.Meta(description="Without its password.")] | None = None
+    key_prefix: str | None = None
 
 
 class VariantReport(msgspec.Struct):

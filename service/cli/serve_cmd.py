@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 
-from indexing.connection.redis_connection import resolve_redis_url, sync_client
+from indexing.connection.redis_connection import display_url, resolve_redis_url, sync_client
 from indexing.contract.settings import Settings
 from service.cli.errors import CommandError
 
@@ -29,20 +30,26 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from indexing.build.catalog_versions import live_version
+    from indexing.contract.catalog_meta import CatalogMeta
     from indexing.contract.redis_layout import RedisLayout
     from service.api.http_server import serve
 
     url = resolve_redis_url(settings)
-    if live_version(sync_client(url), RedisLayout(settings.redis.key_prefix)) is None:
+    prefix = settings.redis.key_prefix
+    meta = CatalogMeta.from_redis(sync_client(url).hgetall(RedisLayout(prefix).meta))  # type: ignore[arg-type]
+    if meta is None:
         raise CommandError(
-            "no live catalog index in Redis; build one first with "
-            "`shoprec index --products data/products.csv --interactions data/interactions.csv`"
+            f"no live catalog index under key prefix {prefix!r} in Redis {display_url(url)}; "
+            "build one first with `shoprec index --products data/products.csv --interactions "
+            "data/interactions.csv`"
         )
     # Workers are separate processes: hand them the resolved Redis through the environment.
     os.environ["REDIS_URL"] = url
+    built = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(meta.built_at))
     print(
-        f"serving on http://{args.host}:{args.port} (Redis {url}, {args.workers} worker(s)); "
+        f"serving on http://{args.host}:{args.port} ({args.workers} worker(s)): Redis "
+        f"{display_url(url)}, key prefix {prefix!r}, catalog version {meta.version} "
+        f"({meta.products:,} products, {meta.users:,} users, built {built}); "
         f"API docs at http://{args.host}:{args.port}/schema/swagger",
         flush=True,
     )

@@ -2,8 +2,9 @@
 
 Order matters: the event is appended to the feedback stream before anything else, so an
 acknowledged event can always be replayed and is folded into the next full build (`durable`
-in the answer says whether Redis had fsynced it: see stream_append). Then the user's history, bought and dismissed sets change at once, so the next personalised answer
-reflects the event; the user's cached answers are dropped; the A/B arm is credited.
+in the answer says whether Redis had fsynced it: see stream_append). Then the user's history,
+bought and dismissed sets change at once, so the next personalised answer reflects the event;
+the user's cached answers are dropped; the A/B arm is credited.
 """
 
 from __future__ import annotations

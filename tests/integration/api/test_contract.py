@@ -101,7 +101,7 @@ def test_feedback_answers_received(api: TestClient, fresh_user: str) -> None:
         },
     )
     assert response.status_code == 200
-    assert response.json() == {"status": "received"}
+    assert response.json() == {"status": "received", "durable": True}
 
 
 def test_ab_report_shape(api: TestClient) -> None:

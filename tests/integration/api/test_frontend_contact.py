@@ -1,0 +1,68 @@
+"""What a shop frontend on another origin and its operators meet: CORS for the listed origins
+only, HEAD /health, and a /health that names what is served."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from litestar.testing import TestClient
+
+from indexing.contract.settings import Settings
+from service.api.app import create_app
+
+SHOP = "https://shop.example.com"
+
+
+@pytest.fixture
+def cors_api(api_settings: Settings) -> Iterator[TestClient]:
+    settings = api_settings.replace(serving={"cors_origins": f"{SHOP}, https://other.example"})
+    with TestClient(app=create_app(settings)) as client:
+        yield client
+
+
+def test_an_allowed_origin_can_read_answers(cors_api: TestClient) -> None:
+    answer = cors_api.get("/recommend/content/P000001?top_k=3", headers={"Origin": SHOP})
+    assert answer.status_code == 200
+    assert answer.headers["access-control-allow-origin"] == SHOP
+
+
+def test_preflight_of_json_feedback(cors_api: TestClient) -> None:
+    preflight = cors_api.options(
+        "/feedback",
+        headers={
+            "Origin": SHOP,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert preflight.status_code in (200, 204)
+    assert preflight.headers["access-control-allow-origin"] == SHOP
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+    assert "content-type" in preflight.headers["access-control-allow-headers"].lower()
+
+
+def test_another_origin_gets_no_cors_headers(cors_api: TestClient) -> None:
+    answer = cors_api.get("/recommend/content/P000001", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in answer.headers
+
+
+def test_cors_is_off_by_default(api: TestClient) -> None:
+    answer = api.get("/recommend/content/P000001", headers={"Origin": SHOP})
+    assert "access-control-allow-origin" not in answer.headers
+
+
+def test_health_names_what_is_served(api: TestClient, api_settings: Settings) -> None:
+    body = api.get("/health").json()
+    assert body["status"] == "ok"
+    assert body["key_prefix"] == api_settings.redis.key_prefix
+    assert body["redis_url"] == api_settings.redis.url
+    assert body["index_version"] >= 1 and body["products"] >= 5000 and body["users"] > 0
+    assert body["built_at"] > 1.6e9
+    assert body["feedback_durability"] == "always" and body["feedback_durable"] is True
+
+
+def test_head_health(api: TestClient) -> None:
+    answer = api.head("/health")
+    assert answer.status_code == 200
+    assert answer.content == b""
