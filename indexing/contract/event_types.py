@@ -10,12 +10,28 @@ from __future__ import annotations
 INTERACTION_TYPES = ("view", "click", "add_to_cart", "purchase", "rating")
 # A user's "no": never show that product to that user again (feedback only).
 DISMISS = "dismiss"
+# What POST /feedback accepts (after `canonical`).
+FEEDBACK_ACTIONS = ("view", "click", "add_to_cart", "purchase", DISMISS)
 # Words a shop's tracking code sends for the same event.
-SYNONYMS = {"clicked": "click", "cart": "add_to_cart", "addtocart": "add_to_cart"}
+SYNONYMS = {
+    "clicked": "click",
+    "cart": "add_to_cart",
+    "addtocart": "add_to_cart",
+    "purchased": "purchase",
+    "buy": "purchase",
+    "viewed": "view",
+}
 
 
 def canonical(word: str) -> str:
-    """The canonical name of an event word (lower-cased, spaces as underscores, synonyms
-    resolved); unknown words come back normalised, for the caller to refuse."""
-    normalised = word.lower().replace(" ", "_")
+    """The canonical name of an event word: case, surrounding space and the separators `-`,
+    `_` and space do not matter (`Add-to-cart`, `add to cart`); synonyms resolved. Unknown
+    words come back normalised, for the caller to refuse."""
+    normalised = "_".join(word.strip().lower().replace("-", " ").replace("_", " ").split())
     return SYNONYMS.get(normalised, normalised)
+
+
+def accepted_words(canonical_names: tuple[str, ...]) -> str:
+    """The names and their synonyms, for an error message that says what to send."""
+    synonyms = sorted(word for word, name in SYNONYMS.items() if name in canonical_names)
+    return ", ".join(canonical_names) + f" (also: {', '.join(synonyms)})"

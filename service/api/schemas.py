@@ -11,10 +11,13 @@ import msgspec
 ProductId = Annotated[str, msgspec.Meta(min_length=1, max_length=256, examples=["P000001"])]
 UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=256, examples=["U00007"])]
 Action = Annotated[
-    Literal["view", "click", "clicked", "add_to_cart", "purchase", "dismiss"],
+    str,
     msgspec.Meta(
-        description="`clicked` is taken as `click`; `dismiss` hides the product from that "
-        "user for good.",
+        min_length=1,
+        max_length=32,
+        description="view, click, add_to_cart, purchase or dismiss; case, '-', '_' and spaces "
+        "do not matter, and a few synonyms are taken (clicked, cart, addtocart, buy, "
+        "purchased, viewed). `dismiss` hides the product from that user for good.",
         examples=["click"],
     ),
 ]

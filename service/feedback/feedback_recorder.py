@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 import redis.asyncio as aioredis
 
-from indexing.contract.event_types import canonical
+from indexing.contract.event_types import FEEDBACK_ACTIONS, accepted_words, canonical
 from indexing.contract.history_update import queue_history_update
 from indexing.contract.settings import EventWeights
 from service.errors import FeedbackNotDurable, ProductNotFound
@@ -33,6 +33,10 @@ MAX_FUTURE_S = 86_400.0
 
 
 class InvalidTimestamp(ValueError):
+    pass
+
+
+class InvalidAction(ValueError):
     pass
 
 
@@ -82,7 +86,13 @@ class FeedbackRecorder:
         self._require_durable = require_durable
 
     def event(self, user_id: str, product_id: str, action: str, ts: str | None) -> FeedbackEvent:
-        return FeedbackEvent(user_id, product_id, canonical(action), parse_ts(ts))
+        name = canonical(action)
+        if name not in FEEDBACK_ACTIONS:
+            raise InvalidAction(
+                f"action {action!r} is not one of {accepted_words(FEEDBACK_ACTIONS)}; case, "
+                "'-', '_' and spaces do not matter"
+            )
+        return FeedbackEvent(user_id, product_id, name, parse_ts(ts))
 
     async def record(self, view: CatalogView, event: FeedbackEvent) -> bool:
         """Log the event, then apply it; True when Redis fsynced it before we answer.

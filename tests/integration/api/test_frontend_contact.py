@@ -66,3 +66,25 @@ def test_head_health(api: TestClient) -> None:
     answer = api.head("/health")
     assert answer.status_code == 200
     assert answer.content == b""
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["Purchase", "cart", "add to cart", "add-to-cart", "Add_To_Cart", " CLICKED ", "view"],
+)
+def test_feedback_takes_the_spellings_of_the_csv(
+    api: TestClient, fresh_user: str, spelling: str
+) -> None:
+    body = {"user_id": fresh_user, "product_id": "P000001", "action": spelling}
+    answer = api.post("/feedback", json=body)
+    assert answer.status_code == 200, answer.text
+
+
+def test_an_unknown_action_lists_the_accepted_ones(api: TestClient, fresh_user: str) -> None:
+    body = {"user_id": fresh_user, "product_id": "P000001", "action": "like"}
+    answer = api.post("/feedback", json=body)
+    assert answer.status_code == 422
+    detail = answer.json()["detail"]
+    assert "'like'" in detail
+    for name in ("view", "click", "add_to_cart", "purchase", "dismiss"):
+        assert name in detail
