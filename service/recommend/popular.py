@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import redis.asyncio as aioredis
 
+from indexing.contract.index_schema import CATEGORY_SEPARATOR
 from service.recommend.base import RecommendRequest, Scored
 from service.store.catalog_reader import CatalogView
 from service.store.user_state import UserStateReader
@@ -42,9 +43,14 @@ class PopularRecommender:
 
 
 def _passes(request: RecommendRequest, category: bytes | None, price: bytes | None) -> bool:
-    if request.category and (category or b"").decode() != request.category:
+    # Several categories per product, as the category TAG field splits them.
+    if request.category and request.category not in (category or b"").decode().split(
+        CATEGORY_SEPARATOR
+    ):
         return False
-    value = float(price) if price else 0.0
+    if price is None:  # a product without a price: price filters leave it out
+        return request.price_min is None and request.price_max is None
+    value = float(price)
     if request.price_min is not None and value < request.price_min:
         return False
     return request.price_max is None or value <= request.price_max
