@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from indexing.contract.index_schema import CATEGORY_SEPARATOR
 from indexing.contract.settings import PROJECT_ROOT, get_settings
 from indexing.load.csv_loader import load_interactions, load_products
 from indexing.models.content_embedder import product_texts
@@ -36,15 +37,17 @@ HISTORY_ITEMS = 50
 TRAIN_SHARE = 0.8
 
 
-def category_precision(vectors: np.ndarray, categories: np.ndarray, k: int = TOP_K) -> float:
-    """Mean share of each product's k nearest other products that share its category."""
+def category_precision(vectors: np.ndarray, categories: list[str], k: int = TOP_K) -> float:
+    """Mean share of each product's k nearest other products that share one of its categories
+    (a product may have several, "Books|Music")."""
+    sets = [frozenset(c.split(CATEGORY_SEPARATOR)) for c in categories]
     hits = 0
     for start in range(0, len(vectors), 1024):
         sims = vectors[start : start + 1024] @ vectors.T
         rows = np.arange(sims.shape[0])
         sims[rows, start + rows] = -np.inf  # not itself
         top = np.argpartition(-sims, k, axis=1)[:, :k]
-        hits += int((categories[top] == categories[start + rows, None]).sum())
+        hits += sum(bool(sets[start + r] & sets[j]) for r in rows for j in top[r])
     return hits / (len(vectors) * k)
 
 
@@ -99,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             Path(folder / "interactions.csv"), ids, settings.cf.event_weights
         ).events
         texts = product_texts(products)
-        categories = products["category"].fillna("").to_numpy()
+        categories = products["category"].fillna("").tolist()
         for name in args.embedders.split(","):
             try:
                 embedder = make_embedder(name, settings.replace(catalog={"embedder": name}))

@@ -25,6 +25,7 @@ import redis
 from indexing.build.catalog_versions import live_version
 from indexing.build.index_builder import build_index
 from indexing.connection.embedded_redis import EmbeddedRedis
+from indexing.contract.index_schema import CATEGORY_SEPARATOR
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import PROJECT_ROOT, get_settings
 from service.bench.cpu_meter import process_tree
@@ -62,7 +63,8 @@ def read_ids() -> tuple[list[str], list[str], list[str]]:
     with (PROJECT_ROOT / "data" / "products.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     products = [r["product_id"] for r in rows]
-    categories = sorted({r["category"] for r in rows})
+    # A product may have several categories ("Books|Music"); each is a filter value.
+    categories = sorted({c for r in rows for c in r["category"].split(CATEGORY_SEPARATOR) if c})
     with (PROJECT_ROOT / "data" / "interactions.csv").open(newline="") as handle:
         users = sorted({r["user_id"] for r in csv.DictReader(handle)})
     return products, users, categories

@@ -46,11 +46,13 @@ from indexing.feedback.feedback_log import (
     read_entries,
 )
 from indexing.feedback.feedback_replay import replay_feedback
+from indexing.load.csv_file import CsvFormatError
 from indexing.load.csv_loader import (
     Catalog,
-    CsvFormatError,
+    CsvOptions,
     Interactions,
     LoadReport,
+    check_dropped_share,
     load_interactions,
 )
 from indexing.load.csv_loader import load_products as load_catalog
@@ -72,22 +74,29 @@ def build_index(
     quiet: bool = False,
     wait_for_grace: bool = True,
     with_feedback: bool = True,
+    csv_options: CsvOptions | None = None,
+    max_dropped_share: float | None = None,
 ) -> BuildSummary:
     """Build, publish and retire under the build lock (BuildInProgress if it is taken).
 
     wait_for_grace: wait settings.index.retire_grace_s after the swap, then drop the replaced
     version (else the next build or reindex drops it). with_feedback: fold the feedback stream
-    into the interactions."""
+    into the interactions. max_dropped_share (default settings.catalog.max_dropped_share; 1
+    allows any): a file losing more of its rows raises TooManyDroppedRows before any write."""
     embedder = make_embedder(settings.catalog.embedder, settings, quiet=quiet)  # before any work
     timer = StageTimer(quiet)
     # The files are read before Redis is touched: a bad file is reported even with Redis down.
     with timer.stage("load csv"):
-        catalog = load_catalog(products_csv)
+        catalog = load_catalog(products_csv, csv_options)
         interactions = load_interactions(
-            interactions_csv, catalog.product_ids, settings.cf.event_weights
+            interactions_csv, catalog.product_ids, settings.cf.event_weights, csv_options
         )
     if catalog.products.empty:
-        raise CsvFormatError(f"{products_csv}: no valid product rows; nothing to index")
+        reasons = "; ".join(catalog.report.top_reasons(3)) or "the file has a header only"
+        raise CsvFormatError(f"{products_csv}: no valid product rows ({reasons}); nothing to index")
+    limit = settings.catalog.max_dropped_share if max_dropped_share is None else max_dropped_share
+    for report in (catalog.report, interactions.report):
+        check_dropped_share(report, limit)
     build = _Build(client, settings, RedisLayout(settings.redis.key_prefix), timer)
     with build_lock(client, build.layout, "shoprec index", settings.index.build_lock_ttl_s):
         return build.run(

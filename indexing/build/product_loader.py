@@ -23,10 +23,18 @@ from indexing.contract.redis_layout import RedisLayout
 from indexing.models.cf_model import CFVectors
 
 
+def _price(row: dict[str, object]) -> float | None:
+    """The row's price; None for a product without one (NaN in the loaded catalog)."""
+    value = row.get("price")
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
 def content_hash(row: dict[str, object]) -> str:
     """Fingerprint of what a product shows and what its content vector is made from."""
+    price = _price(row)
+    shown = {**row, "price": "" if price is None else price}
     text = "\x1f".join(
-        str(row.get(k, "")) for k in ("title", "category", "description", "price", "img_url")
+        str(shown.get(k, "")) for k in ("title", "category", "description", "price", "img_url")
     )
     return hashlib.sha1(text.encode()).hexdigest()
 
@@ -34,7 +42,8 @@ def content_hash(row: dict[str, object]) -> str:
 def product_hashes(
     products: pd.DataFrame, content: np.ndarray, cf: CFVectors | None
 ) -> Iterator[dict[str, object]]:
-    """One Redis hash mapping per product; products without CF data get no CF fields."""
+    """One Redis hash mapping per product; products without CF data get no CF fields, and
+    products without a price no `price` (RediSearch then leaves them out of price ranges)."""
     cf_row = {item: i for i, item in enumerate(cf.item_ids)} if cf is not None else {}
     for i, row in enumerate(products.to_dict("records")):
         mapping: dict[str, object] = {
@@ -42,11 +51,13 @@ def product_hashes(
             "title": row["title"],
             "category": row["category"],
             "description": row["description"],
-            "price": float(row["price"]),
             "img_url": row["img_url"],
             "content_hash": content_hash(row),
             CONTENT_FIELD: content[i].astype(np.float32).tobytes(),
         }
+        price = _price(row)
+        if price is not None:
+            mapping["price"] = price
         j = cf_row.get(row["product_id"])
         if cf is not None and j is not None:
             mapping[CF_FIELD] = cf.index[j].tobytes()

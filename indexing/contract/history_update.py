@@ -3,6 +3,16 @@
 
 The commands are queued on a caller's pipeline, sync or async (both queue the same way), so
 each side keeps its own round trips and transaction.
+
+Why decay windows: history scores are interest relative to a reference time, and an event a
+year after a 2011 log's newest event would weigh 2^390 (1e117; the CF query sum of such
+weights overflows float32, and answers carried null scores). So time after `history_epoch` is
+cut into windows of WINDOW_HALF_LIVES half-lives: an event's weight is decayed relative to the
+start of its window (at most 2^WINDOW_HALF_LIVES), and a user's history is kept relative to the
+newest window it has seen (`RedisLayout.history_windows`; absent: window 0, the build's
+reference). When an event opens a newer window, the script multiplies the user's scores by
+2^-WINDOW_HALF_LIVES per window first: a power of two, so every ratio, and the order, stay
+exact (until a score falls below 2^-1022, over 1000 half-lives behind the newest event).
 """
 
 from __future__ import annotations
@@ -13,11 +23,44 @@ import redis
 import redis.asyncio
 
 from indexing.contract.catalog_meta import CatalogMeta
-from indexing.contract.event_decay import decayed
+from indexing.contract.event_decay import SECONDS_PER_DAY, decayed
 from indexing.contract.event_types import DISMISS
 from indexing.contract.redis_layout import RedisLayout
 
 AnyPipeline = redis.client.Pipeline | redis.asyncio.client.Pipeline
+
+# Half-lives per decay window: weights stay below 2^32 x the event weight, far inside float32.
+WINDOW_HALF_LIVES = 32
+
+# KEYS: history, windows; ARGV: user_id, product_id, weight (decayed to the start of its
+# window), the event's window, 2^-WINDOW_HALF_LIVES, history cap. Moves the user's history to
+# the newer of its window and the event's, then adds the weight there; one script, so a
+# concurrent event of the same user cannot interleave.
+_ADD_TO_HISTORY = """
+local held = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+local window = tonumber(ARGV[4])
+local per_window = tonumber(ARGV[5])
+local weight = tonumber(ARGV[3])
+if window > held then
+  local factor = string.format('%.17g', per_window ^ (window - held))
+  redis.call('ZUNIONSTORE', KEYS[1], 1, KEYS[1], 'WEIGHTS', factor)
+  redis.call('HSET', KEYS[2], ARGV[1], window)
+elseif window < held then
+  weight = weight * per_window ^ (held - window)
+end
+redis.call('ZINCRBY', KEYS[1], string.format('%.17g', weight), ARGV[2])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[6]) + 1))
+"""
+
+
+def decay_window(ts: float, epoch: float, half_life_days: float) -> tuple[int, float]:
+    """(window, its start) of an event at `ts`: window 0 holds everything up to
+    WINDOW_HALF_LIVES half-lives after `epoch` (the build's events included)."""
+    if half_life_days <= 0:
+        return 0, epoch
+    span = WINDOW_HALF_LIVES * half_life_days * SECONDS_PER_DAY
+    window = max(0, int((ts - epoch) // span))
+    return window, epoch + window * span
 
 
 class FeedbackAction(Protocol):
@@ -44,8 +87,8 @@ def queue_history_update(
 
     A dismissal removes the product from the history and adds it to the user's unversioned
     dismissed set (idempotent, so a replay may add it again). Any other event adds its decayed
-    weight to the history, keeps the strongest `history_items`, and a purchase joins the
-    bought set."""
+    weight to the history (in the user's decay window, see above), keeps the strongest
+    `history_items`, and a purchase joins the bought set."""
     history = layout.history(meta.version, event.user_id)
     if event.action == DISMISS:
         pipe.sadd(layout.dismissed(event.user_id), event.product_id)
@@ -53,12 +96,15 @@ def queue_history_update(
         return True
     if event.action not in weights:
         return False
-    weight = float(
-        decayed(weights[event.action], event.ts, meta.history_epoch, meta.half_life_days)
+    half_life = meta.half_life_days
+    window, start = decay_window(event.ts, meta.history_epoch, half_life)
+    weight = float(decayed(weights[event.action], event.ts, start, half_life))
+    per_window = float(
+        decayed(1.0, 0.0, WINDOW_HALF_LIVES * half_life * SECONDS_PER_DAY, half_life)
     )
-    pipe.zincrby(history, weight, event.product_id)
-    # Keep the strongest N: drop the weakest beyond the cap.
-    pipe.zremrangebyrank(history, 0, -(history_items + 1))
+    windows = layout.history_windows(meta.version)
+    args = (event.user_id, event.product_id, repr(weight), window, repr(per_window), history_items)
+    pipe.eval(_ADD_TO_HISTORY, 2, history, windows, *args)
     if event.action == "purchase":
         pipe.sadd(layout.bought(meta.version, event.user_id), event.product_id)
     return True

@@ -18,6 +18,10 @@ CONTENT_FIELD = "content_vector"
 CF_FIELD = "cf_vector"
 CF_QUERY_FIELD = "cf_query"
 RETURN_FIELDS = ("product_id", "title")
+# How a product's several categories are joined in its hash: the `separator` of the category
+# TAG field in product_index.yaml, so `@category:{Music}` matches "Books|Music". Fixed (not the
+# CSV's SHOPREC_CATEGORY_SEPARATOR), so readers never need to know how a file was written.
+CATEGORY_SEPARATOR = "|"
 
 
 @dataclass(frozen=True)

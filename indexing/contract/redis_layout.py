@@ -71,6 +71,11 @@ class RedisLayout:
         """Sorted set product_id -> decayed interest weight (higher = more, more recent)."""
         return f"{self.version_prefix(version)}:history:{user_id}"
 
+    def history_windows(self, version: int) -> str:
+        """Hash user_id -> the decay window the user's history scores are relative to (absent:
+        window 0, the version's history_epoch); see indexing.contract.history_update."""
+        return f"{self.version_prefix(version)}:history_windows"
+
     def bought(self, version: int, user_id: str) -> str:
         return f"{self.version_prefix(version)}:bought:{user_id}"
 

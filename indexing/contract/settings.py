@@ -92,6 +92,11 @@ class CatalogSettings:
     content_dims: int = _int_field("SHOPREC_CONTENT_DIMS", 256)
     # Texts per forward pass of the sbert embedder (larger: a little faster, more memory).
     sbert_batch_size: int = _int_field("SHOPREC_SBERT_BATCH_SIZE", 128)
+    # Splits a category cell into several ("Books|Music"); empty: one category per cell.
+    category_separator: str = _str_field("SHOPREC_CATEGORY_SEPARATOR", "|")
+    # A build stops (exit 2, nothing written) when a file loses more than this share of its
+    # rows to bad values: a build that silently lost its data is worse than the old one.
+    max_dropped_share: float = _float_field("SHOPREC_MAX_DROPPED_SHARE", 0.5)
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,9 @@ class IndexSettings:
     retire_grace_s: float = _float_field("SHOPREC_RETIRE_GRACE_S", 30.0)
     # The build lock expires this long after its holder stops refreshing it (a killed build).
     build_lock_ttl_s: int = _int_field("SHOPREC_BUILD_LOCK_TTL_S", 60)
+    # `reindex` refuses (exit 2) to remove more than this share of the live catalog: a
+    # partial or truncated file would otherwise delete the rest.
+    max_removed_share: float = _float_field("SHOPREC_MAX_REMOVED_SHARE", 0.2)
 
 
 @dataclass(frozen=True)

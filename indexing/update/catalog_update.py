@@ -7,13 +7,17 @@ removed products are deleted (hash, popularity, histories); unchanged products a
 Changed products keep their CF vectors; new ones get CF vectors at the next full build.
 Cached answers of the version are deleted, since any of them may name a removed product or an
 old title.
+
+A partial or truncated file would delete the rest of the catalog, so a run that would remove
+more than settings.index.max_removed_share of it refuses (TooManyRemovals) before writing;
+`upsert` applies a partial file (adds and changes only), `dry_run` only reports the plan.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -28,13 +32,14 @@ from indexing.build.version_retirement import drop_expired
 from indexing.contract.catalog_meta import CatalogMeta
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
-from indexing.load.csv_loader import LoadReport
+from indexing.load.csv_loader import CsvOptions, LoadReport
 from indexing.load.csv_loader import load_products as load_catalog
 from indexing.models.content_embedder import product_texts
 from indexing.models.content_model_store import load_content_model
 from indexing.models.embedder_registry import load_embedder
 
 SCAN_COUNT = 2000
+PLAN_IDS_SHOWN = 50  # ids listed per kind of change in a dry run
 # A request that read the catalog just before the update can store its answer just after the
 # first cache sweep; a second sweep this much later retires those answers too.
 IN_FLIGHT_S = 1.0
@@ -43,6 +48,21 @@ IN_FLIGHT_S = 1.0
 class NoLiveVersion(RuntimeError):
     def __init__(self) -> None:
         super().__init__("no live catalog version to update; build one first with `shoprec index`")
+
+
+class TooManyRemovals(ValueError):
+    """The file would remove more of the live catalog than allowed; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class ReindexMode:
+    """dry_run: report the plan, write nothing. upsert: add and change, remove nothing.
+    max_removed_share: None means settings.index.max_removed_share; 1 allows any removal."""
+
+    dry_run: bool = False
+    upsert: bool = False
+    max_removed_share: float | None = None
+    csv: CsvOptions | None = None
 
 
 @dataclass(frozen=True)
@@ -70,8 +90,12 @@ class ReindexSummary:
     cache_keys_retired: int = 0
     dropped_versions: list[int] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    dry_run: bool = False
+    refusal: str | None = None  # a dry run's plan that a real run would refuse
 
     def lines(self) -> list[str]:
+        if self.dry_run:
+            return self._plan_lines()
         out = [f"updated live version {self.version} in place"]
         if self.report is not None:
             out += self.report.lines()
@@ -86,37 +110,76 @@ class ReindexSummary:
             out.append(f"dropped retired versions: {', '.join(map(str, self.dropped_versions))}")
         return out
 
+    def _plan_lines(self) -> list[str]:
+        out = [f"dry run: live version {self.version} is unchanged; the file would"]
+        for verb, ids in (("add", self.diff.added), ("change", self.diff.changed)):
+            out.append(f"  {verb} {len(ids):,}{_listed(ids)}")
+        out.append(f"  remove {len(self.diff.removed):,}{_listed(self.diff.removed)}")
+        out.append(f"  leave {self.diff.unchanged:,} unchanged")
+        if self.refusal is not None:
+            out.append(f"a real run would refuse: {self.refusal}")
+        if self.report is not None:
+            out += self.report.lines()
+        return out
+
+
+def _listed(ids: list[str]) -> str:
+    if not ids:
+        return ""
+    more = f" and {len(ids) - PLAN_IDS_SHOWN:,} more" if len(ids) > PLAN_IDS_SHOWN else ""
+    return ": " + ", ".join(ids[:PLAN_IDS_SHOWN]) + more
+
 
 def reindex(
-    client: redis.Redis, settings: Settings, products_csv: Path, quiet: bool = False
+    client: redis.Redis,
+    settings: Settings,
+    products_csv: Path,
+    quiet: bool = False,
+    mode: ReindexMode = ReindexMode(),
 ) -> ReindexSummary:
-    """Apply `products_csv` to the live version, under the build lock."""
+    """Apply `products_csv` to the live version, under the build lock (a dry run reads only)."""
     layout = RedisLayout(settings.redis.key_prefix)
+    if mode.dry_run:
+        return _reindex(client, settings, layout, products_csv, quiet, mode)
     with build_lock(client, layout, "shoprec reindex", settings.index.build_lock_ttl_s):
-        return _reindex(client, settings, layout, products_csv, quiet)
+        return _reindex(client, settings, layout, products_csv, quiet, mode)
 
 
 def _reindex(
-    client: redis.Redis, settings: Settings, layout: RedisLayout, products_csv: Path, quiet: bool
+    client: redis.Redis,
+    settings: Settings,
+    layout: RedisLayout,
+    products_csv: Path,
+    quiet: bool,
+    mode: ReindexMode,
 ) -> ReindexSummary:
     started = time.perf_counter()
     meta = CatalogMeta.from_redis(client.hgetall(layout.meta))  # type: ignore[arg-type]
     if meta is None:
         raise NoLiveVersion()
     version = meta.version
-    summary = ReindexSummary(version=version)
+    summary = ReindexSummary(version=version, dry_run=mode.dry_run)
     timer = StageTimer(quiet=True)
     summary.seconds = timer.seconds
-    summary.dropped_versions = drop_expired(client, layout, settings.index.retire_grace_s)
     with timer.stage("load csv"):
-        catalog = load_catalog(products_csv)
+        catalog = load_catalog(products_csv, mode.csv)
         summary.report = catalog.report
     if catalog.products.empty:
         raise ValueError(f"{products_csv}: no valid product rows; refusing to empty the catalog")
     with timer.stage("diff"):
         rows = catalog.products.to_dict("records")
         new = {str(r["product_id"]): content_hash(r) for r in rows}
-        summary.diff = diff_catalog(live_content_hashes(client, layout, version), new)
+        live = live_content_hashes(client, layout, version)
+        summary.diff = diff_catalog(live, new)
+        if mode.upsert:
+            summary.diff = replace(summary.diff, removed=[])
+    refusal = _removal_refusal(products_csv, summary.diff, len(live), mode, settings)
+    if mode.dry_run:
+        summary.refusal = refusal
+        return summary
+    if refusal is not None:
+        raise TooManyRemovals(refusal)
+    summary.dropped_versions = drop_expired(client, layout, settings.index.retire_grace_s)
     upserts = catalog.products[
         catalog.products["product_id"].isin(set(summary.diff.added) | set(summary.diff.changed))
     ].reset_index(drop=True)
@@ -126,7 +189,8 @@ def _reindex(
         _remove(client, layout, version, summary.diff.removed)
     with timer.stage("hnsw wait"):
         wait_until_indexed(client, layout.index_name(version), quiet=quiet)
-    client.hset(layout.meta, mapping={"products": len(new), "reindexed_at": f"{time.time():.3f}"})
+    products = len(live) + len(summary.diff.added) - len(summary.diff.removed)
+    client.hset(layout.meta, mapping={"products": products, "reindexed_at": f"{time.time():.3f}"})
     touched = summary.diff.added or summary.diff.changed or summary.diff.removed
     with timer.stage("retire cache"):
         if touched:  # nothing changed: every cached answer is still right
@@ -135,6 +199,23 @@ def _reindex(
             summary.cache_keys_retired += retire_cached_answers(client, layout, version)
     summary.seconds["total"] = time.perf_counter() - started
     return summary
+
+
+def _removal_refusal(
+    products_csv: Path, diff: CatalogDiff, live: int, mode: ReindexMode, settings: Settings
+) -> str | None:
+    """Why this run must not remove what it would, or None when the share is allowed."""
+    limit = mode.max_removed_share
+    limit = settings.index.max_removed_share if limit is None else limit
+    share = len(diff.removed) / live if live else 0.0
+    if share <= limit:
+        return None
+    return (
+        f"{products_csv}: would remove {len(diff.removed):,} of the {live:,} live products "
+        f"({share:.0%}, over the {limit:.0%} limit); nothing was changed. If the file is "
+        "partial, apply it with --upsert (adds and changes only); --dry-run lists the "
+        "plan; --allow-removals removes them."
+    )
 
 
 def live_content_hashes(client: redis.Redis, layout: RedisLayout, version: int) -> dict[str, str]:
@@ -187,6 +268,13 @@ def _upsert(
     load_products(
         index, layout, meta.version, products, content, None, settings.index.load_batch_size, quiet
     )
+    # HSET leaves fields it does not write: a product whose price was emptied loses it here.
+    unpriced = products.loc[products["price"].isna(), "product_id"]
+    if len(unpriced):
+        pipe = client.pipeline(transaction=False)
+        for product_id in unpriced:
+            pipe.hdel(layout.product(meta.version, str(product_id)), "price")
+        pipe.execute()
 
 
 def _remove(client: redis.Redis, layout: RedisLayout, version: int, removed: list[str]) -> None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from indexing.connection.redis_connection import resolve_redis_url, sync_client
 from indexing.contract.settings import Settings
 from indexing.models.embedder_registry import EMBEDDERS, require_embedder
 from service.cli.errors import CommandError
 from service.cli.tuning_args import add_tuning_arguments, tuning_settings
+
+if TYPE_CHECKING:  # the loader imports pandas; `shoprec --help` should not wait for it
+    from indexing.load.csv_loader import CsvOptions
 
 
 def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
@@ -23,10 +27,14 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
         "workers can follow the swap, then dropped. Only one build or reindex runs at a time.",
     )
     index_p.add_argument(
-        "--products", default=str(settings.catalog.products_csv), help="products.csv"
+        "--products",
+        default=str(settings.catalog.products_csv),
+        help="products.csv (.csv.gz too; default %(default)s, SHOPREC_PRODUCTS_CSV)",
     )
     index_p.add_argument(
-        "--interactions", default=str(settings.catalog.interactions_csv), help="interactions.csv"
+        "--interactions",
+        default=str(settings.catalog.interactions_csv),
+        help="interactions.csv (.csv.gz too; default %(default)s, SHOPREC_INTERACTIONS_CSV)",
     )
     index_p.add_argument(
         "--if-missing", action="store_true", help="build only when no version is live"
@@ -51,8 +59,38 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
         "SVD; sbert = all-MiniLM-L6-v2 sentence embeddings, offline (needs the 'semantic' extra)",
     )
     add_tuning_arguments(index_p, settings)
+    add_delimiter_option(index_p)
+    index_p.add_argument(
+        "--max-dropped-share",
+        type=float,
+        default=settings.catalog.max_dropped_share,
+        help="stop (exit 2, nothing written) when a file loses more than this share of its rows "
+        f"to bad values (default {settings.catalog.max_dropped_share:g}, "
+        "SHOPREC_MAX_DROPPED_SHARE)",
+    )
+    index_p.add_argument(
+        "--allow-drops", action="store_true", help="build whatever share of the rows is dropped"
+    )
     index_p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     index_p.set_defaults(handler=cmd_index)
+
+
+def add_delimiter_option(parser: argparse.ArgumentParser) -> None:
+    """--delimiter, shared by the commands that read CSVs."""
+    parser.add_argument(
+        "--delimiter",
+        choices=("comma", "semicolon", "tab"),
+        default=None,
+        help="field delimiter of the CSVs (default: found from the header: comma, semicolon "
+        "or tab)",
+    )
+
+
+def csv_options(args: argparse.Namespace, settings: Settings) -> CsvOptions:
+    from indexing.load.csv_loader import CsvOptions
+
+    delimiter = {"comma": ",", "semicolon": ";", "tab": "\t"}.get(args.delimiter or "")
+    return CsvOptions(delimiter, settings.catalog.category_separator)
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -78,6 +116,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
             quiet=args.quiet,
             wait_for_grace=not args.no_wait,
             with_feedback=not args.no_feedback,
+            csv_options=csv_options(args, settings),
+            max_dropped_share=1.0 if args.allow_drops else args.max_dropped_share,
         )
     except BuildInProgress as exc:
         raise CommandError(str(exc)) from None

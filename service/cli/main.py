@@ -12,7 +12,7 @@ import redis
 
 from indexing.connection.embedded_redis import EmbeddedRedisError
 from indexing.contract.settings import Settings, get_settings
-from indexing.load.csv_loader import CsvFormatError
+from indexing.load.csv_file import CsvFormatError
 from indexing.models.embedder_registry import EmbedderError
 from service.cli import (
     bench_cmd,

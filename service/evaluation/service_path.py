@@ -25,7 +25,7 @@ from indexing.build.index_builder import build_index
 from indexing.build.progress import Progress
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
-from indexing.load.csv_loader import parse_timestamps
+from indexing.load.field_values import parse_timestamps
 from indexing.validation.split import TimeSplit
 from service.api.app import redis_pool_client
 from service.recommend.base import RecommendRequest

@@ -13,9 +13,12 @@ def search_filter(request: RecommendRequest) -> SearchFilter:
 
 
 def admits(search: SearchFilter, listing: Listing) -> bool:
-    """Whether a product passes the filter (one without a price has the price 0)."""
-    if search.category and listing.category != search.category:
+    """Whether a product passes the filter as the KNN's TAG and NUMERIC filters pass it: any of
+    its categories matches; a product without a price fails every price filter."""
+    if search.category and search.category not in listing.categories:
         return False
+    if listing.price is None:
+        return search.price_min is None and search.price_max is None
     if search.price_min is not None and listing.price < search.price_min:
         return False
     return search.price_max is None or listing.price <= search.price_max

@@ -15,6 +15,7 @@ import numpy as np
 import redis.asyncio as aioredis
 
 from indexing.contract.catalog_meta import CatalogMeta
+from indexing.contract.index_schema import CATEGORY_SEPARATOR
 from indexing.contract.redis_layout import RedisLayout
 from service.errors import NoLiveIndex
 from service.store.read_plan import Pending, ReadPlan
@@ -82,8 +83,8 @@ class Listing:
     """What a list outside the KNN filters and shows: the popular products."""
 
     title: str
-    category: str
-    price: float  # 0.0 where the product has no price
+    categories: tuple[str, ...]  # several per product (the category TAG splits them the same)
+    price: float | None  # None where the product has no price
 
 
 LISTING_FIELDS = ("title", "category", "price")
@@ -165,8 +166,11 @@ class ProductReader:
         for i, pid in enumerate(ids):
             title, category, price = raws[i * width : (i + 1) * width]
             if title is not None:
+                names = (category or b"").decode().split(CATEGORY_SEPARATOR)
                 out[pid] = Listing(
-                    title.decode(), (category or b"").decode(), float(price) if price else 0.0
+                    title.decode(),
+                    tuple(n for n in names if n),
+                    float(price) if price else None,
                 )
         return out
 

@@ -8,7 +8,7 @@ import pytest
 from indexing.contract.settings import EventWeights
 from indexing.feedback.feedback_export import iso_utc
 from indexing.feedback.feedback_log import FeedbackEntry, feedback_events, fold_feedback
-from indexing.load.csv_loader import parse_timestamps
+from indexing.load.field_values import parse_timestamps
 from indexing.models.embedder_registry import EmbedderError, load_embedder
 from indexing.update.catalog_update import diff_catalog
 from scripts.make_catalog_change import change_catalog

@@ -101,7 +101,10 @@ def _configuration_rows() -> dict[str, list[str]]:
     for line in section.splitlines():
         match = re.match(r"\|\s*`([A-Z0-9_]+)`\s*\|", line)
         if match:
-            cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
+            cells = [
+                c.strip().replace("\\|", "|")
+                for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))
+            ]
             rows[match.group(1)] = cells
     return rows
 

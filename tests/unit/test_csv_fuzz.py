@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from indexing.contract.settings import EventWeights
-from indexing.load.csv_loader import CsvFormatError, load_interactions, load_products
+from indexing.load.csv_file import CsvFormatError
+from indexing.load.csv_loader import load_interactions, load_products
 
 FILES_PER_KIND = 150
 PRODUCT_HEADER = "product_id,title,category,description,price,img_url"
@@ -114,7 +115,8 @@ def test_corrupt_products_files(tmp_path: Path, seed: int) -> None:
         assert report.rows_kept == len(catalog.products)
         assert report.rows_read == report.rows_kept + sum(report.dropped.values())
         assert catalog.products["product_id"].is_unique
-        assert (catalog.products["price"] >= 0).all()
+        price = catalog.products["price"]
+        assert (price.isna() | (price >= 0)).all()  # NaN: a product without a price
 
 
 @pytest.mark.parametrize("seed", range(FILES_PER_KIND))
@@ -140,4 +142,5 @@ def test_the_fuzzer_makes_loadable_files_too(tmp_path: Path) -> None:
         path.write_bytes(_text(random.Random(seed), PRODUCT_HEADER))
         if _load_or_format_error(load_products, path) is not None:
             loaded += 1
-    assert loaded >= FILES_PER_KIND // 4
+    # Latin-1 and spliced binary junk are refused as "not UTF-8 or UTF-16 text" (most files).
+    assert loaded >= FILES_PER_KIND // 8

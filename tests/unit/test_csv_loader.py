@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from indexing.contract.settings import EventWeights, Settings, get_settings
+from indexing.load.csv_file import CsvFormatError
 from indexing.load.csv_loader import (
-    CsvFormatError,
     Interactions,
     load_interactions,
     load_products,
@@ -44,7 +44,6 @@ GOOD_PRODUCT = "P1,Red cotton shirt,Apparel,A soft shirt,19.90,https://img.examp
         (",No id,Apparel,,1.00,", "empty product_id"),
         ("P2,,Apparel,,1.00,", "empty title"),
         ("P2,Widget,Apparel,,abc,", "unparsable price"),
-        ("P2,Widget,Apparel,,,", "unparsable price"),
         ("P2,Widget,Apparel,,inf,", "unparsable price"),
         ("P2,Widget,Apparel,,-0.01,", "negative price"),
         ("P2,Widget,Apparel", "malformed row (wrong number of fields)"),
@@ -145,7 +144,7 @@ def test_quoted_fields_with_commas_and_newlines(tmp_path: Path) -> None:
     assert catalog.products.loc[0, "description"] == "Line one\nline two"
 
 
-@pytest.mark.parametrize("missing", ["product_id", "title", "price"])
+@pytest.mark.parametrize("missing", ["product_id", "title"])
 def test_missing_required_product_column_names_file_and_column(
     tmp_path: Path, missing: str
 ) -> None:
@@ -344,7 +343,7 @@ def test_cli_index_with_missing_column_exits_2_with_one_line(
     # Nothing listens on port 1: the CSV check must not need Redis to report a bad file.
     offline: Settings = get_settings().replace(redis={"url": "redis://127.0.0.1:1/0"})
     monkeypatch.setattr(cli, "get_settings", lambda: offline)
-    bad = write(tmp_path, "products.csv", "product_id,title,category", "P1,Mug,Kitchen")
+    bad = write(tmp_path, "products.csv", "product_id,name,category", "P1,Mug,Kitchen")
     interactions = interactions_csv(tmp_path, f"u1,P1,view,{TS}")
 
     code = cli.main(["index", "-q", "--products", str(bad), "--interactions", str(interactions)])
@@ -354,7 +353,7 @@ def test_cli_index_with_missing_column_exits_2_with_one_line(
     assert code == 2
     assert len(lines) == 1, captured.err
     assert str(bad) in lines[0]
-    assert "'price'" in lines[0]
+    assert "'title'" in lines[0]
     assert "Traceback" not in captured.err + captured.out
 
 

@@ -42,6 +42,7 @@ def test_key_table_names_every_key_as_the_layout_writes_it() -> None:
         layout.index_name(n),  # type: ignore[arg-type]
         layout.product(n, "{product_id}"),  # type: ignore[arg-type]
         layout.history(n, "{user_id}"),  # type: ignore[arg-type]
+        layout.history_windows(n),  # type: ignore[arg-type]
         layout.bought(n, "{user_id}"),  # type: ignore[arg-type]
         layout.popular(n),  # type: ignore[arg-type]
         layout.cache_prefix(n),  # type: ignore[arg-type]
