@@ -15,7 +15,9 @@ class FeedbackIntake:
         self._recorder = recorder
         self._live = live
 
-    async def record(self, user_id: str, product_id: str, action: str, ts: str | None) -> bool:
+    async def record(
+        self, user_id: str, product_id: str, action: str, ts: str | float | None
+    ) -> bool:
         """Record the event; True when Redis fsynced it before the answer."""
         event = self._recorder.event(user_id, product_id, action, ts)
         return await self._recorder.record(await self._live.current(), event)

@@ -54,8 +54,12 @@ class FeedbackRequest(msgspec.Struct, forbid_unknown_fields=False):
     user_id: UserId
     product_id: ProductId
     action: Action
-    # ISO-8601; absent means now.
-    ts: Annotated[str, msgspec.Meta(max_length=64, examples=["2026-11-26T12:00:00Z"])] | None = None
+    # ISO-8601 or epoch seconds or milliseconds; absent means now.
+    ts: (
+        Annotated[str, msgspec.Meta(max_length=64, examples=["2026-11-26T12:00:00Z"])]
+        | Annotated[float, msgspec.Meta(ge=0, le=1e13, examples=[1764158400])]
+        | None
+    ) = None
 
 
 class FeedbackResponse(msgspec.Struct, kw_only=True):

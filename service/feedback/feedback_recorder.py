@@ -10,6 +10,7 @@ the user's cached answers are dropped; the A/B arm is credited.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ import redis.asyncio as aioredis
 from indexing.contract.event_types import FEEDBACK_ACTIONS, accepted_words, canonical
 from indexing.contract.history_update import queue_history_update
 from indexing.contract.settings import EventWeights
+from indexing.load.field_values import parse_timestamps
 from service.errors import FeedbackNotDurable, ProductNotFound
 from service.experiments.ab_router import ABCounters
 from service.feedback.stream_append import StreamAppender
@@ -48,19 +50,14 @@ class FeedbackEvent:
     ts: float  # epoch seconds
 
 
-def parse_ts(raw: str | None) -> float:
-    """ISO-8601 (zone-less taken as UTC) to epoch seconds; absent means now."""
+def parse_ts(raw: str | float | None) -> float:
+    """An event time as the CSV loader reads it (ISO-8601, zone-less taken as UTC, or epoch
+    seconds or milliseconds) to epoch seconds; absent means now."""
     if raw is None or raw == "":
         return time.time()
-    try:
-        stamp = pd.Timestamp(raw)
-    except (ValueError, TypeError, OverflowError):
-        raise InvalidTimestamp(f"ts {raw!r} is not an ISO-8601 timestamp") from None
-    if pd.isna(stamp):
-        raise InvalidTimestamp(f"ts {raw!r} is not an ISO-8601 timestamp")
-    if stamp.tzinfo is None:
-        stamp = stamp.tz_localize("UTC")
-    ts = float(stamp.timestamp())
+    ts = float(parse_timestamps(pd.Series([raw], dtype=object)).iloc[0])
+    if math.isnan(ts):
+        raise InvalidTimestamp(f"ts {raw!r} is not an ISO-8601 time or epoch seconds/milliseconds")
     if ts > time.time() + MAX_FUTURE_S:
         raise InvalidTimestamp(f"ts {raw!r} is in the future")
     return ts
@@ -85,7 +82,9 @@ class FeedbackRecorder:
         self._stream = StreamAppender(client, durable, fsync_timeout_ms)
         self._require_durable = require_durable
 
-    def event(self, user_id: str, product_id: str, action: str, ts: str | None) -> FeedbackEvent:
+    def event(
+        self, user_id: str, product_id: str, action: str, ts: str | float | None
+    ) -> FeedbackEvent:
         name = canonical(action)
         if name not in FEEDBACK_ACTIONS:
             raise InvalidAction(

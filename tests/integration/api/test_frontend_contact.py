@@ -88,3 +88,18 @@ def test_an_unknown_action_lists_the_accepted_ones(api: TestClient, fresh_user: 
     assert "'like'" in detail
     for name in ("view", "click", "add_to_cart", "purchase", "dismiss"):
         assert name in detail
+
+
+@pytest.mark.parametrize("ts", [1764158400, 1764158400.5, "1764158400", 1764158400000, None])
+def test_feedback_takes_epoch_seconds_and_milliseconds(
+    api: TestClient, fresh_user: str, ts: object
+) -> None:
+    body = {"user_id": fresh_user, "product_id": "P000001", "action": "view", "ts": ts}
+    assert api.post("/feedback", json=body).status_code == 200
+
+
+def test_an_unreadable_or_future_ts_is_a_422(api: TestClient, fresh_user: str) -> None:
+    for ts in ("yesterday", 4102444800):  # 2100-01-01
+        body = {"user_id": fresh_user, "product_id": "P000001", "action": "view", "ts": ts}
+        answer = api.post("/feedback", json=body)
+        assert answer.status_code == 422, (ts, answer.text)
