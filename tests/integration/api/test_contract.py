@@ -135,14 +135,11 @@ def test_openapi_schema_has_every_endpoint_with_examples(api: TestClient) -> Non
     item = schema["components"]["schemas"]["RecommendedItem"]["properties"]
     assert item["product_id"]["examples"]
     feedback = schema["components"]["schemas"]["FeedbackRequest"]["properties"]
-    assert feedback["action"]["enum"] == [
-        "view",
-        "click",
-        "clicked",
-        "add_to_cart",
-        "purchase",
-        "dismiss",
-    ]
+    # Any spelling of the CSV's vocabulary is taken, so the schema names the words instead of
+    # an enum (an unknown one is a 422 that lists them).
+    for name in ("view", "click", "add_to_cart", "purchase", "dismiss"):
+        assert name in feedback["action"]["description"]
+    assert feedback["action"]["maxLength"] == 32
 
 
 def test_interactive_docs_are_served(api: TestClient) -> None:
