@@ -28,6 +28,7 @@ from indexing.connection.redis_connection import embedded_server
 from indexing.contract.settings import Settings, get_settings
 from service.api.health import health
 from service.api.openapi_errors import document_errors
+from service.api.pages import shop_handlers
 from service.api.request_deadline import request_deadline
 from service.api.routes import RecommendController, ab_report, feedback
 from service.api.schemas import ErrorResponse
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
         return service_holder["service"]
 
     route_handlers: list[Any] = [RecommendController, feedback, ab_report, health]
+    route_handlers += shop_handlers()  # the storefront, /insight and their /catalog reads (#17)
     document_errors(route_handlers)
     return Litestar(
         route_handlers=route_handlers,
