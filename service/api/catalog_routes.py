@@ -34,6 +34,7 @@ def _example(value: object) -> list[Example]:
 
 
 # `query` is Litestar's reserved name for the whole query string: the Python name is `text`.
+# (Parameter(query=...) warns on Litestar 2.25, whose QueryParameter 2.23 does not have.)
 SearchText = Annotated[
     str | None,
     Parameter(
