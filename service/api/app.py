@@ -33,6 +33,7 @@ from indexing.contract.settings import Settings, get_settings
 from service.api.feedback_intake import FeedbackIntake
 from service.api.health import health, health_head
 from service.api.openapi_errors import document_errors
+from service.api.pages import shop_handlers
 from service.api.request_deadline import request_deadline
 from service.api.routes import RecommendController, ab_report, feedback
 from service.api.schemas import ErrorResponse
@@ -180,6 +181,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
         return Provide(dependency, sync_to_thread=False)
 
     route_handlers: list[Any] = [RecommendController, feedback, ab_report, health, health_head]
+    route_handlers += shop_handlers()  # the storefront, /insight and their /catalog reads (#17)
     document_errors(route_handlers)
     return Litestar(
         route_handlers=route_handlers,

@@ -1,0 +1,136 @@
+"""GET /catalog...: the read-only catalog listing, categories, user ids and build facts the
+storefront (/) and the insight page (/insight) show. Bounded and escaped: see
+service/store/catalog_search.py."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.openapi.spec import Example
+from litestar.params import Parameter
+
+from service.api.catalog_schemas import (
+    CatalogInfo,
+    CatalogItem,
+    CatalogPage,
+    CategoryCount,
+    CategoryList,
+    UserList,
+)
+from service.recommend.service import RecommendationService
+from service.store.catalog_search import MAX_LIMIT, MAX_OFFSET, CatalogQuery, CatalogSearch
+
+Recommendations = NamedDependency[RecommendationService]
+NO_NUL = "^[^\\x00]*$"
+DEFAULT_LIMIT = 24
+MAX_USERS = 100
+
+
+def _example(value: object) -> list[Example]:
+    return [Example(value=value)]
+
+
+# `query` is Litestar's reserved name for the whole query string: the Python name is `text`.
+# (Parameter(query=...) warns on Litestar 2.25, whose QueryParameter 2.23 does not have.)
+SearchText = Annotated[
+    str | None,
+    Parameter(
+        query="query",
+        max_length=256,
+        pattern=NO_NUL,
+        description="Words of the title (the last one also as a prefix); punctuation is ignored.",
+        examples=_example("terracotta plan"),
+    ),
+]
+Category = Annotated[
+    str | None,
+    Parameter(
+        max_length=256,
+        pattern=NO_NUL,
+        description="Only products of this category (exact).",
+        examples=_example("Garden"),
+    ),
+]
+Ids = Annotated[
+    str | None,
+    Parameter(
+        max_length=5_000,
+        pattern=NO_NUL,
+        description="Only these comma-separated product ids.",
+        examples=_example("P000001,P000002"),
+    ),
+]
+Offset = Annotated[
+    int, Parameter(ge=0, le=MAX_OFFSET, description=f"Skip this many (0..{MAX_OFFSET}).")
+]
+Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description=f"Page size (1..{MAX_LIMIT}).")]
+UserLimit = Annotated[
+    int, Parameter(ge=1, le=MAX_USERS, description=f"How many user ids (1..{MAX_USERS}).")
+]
+
+
+def _ids(raw: str | None) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p.strip() for p in (raw or "").split(",") if p.strip()))
+
+
+class CatalogController(Controller):
+    path = "/catalog"
+    tags = ["catalog"]  # noqa: RUF012 (Litestar reads it as a class attribute)
+
+    @get("/", operation_id="listCatalog", summary="A page of the live catalog, searchable")
+    async def products(
+        self,
+        recommendations: Recommendations,
+        text: SearchText = None,
+        category: Category = None,
+        ids: Ids = None,
+        offset: Offset = 0,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> CatalogPage:
+        view = await recommendations.live.current()
+        total, found = await CatalogSearch(recommendations.client).products(
+            view, CatalogQuery(text, category, _ids(ids)), offset, limit
+        )
+        items = [
+            CatalogItem(p.product_id, p.title, p.categories, p.price, p.img_url) for p in found
+        ]
+        return CatalogPage(view.version, total, offset, limit, items)
+
+    @get("/categories", operation_id="listCategories", summary="The live catalog's categories")
+    async def categories(self, recommendations: Recommendations) -> CategoryList:
+        view = await recommendations.live.current()
+        counts = await CatalogSearch(recommendations.client).categories(view)
+        return CategoryList(view.version, [CategoryCount(name, n) for name, n in counts])
+
+    @get("/users", operation_id="listUsers", summary="Some user ids with a history")
+    async def users(self, recommendations: Recommendations, limit: UserLimit = 20) -> UserList:
+        view = await recommendations.live.current()
+        found = await CatalogSearch(recommendations.client).users_with_history(view, limit)
+        return UserList(view.version, found)
+
+    @get("/meta", operation_id="catalogMeta", summary="How the live version was built")
+    async def meta(self, recommendations: Recommendations) -> CatalogInfo:
+        recommendations.live.forget()
+        view = await recommendations.live.current()
+        meta = view.meta
+        events = meta.params.get("events")
+        return CatalogInfo(
+            version=meta.version,
+            built_at=meta.built_at,
+            built_at_iso=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(meta.built_at)),
+            products=meta.products,
+            cf_items=meta.cf_items,
+            users=meta.users,
+            events=int(events) if isinstance(events, int | float) else None,
+            feedback_events=await CatalogSearch(recommendations.client).feedback_events(view),
+            embedder=meta.embedder,
+            content_dims=meta.content_dims,
+            cf_model=meta.cf_model,
+            cf_dims=meta.cf_dims,
+            half_life_days=meta.half_life_days,
+            feedback_stream_id=meta.feedback_stream_id,
+            params=meta.params,
+        )

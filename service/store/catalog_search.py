@@ -1,0 +1,207 @@
+"""Read-only listing of the live catalog for the storefront: search by title, filter by
+category or ids, the category list, and some user ids with history.
+
+Every string from a user goes through redisvl's escaping (TokenEscaper for title words, the
+Tag filter for category and ids), so no input widens or breaks a query. Work is bounded: one
+FT.SEARCH page of at most `MAX_LIMIT` hits, at most `MAX_CATEGORIES` categories, a SCAN of at
+most `SCAN_ROUNDS` rounds for users.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from redisvl.query.filter import FilterExpression, Tag
+from redisvl.utils.token_escaper import TokenEscaper
+
+from indexing.contract.redis_text import as_text
+from service.store.catalog_reader import CatalogView
+
+MAX_LIMIT = 100
+# RediSearch refuses LIMIT past MAXSEARCHRESULTS (10,000 by default): offset + limit stay under.
+MAX_OFFSET = 10_000 - MAX_LIMIT
+MAX_WORDS = 10
+MAX_CATEGORIES = 500
+SCAN_ROUNDS = 50
+FIELDS = ("product_id", "title", "category", "price", "img_url")
+# The index's TAG separator (product_index.yaml leaves the default): "A,B" is two categories.
+TAG_SEPARATOR = ","
+_WORD = re.compile(r"\w+")
+_ESCAPER = TokenEscaper()
+_GLOB = re.compile(r"([*?\[\]\\])")
+
+
+@dataclass(frozen=True)
+class ListedProduct:
+    product_id: str
+    title: str
+    categories: list[str]
+    price: float | None
+    img_url: str | None
+
+
+@dataclass(frozen=True)
+class CatalogQuery:
+    text: str | None = None
+    category: str | None = None
+    ids: tuple[str, ...] = ()
+
+    def words(self) -> list[str]:
+        """The title words searched for: runs of letters and digits, as the index tokenizes."""
+        return _WORD.findall(self.text or "")[:MAX_WORDS]
+
+    def matches_nothing(self) -> bool:
+        """Text that has no word in it (only punctuation) can match no title."""
+        return bool((self.text or "").strip()) and not self.words()
+
+    def query_string(self) -> str:
+        for value in (self.text or "", self.category or "", *self.ids):
+            if "\x00" in value:
+                # RediSearch cannot parse a NUL even escaped (the routes refuse it first).
+                raise ValueError("search text, category and ids must not contain NUL")
+        parts: list[str] = []
+        words = self.words()
+        if words:
+            escaped = [_ESCAPER.escape(word) for word in words]
+            # The last word is a prefix (typing "plan" finds "Planter"); RediSearch needs two
+            # characters for a prefix.
+            if len(words[-1]) >= 2:
+                escaped[-1] += "*"
+            parts.append(f"@title:({' '.join(escaped)})")
+        tags: list[FilterExpression] = []
+        if self.category:
+            tags.append(Tag("category") == self.category)
+        if self.ids:
+            tags.append(Tag("product_id") == list(self.ids))
+        parts.extend(f"({tag})" for tag in tags)
+        return " ".join(parts) or "*"
+
+
+def split_categories(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(TAG_SEPARATOR) if part.strip()]
+
+
+def _price(raw: str | None) -> float | None:
+    try:
+        return float(raw) if raw not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _hits(reply: object) -> tuple[int, list[dict[str, str]]]:
+    """(total, fields per hit) of an FT.SEARCH reply: a map under RESP3, a list under RESP2."""
+    if isinstance(reply, dict):
+        rows = [
+            {as_text(k): as_text(v) for k, v in hit[b"extra_attributes"].items()}
+            for hit in reply[b"results"]
+        ]
+        return int(reply[b"total_results"]), rows
+    items = reply[1:]  # type: ignore[index]
+    rows = [
+        {as_text(k): as_text(v) for k, v in zip(raw[::2], raw[1::2], strict=True)}
+        for raw in items[1::2]
+    ]
+    return int(reply[0]), rows  # type: ignore[index]
+
+
+def _groups(reply: object, field: str) -> list[tuple[str, int]]:
+    """(value, count) per row of an FT.AGGREGATE GROUPBY reply (RESP3 or RESP2)."""
+    if isinstance(reply, dict):
+        raws = [row[b"extra_attributes"] for row in reply[b"results"]]
+        rows = [{as_text(k): as_text(v) for k, v in raw.items()} for raw in raws]
+    else:
+        rows = [
+            {as_text(k): as_text(v) for k, v in zip(r[::2], r[1::2], strict=True)}
+            for r in reply[1:]  # type: ignore[index]
+        ]
+    return [(row.get(field, ""), int(row.get("n", "0"))) for row in rows]
+
+
+class CatalogSearch:
+    def __init__(self, client: aioredis.Redis):
+        self._client = client
+
+    async def products(
+        self, view: CatalogView, query: CatalogQuery, offset: int, limit: int
+    ) -> tuple[int, list[ListedProduct]]:
+        """One page of the live catalog: (total matches, the products). Without a search text
+        the order is the index's (stable); with one, best title match first."""
+        if not 0 <= offset <= MAX_OFFSET or not 1 <= limit <= MAX_LIMIT:
+            raise ValueError(f"offset must be 0..{MAX_OFFSET} and limit 1..{MAX_LIMIT}")
+        if query.matches_nothing():
+            return 0, []
+        reply = await self._client.execute_command(
+            "FT.SEARCH",
+            view.layout.index_name(view.version),
+            query.query_string(),
+            "RETURN",
+            len(FIELDS),
+            *FIELDS,
+            "LIMIT",
+            offset,
+            limit,
+            "DIALECT",
+            2,
+        )
+        total, rows = _hits(reply)
+        return total, [
+            ListedProduct(
+                product_id=row.get("product_id", ""),
+                title=row.get("title", ""),
+                categories=split_categories(row.get("category", "")),
+                price=_price(row.get("price")),
+                img_url=row.get("img_url") or None,
+            )
+            for row in rows
+        ]
+
+    async def categories(self, view: CatalogView) -> list[tuple[str, int]]:
+        """(category, products) of the live version, by name, at most MAX_CATEGORIES; the
+        names as stored (FT.TAGVALS would lowercase them)."""
+        reply = await self._client.execute_command(
+            "FT.AGGREGATE",
+            view.layout.index_name(view.version),
+            "*",
+            "GROUPBY",
+            1,
+            "@category",
+            "REDUCE",
+            "COUNT",
+            0,
+            "AS",
+            "n",
+            "SORTBY",
+            2,
+            "@category",
+            "ASC",
+            "LIMIT",
+            0,
+            MAX_CATEGORIES,
+            "DIALECT",
+            2,
+        )
+        counts: dict[str, int] = {}
+        for raw, n in _groups(reply, "category"):
+            for name in split_categories(raw):
+                counts[name] = counts.get(name, 0) + n
+        return sorted(counts.items())[:MAX_CATEGORIES]
+
+    async def users_with_history(self, view: CatalogView, limit: int) -> list[str]:
+        """Up to `limit` user ids that have a history in the live version (sorted), found by a
+        SCAN of at most SCAN_ROUNDS rounds, so a huge keyspace cannot make it slow."""
+        head = view.layout.history(view.version, "")
+        pattern = _GLOB.sub(r"\\\1", head) + "*"
+        found: set[str] = set()
+        cursor = 0
+        for _ in range(SCAN_ROUNDS):
+            cursor, keys = await self._client.scan(cursor, match=pattern, count=1000)
+            found.update(as_text(key)[len(head) :] for key in keys)
+            if cursor == 0 or len(found) >= limit:
+                break
+        return sorted(found)[:limit]
+
+    async def feedback_events(self, view: CatalogView) -> int:
+        """Feedback events recorded so far (the length of the stream)."""
+        return int(await self._client.xlen(view.layout.feedback_stream))

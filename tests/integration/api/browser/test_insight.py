@@ -1,0 +1,49 @@
+"""The insight page and the no-index message, in headless Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from indexing.contract.settings import Settings
+from service.api.app import create_app
+from tests.conftest import make_settings
+from tests.support.live_server import live_server
+
+
+def test_the_insight_page_shows_the_live_version_and_the_ab_report(
+    page: Any, shop_url: str, live_version: int
+) -> None:
+    httpx.get(f"{shop_url}/recommend/ab", params={"user_id": "t17-insight", "top_k": 3})
+    page.goto(f"{shop_url}/insight")
+    page.wait_for_selector("body[data-ready='yes']")
+    assert page.locator("[data-fact=version]").inner_text() == str(live_version)
+    meta = httpx.get(f"{shop_url}/catalog/meta").json()
+    assert page.locator("[data-fact=products]").inner_text() == f"{meta['products']:,}"
+    assert page.locator("[data-fact=events]").inner_text() == f"{meta['events']:,}"
+    assert "hnsw_m" in page.locator("#settings").inner_text()
+    report = httpx.get(f"{shop_url}/ab/report").json()
+    bars = page.locator("#chart svg rect[data-variant]")
+    assert bars.count() == len(report["variants"])
+    assert page.locator("#ab-table tbody tr").count() == len(report["variants"])
+    assert "p-value" in page.locator("#ab-summary").inner_text()
+
+
+@pytest.fixture
+def empty_url(redis_url: str) -> Iterator[str]:
+    settings: Settings = make_settings(redis_url)  # a fresh prefix: nothing was ever built
+    with live_server(create_app(settings)) as url:
+        yield url
+
+
+@pytest.mark.parametrize("path", ["/", "/insight"])
+def test_without_an_index_the_pages_say_how_to_build_one(
+    page: Any, empty_url: str, path: str
+) -> None:
+    page.goto(f"{empty_url}{path}")
+    notice = page.locator("#notice")
+    notice.wait_for(state="visible")
+    assert ".venv/bin/shoprec index" in notice.inner_text()
