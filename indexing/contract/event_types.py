@@ -31,6 +31,21 @@ def canonical(word: str) -> str:
     return SYNONYMS.get(normalised, normalised)
 
 
+def spelling_pattern(canonical_names: tuple[str, ...]) -> str:
+    """A regular expression (JSON Schema dialect) of every spelling `canonical` maps onto one of
+    the names: each letter in either case, `-`, `_` and white space between the parts, for the
+    OpenAPI schema, so a schema-driven client sends only what is accepted."""
+    words = list(canonical_names)
+    words += [word for word, name in SYNONYMS.items() if name in canonical_names]
+    sep = r"[-_\s]"
+
+    def spelled(word: str) -> str:
+        parts = ["".join(f"[{c.upper()}{c}]" for c in part) for part in word.split("_")]
+        return f"{sep}+".join(parts)
+
+    return f"^{sep}*(" + "|".join(spelled(w) for w in words) + f"){sep}*$"
+
+
 def accepted_words(canonical_names: tuple[str, ...]) -> str:
     """The names and their synonyms, for an error message that says what to send."""
     synonyms = sorted(word for word, name in SYNONYMS.items() if name in canonical_names)

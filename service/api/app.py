@@ -28,6 +28,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from indexing.connection.redis_connection import embedded_server
+from indexing.contract.event_types import FEEDBACK_ACTIONS, accepted_words
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings, get_settings
 from service.api.feedback_intake import FeedbackIntake
@@ -102,6 +103,12 @@ class Services:
         )
 
 
+UNKNOWN_ACTION = (
+    f"action must be one of {accepted_words(FEEDBACK_ACTIONS)}; case, '-', '_' and spaces do "
+    "not matter"
+)
+
+
 def _error(status: int, detail: str, extra: object = None) -> Response[ErrorResponse]:
     return Response(ErrorResponse(status, detail, extra), status_code=status)  # type: ignore[arg-type]
 
@@ -125,10 +132,20 @@ def _body_missing(extra: object) -> bool:
     )
 
 
+def _bad_action(extra: object) -> bool:
+    """The schema's spelling pattern refused `action` (its message is a long regex)."""
+    return isinstance(extra, list) and any(
+        isinstance(e, dict) and e.get("key") == "action" and "regex" in str(e.get("message"))
+        for e in extra
+    )
+
+
 def _invalid(_: Request, exc: Exception) -> Response[ErrorResponse]:
     if isinstance(exc, ValidationException):
         if _body_missing(exc.extra):
             return _error(HTTP_422_UNPROCESSABLE_ENTITY, "the request body is empty: send JSON")
+        if _bad_action(exc.extra):
+            return _error(HTTP_422_UNPROCESSABLE_ENTITY, UNKNOWN_ACTION)
         return _error(HTTP_422_UNPROCESSABLE_ENTITY, str(exc.detail), exc.extra)
     return _error(HTTP_422_UNPROCESSABLE_ENTITY, str(exc))
 

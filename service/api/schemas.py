@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from indexing.contract.event_types import FEEDBACK_ACTIONS, spelling_pattern
+
 # Examples are real ids of the demo data in data/, so "Try it out" in /schema/swagger works.
 ProductId = Annotated[str, msgspec.Meta(min_length=1, max_length=256, examples=["P000001"])]
 UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=256, examples=["U00007"])]
@@ -19,6 +21,7 @@ Action = Annotated[
         "do not matter, and a few synonyms are taken (clicked, cart, addtocart, buy, "
         "purchased, viewed). `dismiss` hides the product from that user for good.",
         examples=["click"],
+        pattern=spelling_pattern(FEEDBACK_ACTIONS),
     ),
 ]
 Source = Annotated[

@@ -13,6 +13,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
 import redis.asyncio as aioredis
@@ -57,10 +58,23 @@ def parse_ts(raw: str | float | None) -> float:
         return time.time()
     ts = float(parse_timestamps(pd.Series([raw], dtype=object)).iloc[0])
     if math.isnan(ts):
-        raise InvalidTimestamp(f"ts {raw!r} is not an ISO-8601 time or epoch seconds/milliseconds")
+        if _is_far_future(raw):
+            raise InvalidTimestamp(f"ts {raw!r} is in the future")
+        raise InvalidTimestamp(
+            f"ts {raw!r} is not an ISO-8601 time (years 1677-2262) or epoch seconds/milliseconds"
+        )
     if ts > time.time() + MAX_FUTURE_S:
         raise InvalidTimestamp(f"ts {raw!r} is in the future")
     return ts
+
+
+def _is_far_future(raw: str | float) -> bool:
+    """An ISO date past the years the loader reads (e.g. 9999-01-01): say "future", not
+    "unreadable"."""
+    try:
+        return datetime.fromisoformat(str(raw).replace("Z", "+00:00")).year > 2262
+    except ValueError:
+        return False
 
 
 class FeedbackRecorder:

@@ -200,7 +200,7 @@ def _category_of(client: TestClient, product_id: str) -> str:
         b'{"user_id": "U1", "product_id": "", "action": "view"}',
         b'{"user_id": "U1", "product_id": "P999999", "action": "view"}',
         b'{"user_id": "U1", "product_id": "P000001", "action": "view", "ts": "yesterday"}',
-        b'{"user_id": "U1", "product_id": "P000001", "action": "view", "ts": 5}',
+        b'{"user_id": "U1", "product_id": "P000001", "action": "view", "ts": true}',
         b'{"user_id": "U1", "product_id": "P000001", "action": "view", "ts": "9999-99-99"}',
         b'{"user_id": "U1", "product_id": "P000001", "action": "view", "ts": "1e400"}',
         # The future: once a 500 (the decayed history weight 2^(age/half-life) overflowed).
@@ -223,8 +223,16 @@ def test_oversized_body_gets_413(client: TestClient) -> None:
     assert_client_error(response, allowed=(413,))
 
 
-def test_an_ancient_timestamp_is_accepted(client: TestClient) -> None:
+def test_a_timestamp_outside_the_readable_range_is_a_422(client: TestClient) -> None:
+    """Feedback reads ts as the CSV loader does, which drops times before 1677 as unreadable."""
     body = {"user_id": "U1", "product_id": "P000001", "action": "view", "ts": "0001-01-01"}
+    answer = client.post("/feedback", json=body)
+    assert answer.status_code == 422
+    assert "epoch" in answer.json()["detail"]
+
+
+def test_epoch_seconds_are_a_time(client: TestClient) -> None:
+    body = {"user_id": "U1", "product_id": "P000001", "action": "view", "ts": 5}
     assert client.post("/feedback", json=body).status_code == 200
 
 

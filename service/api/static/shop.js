@@ -118,6 +118,18 @@ async function dismiss(item) {
 }
 
 // --- recommendation rows -----------------------------------------------------------------
+// Recommendation answers carry id, title and score; a card's price, categories and image come
+// from one /catalog read of the row's ids (none when the answer already has them).
+async function withDetails(answer) {
+  const missing = answer.results.filter((item) => !("price" in item));
+  if (!missing.length) return answer;
+  const ids = missing.map((item) => item.product_id).join(",");
+  const page = await api(`/catalog?${new URLSearchParams({ ids, limit: missing.length })}`);
+  const byId = new Map(page.results.map((product) => [product.product_id, product]));
+  const results = answer.results.map((item) => ({ ...byId.get(item.product_id), ...item }));
+  return { ...answer, results };
+}
+
 function renderRow(id, answer) {
   const row = $(id);
   const source = row.querySelector(".source");
@@ -151,7 +163,7 @@ async function loadForYou() {
     $("variant").textContent = answer.variant;
     $("foryou-how").textContent = `A/B: ${answer.variant}`;
   }
-  renderRow("row-foryou", answer);
+  renderRow("row-foryou", await withDetails(answer));
 }
 
 async function loadProductRows(productId) {
@@ -162,8 +174,9 @@ async function loadProductRows(productId) {
     api(`/recommend/content/${id}?${similar}`),
     api(`/recommend/hybrid?${together}`),
   ]);
-  renderRow("row-similar", a);
-  renderRow("row-together", b);
+  const [similarRow, togetherRow] = await Promise.all([withDetails(a), withDetails(b)]);
+  renderRow("row-similar", similarRow);
+  renderRow("row-together", togetherRow);
 }
 
 async function refreshRows() {

@@ -73,9 +73,13 @@ def test_a_product_page_shows_what_the_content_and_cf_endpoints_answer(
     assert card_ids(page, "#row-together") == ids(together.json())
     assert page.locator("#product-title").inner_text().startswith("GreenThumb Terracotta Planter")
     assert "Garden" in page.locator("#product-meta").inner_text()
-    # Recommendation cards show a price and category when the answer has them, else say none.
+    # Recommendation cards show the product's own price and category (every demo product has
+    # both), read with the row's ids from /catalog.
+    first = ids(similar.json())[0]
+    listed = httpx.get(f"{shop_url}/catalog", params={"ids": first}).json()["results"][0]
     meta = page.locator("#row-similar li.card .meta").first.inner_text()
-    assert "·" in meta and meta.strip() != "·"
+    assert f"{listed['price']:.2f}" in meta.replace(",", "")
+    assert listed["categories"][0] in meta and "no price" not in meta
 
 
 def test_a_click_posts_feedback_and_the_for_you_row_follows(
