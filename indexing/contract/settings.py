@@ -3,7 +3,7 @@
 Both packages read `get_settings()`; nothing else reads os.environ for configuration. The
 knobs are grouped by concern, in the order of docs/configuration.md: `settings.redis`,
 `settings.catalog`, `settings.cf`, `settings.index`, `settings.serving`, `settings.ab`,
-`settings.reliability`.
+`settings.reliability`, `settings.postgres`.
 """
 
 from __future__ import annotations
@@ -215,6 +215,24 @@ class ReliabilitySettings:
 
 
 @dataclass(frozen=True)
+class PostgresSettings:
+    """PostgreSQL as a source, `shoprec ingest` and `shoprec feedback-sink` (docs/postgres.md)."""
+
+    # Rows per fetch from a server-side cursor: the memory a read holds beyond what it keeps.
+    batch_size: int = _int_field("SHOPREC_PG_BATCH_SIZE", 5000)
+    # `shoprec ingest`'s events: a postgresql://...?table= or ?query= URL (docs/postgres.md).
+    ingest_source: str = _str_field("SHOPREC_INGEST_SOURCE", "")
+    # Seconds between two reads of `shoprec ingest --follow` (its default).
+    follow_s: float = _float_field("SHOPREC_INGEST_FOLLOW_S", 10.0)
+    # How long an applied event's dedupe entry outlives its last ingest run (a retired
+    # version's set then expires by itself).
+    dedupe_ttl_s: int = _int_field("SHOPREC_INGEST_DEDUPE_TTL_S", 7 * 86_400)
+    # `shoprec feedback-sink`'s database (a postgresql:// URL) and table.
+    sink_url: str = _str_field("SHOPREC_FEEDBACK_SINK_URL", "")
+    sink_table: str = _str_field("SHOPREC_FEEDBACK_SINK_TABLE", "shoprec_feedback")
+
+
+@dataclass(frozen=True)
 class Settings:
     redis: RedisSettings = field(default_factory=RedisSettings)
     catalog: CatalogSettings = field(default_factory=CatalogSettings)
@@ -223,6 +241,7 @@ class Settings:
     serving: ServingSettings = field(default_factory=ServingSettings)
     ab: ABSettings = field(default_factory=ABSettings)
     reliability: ReliabilitySettings = field(default_factory=ReliabilitySettings)
+    postgres: PostgresSettings = field(default_factory=PostgresSettings)
 
     def replace(self, **groups: dict[str, Any]) -> Settings:
         """A copy with some values changed, by group: `replace(redis={"url": url})`."""

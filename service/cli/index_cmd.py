@@ -29,12 +29,14 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
     index_p.add_argument(
         "--products",
         default=str(settings.catalog.products_csv),
-        help="products.csv (.csv.gz too; default %(default)s, SHOPREC_PRODUCTS_CSV)",
+        help="products.csv (.csv.gz too), or a postgresql://...?table=NAME or ?query=SELECT ... "
+        "URL (docs/postgres.md); default %(default)s, SHOPREC_PRODUCTS_CSV",
     )
     index_p.add_argument(
         "--interactions",
         default=str(settings.catalog.interactions_csv),
-        help="interactions.csv (.csv.gz too; default %(default)s, SHOPREC_INTERACTIONS_CSV)",
+        help="interactions.csv (.csv.gz too), or a postgresql://... URL like --products; "
+        "default %(default)s, SHOPREC_INTERACTIONS_CSV",
     )
     index_p.add_argument(
         "--if-missing", action="store_true", help="build only when no version is live"
@@ -90,7 +92,14 @@ def csv_options(args: argparse.Namespace, settings: Settings) -> CsvOptions:
     from indexing.load.csv_loader import CsvOptions
 
     delimiter = {"comma": ",", "semicolon": ";", "tab": "\t"}.get(args.delimiter or "")
-    return CsvOptions(delimiter, settings.catalog.category_separator)
+    return CsvOptions(delimiter, settings.catalog.category_separator, quiet=args.quiet)
+
+
+def source_arg(text: str) -> Path | str:
+    """A --products/--interactions value: a PostgreSQL URL as it is, anything else a path."""
+    from indexing.sources.postgres_url import is_postgres_url
+
+    return text if is_postgres_url(text) else Path(text)
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -111,8 +120,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         summary = build_index(
             client,
             settings,
-            Path(args.products),
-            Path(args.interactions),
+            source_arg(args.products),
+            source_arg(args.interactions),
             quiet=args.quiet,
             wait_for_grace=not args.no_wait,
             with_feedback=not args.no_feedback,

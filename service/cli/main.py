@@ -14,6 +14,7 @@ from indexing.connection.embedded_redis import EmbeddedRedisError
 from indexing.contract.settings import Settings, get_settings
 from indexing.load.csv_file import CsvFormatError
 from indexing.models.embedder_registry import EmbedderError
+from indexing.sources.postgres_url import SourceError
 from service.cli import (
     bench_cmd,
     evaluate_cmd,
@@ -58,7 +59,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code
-    except CsvFormatError as exc:
+    except (CsvFormatError, SourceError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except EmbedderError as exc:
