@@ -224,9 +224,6 @@ class PostgresSettings:
     ingest_source: str = _str_field("SHOPREC_INGEST_SOURCE", "")
     # Seconds between two reads of `shoprec ingest --follow` (its default).
     follow_s: float = _float_field("SHOPREC_INGEST_FOLLOW_S", 10.0)
-    # How long an applied event's dedupe entry outlives its last ingest run (a retired
-    # version's set then expires by itself).
-    dedupe_ttl_s: int = _int_field("SHOPREC_INGEST_DEDUPE_TTL_S", 7 * 86_400)
     # `shoprec feedback-sink`'s database (a postgresql:// URL) and table.
     sink_url: str = _str_field("SHOPREC_FEEDBACK_SINK_URL", "")
     sink_table: str = _str_field("SHOPREC_FEEDBACK_SINK_TABLE", "shoprec_feedback")

@@ -54,19 +54,25 @@ def execute_rows(
     cursor = conn.cursor(name=CURSOR_NAME)
     try:
         cursor.execute(statement, params)
-    except psycopg.errors.UndefinedTable:
-        conn.close()
-        raise SourceError(
-            f"{source.shown}: table {source.table!r} does not exist (check ?table=, or name "
-            "the schema: ?table=schema.table)"
-        ) from None
     except psycopg.Error as exc:
         conn.close()
-        raise SourceError(f"{source.shown}: the query failed: {first_line(exc)}") from None
+        raise query_error(source, exc) from None
     return cursor
 
 
-def header_of(cursor: psycopg.ServerCursor) -> list[str]:
+def query_error(source: PostgresSource, exc: Exception) -> SourceError:
+    """What to tell about a query of `source` that PostgreSQL refused."""
+    import psycopg
+
+    if isinstance(exc, psycopg.errors.UndefinedTable) and source.table is not None:
+        return SourceError(
+            f"{source.shown}: table {source.table!r} does not exist (check ?table=, or name "
+            "the schema: ?table=schema.table)"
+        )
+    return SourceError(f"{source.shown}: the query failed: {first_line(exc)}")
+
+
+def header_of(cursor: psycopg.Cursor | psycopg.ServerCursor) -> list[str]:
     return [column.name.strip().lower() for column in cursor.description or ()]
 
 

@@ -20,6 +20,7 @@ from service.cli import (
     evaluate_cmd,
     export_feedback_cmd,
     index_cmd,
+    ingest_cmd,
     knn_command_cmd,
     redis_cmd,
     reindex_cmd,
@@ -35,6 +36,7 @@ COMMANDS = [
     evaluate_cmd,
     bench_cmd,
     export_feedback_cmd,
+    ingest_cmd,
     knn_command_cmd,
 ]
 
