@@ -49,6 +49,12 @@ class RedisLayout:
         applied) and the `version` it was applied to."""
         return f"{self.prefix}:ingest:mark"
 
+    @property
+    def feedback_sink_group(self) -> str:
+        """Consumer group of `shoprec feedback-sink` on the feedback stream (not a key: the
+        stream holds the group and its unacknowledged entries)."""
+        return f"{self.prefix}:feedback-sink"
+
     def dismissed(self, user_id: str) -> str:
         return f"{self.prefix}:dismissed:{user_id}"
 

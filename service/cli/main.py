@@ -19,6 +19,7 @@ from service.cli import (
     bench_cmd,
     evaluate_cmd,
     export_feedback_cmd,
+    feedback_sink_cmd,
     index_cmd,
     ingest_cmd,
     knn_command_cmd,
@@ -37,6 +38,7 @@ COMMANDS = [
     bench_cmd,
     export_feedback_cmd,
     ingest_cmd,
+    feedback_sink_cmd,
     knn_command_cmd,
 ]
 
