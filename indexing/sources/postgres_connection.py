@@ -1,7 +1,7 @@
 """Opening a PostgreSQL connection with psycopg 3, failures told in one line (SourceError).
 
-psycopg is the optional `postgres` extra, imported here on first use, so the rest of shoprec
-runs without it.
+psycopg is imported on first use (here and in the other indexing.sources modules), so commands
+that read no database do not pay for loading it.
 """
 
 from __future__ import annotations
@@ -14,22 +14,12 @@ if TYPE_CHECKING:
     import psycopg
 
 
-def require_psycopg() -> None:
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        raise SourceError(
-            "PostgreSQL sources need psycopg: pip install 'shoprec[postgres]'"
-        ) from None
-
-
 def first_line(exc: BaseException) -> str:
     """A database error's message without libpq's hints and context lines."""
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def connect(conninfo: str, autocommit: bool = False) -> psycopg.Connection:
-    require_psycopg()
     import psycopg
 
     try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 import redis
 
@@ -16,8 +17,6 @@ from indexing.contract.redis_layout import RedisLayout
 from indexing.feedback.feedback_sink import drain
 from service.cli import main as cli
 from tests.conftest import make_settings
-
-psycopg = pytest.importorskip("psycopg", reason="needs the postgres extra (make install has it)")
 
 TABLE = "shoprec_feedback"
 

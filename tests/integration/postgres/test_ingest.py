@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import psycopg
 import pytest
 import redis
 from litestar.testing import TestClient
@@ -23,8 +24,6 @@ from indexing.sources.postgres_url import parse_postgres_url
 from service.api.app import create_app
 from service.cli import main as cli
 from tests.conftest import make_settings
-
-psycopg = pytest.importorskip("psycopg", reason="needs the postgres extra (make install has it)")
 
 EVENTS_TABLE = (
     "create table events (id serial, user_id text, product_id text, type text, ts timestamptz)"

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-psycopg = pytest.importorskip("psycopg", reason="needs the postgres extra (make install has it)")
+import psycopg
 
 
 def test_server_answers_in_a_database_of_its_own(postgres_url: str) -> None:

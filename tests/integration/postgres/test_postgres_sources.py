@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import psycopg
 import pytest
 import redis
 
@@ -15,10 +16,7 @@ from indexing.contract.settings import Settings
 from indexing.load.csv_loader import load_interactions, load_products
 from service.cli import main as cli
 from tests.conftest import make_settings
-
-psycopg = pytest.importorskip("psycopg", reason="needs the postgres extra (make install has it)")
-
-from tests.support.postgres_tables import table_from_csv  # noqa: E402
+from tests.support.postgres_tables import table_from_csv
 
 PRODUCT_HEADER = "product_id,title,category,description,price,img_url"
 BAD_PRODUCTS = [
