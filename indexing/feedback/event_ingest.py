@@ -33,6 +33,7 @@ from indexing.contract.history_update import queue_history_update
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.redis_text import as_text
 from indexing.contract.settings import Settings
+from indexing.feedback.feedback_export import iso_utc
 from indexing.sources.event_rows import EventBatch, SourceEvent, read_events_since
 from indexing.sources.postgres_url import PostgresSource
 
@@ -67,13 +68,13 @@ class IngestSummary:
     def lines(self) -> list[str]:
         rate = self.rows / self.seconds if self.seconds > 0 else 0.0
         out = [
-            f"ingest into version {self.version}: {self.rows:,} rows read since "
-            f"{self.since:.3f}, {self.applied:,} applied, {self.already_applied:,} already "
+            f"ingest into version {self.version}: {self.rows:,} rows read from "
+            f"{iso_utc(self.since)}, {self.applied:,} applied, {self.already_applied:,} already "
             f"applied before ({self.seconds:.2f} s, {rate:,.0f} rows/s)"
         ]
         out += [f"  skipped {n:,}: {reason}" for reason, n in self.skipped.most_common()]
         if self.mark is not None:
-            out.append(f"  mark: {self.mark:.3f}")
+            out.append(f"  mark: {iso_utc(self.mark)} ({self.mark:.3f})")
         return out
 
 

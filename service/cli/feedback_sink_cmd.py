@@ -6,7 +6,7 @@ import argparse
 
 from indexing.connection.redis_connection import resolve_redis_url, sync_client
 from indexing.contract.settings import Settings
-from service.cli.errors import CommandError
+from service.cli.postgres_args import required_postgres_url
 
 
 def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
@@ -39,20 +39,19 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
 def cmd_feedback_sink(args: argparse.Namespace, settings: Settings) -> int:
     from indexing.contract.redis_layout import RedisLayout
     from indexing.feedback.feedback_sink import drain
-    from indexing.sources.postgres_url import is_postgres_url
 
-    if not args.database or not is_postgres_url(args.database):
-        raise CommandError(
-            "feedback-sink needs --database postgresql://user@host/db, or "
-            "SHOPREC_FEEDBACK_SINK_URL set to one",
-            code=2,
-        )
+    database = required_postgres_url(
+        args.database,
+        "feedback-sink",
+        "--database postgresql://user@host/db",
+        "SHOPREC_FEEDBACK_SINK_URL",
+    )
     client = sync_client(resolve_redis_url(settings))
     layout = RedisLayout(settings.redis.key_prefix)
     block_ms = int(settings.postgres.follow_s * 1000)
     while True:
         summary = drain(
-            client, layout, args.database, args.table, settings.postgres.batch_size,
+            client, layout, database, args.table, settings.postgres.batch_size,
             block_ms=block_ms if args.follow else None,
         )  # fmt: skip
         if summary.read or not args.follow:

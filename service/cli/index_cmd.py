@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indexing.connection.redis_connection import resolve_redis_url, sync_client
 from indexing.contract.settings import Settings
 from indexing.models.embedder_registry import EMBEDDERS, require_embedder
 from service.cli.errors import CommandError
+from service.cli.postgres_args import source_arg
 from service.cli.tuning_args import add_tuning_arguments, tuning_settings
 
 if TYPE_CHECKING:  # the loader imports pandas; `shoprec --help` should not wait for it
@@ -93,13 +93,6 @@ def csv_options(args: argparse.Namespace, settings: Settings) -> CsvOptions:
 
     delimiter = {"comma": ",", "semicolon": ";", "tab": "\t"}.get(args.delimiter or "")
     return CsvOptions(delimiter, settings.catalog.category_separator, quiet=args.quiet)
-
-
-def source_arg(text: str) -> Path | str:
-    """A --products/--interactions value: a PostgreSQL URL as it is, anything else a path."""
-    from indexing.sources.postgres_url import is_postgres_url
-
-    return text if is_postgres_url(text) else Path(text)
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:

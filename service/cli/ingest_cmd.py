@@ -8,6 +8,7 @@ import time
 from indexing.connection.redis_connection import resolve_redis_url, sync_client
 from indexing.contract.settings import Settings
 from service.cli.errors import CommandError
+from service.cli.postgres_args import required_postgres_url
 
 
 def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
@@ -41,17 +42,17 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from indexing.feedback.event_ingest import NoLiveCatalog, ingest_once
-    from indexing.sources.postgres_url import is_postgres_url, parse_postgres_url
+    from indexing.sources.postgres_url import parse_postgres_url
 
-    if not args.source or not is_postgres_url(args.source):
-        raise CommandError(
-            "ingest needs --source postgresql://...?table=NAME (or ?query=SELECT ...), or "
-            "SHOPREC_INGEST_SOURCE set to one",
-            code=2,
-        )
+    url = required_postgres_url(
+        args.source,
+        "ingest",
+        "--source postgresql://...?table=NAME (or ?query=SELECT ...)",
+        "SHOPREC_INGEST_SOURCE",
+    )
     if args.follow is not None and args.follow <= 0:
         raise CommandError("--follow needs a positive number of seconds", code=2)
-    source = parse_postgres_url(args.source)
+    source = parse_postgres_url(url)
     client = sync_client(resolve_redis_url(settings))
     while True:
         try:

@@ -7,7 +7,8 @@ import argparse
 from indexing.connection.redis_connection import resolve_redis_url, sync_client
 from indexing.contract.settings import Settings
 from service.cli.errors import CommandError
-from service.cli.index_cmd import add_delimiter_option, csv_options, source_arg
+from service.cli.index_cmd import add_delimiter_option, csv_options
+from service.cli.postgres_args import source_arg
 
 
 def register(sub: argparse._SubParsersAction, settings: Settings) -> None:

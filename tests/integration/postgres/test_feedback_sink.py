@@ -4,15 +4,12 @@ Redis killed after that, leave every event in the table exactly once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import psycopg
 import pytest
 import redis
 
 import indexing.feedback.feedback_sink as feedback_sink
-from indexing.connection.embedded_redis import EmbeddedRedis, free_port
+from indexing.connection.embedded_redis import EmbeddedRedis
 from indexing.contract.redis_layout import RedisLayout
 from indexing.feedback.feedback_sink import drain
 from service.cli import main as cli
@@ -46,14 +43,6 @@ def _stream_ids(client: redis.Redis, layout: RedisLayout) -> list[str]:
 
 def _pending(client: redis.Redis, layout: RedisLayout) -> int:
     return int(client.xpending(layout.feedback_stream, layout.feedback_sink_group)["pending"])
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis(port=free_port(), data_dir=tmp_path / "redis")
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_the_stream_lands_in_the_table_with_its_fields(

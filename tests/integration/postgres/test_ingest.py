@@ -4,7 +4,6 @@ counts nothing twice; a rebuild moves ingest on to the new version."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,15 +28,6 @@ EVENTS_TABLE = (
     "create table events (id serial, user_id text, product_id text, type text, ts timestamptz)"
 )
 QUERY = "select user_id, product_id, type as interaction_type, ts from events"
-
-
-@pytest.fixture
-def built(redis_url: str, small_csvs: tuple[Path, Path]) -> Iterator[tuple[Settings, redis.Redis]]:
-    settings = make_settings(redis_url, catalog={"content_dims": 32}, cf={"dims": 32})
-    client = redis.Redis.from_url(redis_url)
-    build_index(client, settings, *small_csvs, quiet=True)
-    yield settings, client
-    client.close()
 
 
 def _meta(client: redis.Redis, settings: Settings) -> CatalogMeta:
@@ -70,9 +60,9 @@ def _ingest(client: redis.Redis, settings: Settings, url: str) -> IngestSummary:
 
 
 def test_ingested_events_change_histories_as_post_feedback_does_and_only_once(
-    built: tuple[Settings, redis.Redis], postgres_url: str, small_csvs: tuple[Path, Path]
+    small_built: tuple[Settings, redis.Redis], postgres_url: str, small_csvs: tuple[Path, Path]
 ) -> None:
-    settings, client = built
+    settings, client = small_built
     products = _products(small_csvs)
     epoch = _meta(client, settings).history_epoch
     events = [("purchase", epoch + 3600.0), ("view", epoch + 7200.0), ("Add to cart", epoch + 60)]
@@ -105,13 +95,13 @@ def test_ingested_events_change_histories_as_post_feedback_does_and_only_once(
 
 
 def test_a_crash_between_apply_and_mark_counts_nothing_twice(
-    built: tuple[Settings, redis.Redis],
+    small_built: tuple[Settings, redis.Redis],
     postgres_url: str,
     small_csvs: tuple[Path, Path],
     redis_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    settings, client = built
+    settings, client = small_built
     settings = settings.replace(postgres={"batch_size": 4})
     products = _products(small_csvs)
     epoch = _meta(client, settings).history_epoch
@@ -145,9 +135,9 @@ def test_a_crash_between_apply_and_mark_counts_nothing_twice(
 
 
 def test_after_a_rebuild_ingest_goes_on_in_the_new_version(
-    built: tuple[Settings, redis.Redis], postgres_url: str, small_csvs: tuple[Path, Path]
+    small_built: tuple[Settings, redis.Redis], postgres_url: str, small_csvs: tuple[Path, Path]
 ) -> None:
-    settings, client = built
+    settings, client = small_built
     products = _products(small_csvs)
     epoch = _meta(client, settings).history_epoch
     _insert(postgres_url, [("db-user", products[1], "view", epoch + 50.0)])
@@ -161,12 +151,12 @@ def test_after_a_rebuild_ingest_goes_on_in_the_new_version(
 
 
 def test_ingest_command_messages(
-    built: tuple[Settings, redis.Redis],
+    small_built: tuple[Settings, redis.Redis],
     postgres_url: str,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    settings, _ = built
+    settings, _ = small_built
     monkeypatch.setattr(cli, "get_settings", lambda: settings)
     _insert(postgres_url, [])
     assert cli.main(["ingest", "-q", "--source", f"{postgres_url}?query={QUERY}"]) == 0
