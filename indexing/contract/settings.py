@@ -42,9 +42,18 @@ def _float_field(name: str, default: float) -> Any:
     return field(default_factory=lambda: float(_number(name, os.environ.get(name), default, float)))
 
 
-def _path_field(name: str, default: str) -> Any:
-    """A path; the default is relative to the project folder, a value set to the current one."""
-    return field(default_factory=lambda: Path(os.environ.get(name, str(PROJECT_ROOT / default))))
+def _source_field(name: str, default: str) -> Any:
+    """A CSV path (the default relative to the project folder, a value set to the current
+    one), or a postgresql:// URL kept as written (a Path would fold its `//`); see
+    indexing.load.row_source."""
+
+    def read() -> Path | str:
+        value = os.environ.get(name, "")
+        if value.startswith(("postgresql://", "postgres://")):
+            return value
+        return Path(value) if value else PROJECT_ROOT / default
+
+    return field(default_factory=read)
 
 
 def _flag_field(name: str, default: int) -> Any:
@@ -86,8 +95,10 @@ class RedisSettings:
 class CatalogSettings:
     """The input files and the content model built from the catalog's text."""
 
-    products_csv: Path = _path_field("SHOPREC_PRODUCTS_CSV", "data/products.csv")
-    interactions_csv: Path = _path_field("SHOPREC_INTERACTIONS_CSV", "data/interactions.csv")
+    products_csv: Path | str = _source_field("SHOPREC_PRODUCTS_CSV", "data/products.csv")
+    interactions_csv: Path | str = _source_field(
+        "SHOPREC_INTERACTIONS_CSV", "data/interactions.csv"
+    )
     embedder: str = _str_field("SHOPREC_EMBEDDER", "tfidf")
     content_dims: int = _int_field("SHOPREC_CONTENT_DIMS", 256)
     # Texts per forward pass of the sbert embedder (larger: a little faster, more memory).

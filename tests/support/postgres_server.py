@@ -85,6 +85,13 @@ class PostgresServer:
             )
 
     def start(self) -> None:
+        try:
+            self._init_and_start()
+        except PostgresUnavailable:
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise
+
+    def _init_and_start(self) -> None:
         self._run(
             "initdb",
             "-D",
