@@ -63,11 +63,13 @@ def read_group_entries(
 ) -> list[tuple[str, FeedbackEntry | None]]:  # fmt: skip
     """Up to `count` (entry id, entry) pairs for a consumer group's `consumer`: new entries,
     or with `pending` those delivered to it before and not acknowledged (after a crash). An
-    entry the service did not write comes as (id, None), for the caller to acknowledge."""
+    entry the service did not write, or one trimmed away, comes as (id, None), for the caller
+    to acknowledge."""
     streams: Any = {layout.feedback_stream: "0" if pending else ">"}
     reply: Any = client.xreadgroup(group, consumer, streams, count=count, block=block_ms)
     entries = reply[0][1] if reply else []
-    return [(as_text(i), parse_entry(as_text(i), f)) for i, f in entries if f is not None]
+    # A pending entry trimmed from the stream since comes without fields: (id, None) too.
+    return [(as_text(i), parse_entry(as_text(i), f) if f else None) for i, f in entries]
 
 
 def parse_entry(entry_id: str, fields: dict[Any, Any]) -> FeedbackEntry | None:

@@ -120,3 +120,22 @@ def test_sink_command(
     err = capsys.readouterr().err.strip()
     assert "cannot connect to PostgreSQL" in err and "secret" not in err
     assert len(err.splitlines()) == 1
+
+
+def test_a_pending_entry_trimmed_from_the_stream_does_not_stall_the_sink(
+    redis_client: redis.Redis, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layout = RedisLayout(make_settings("redis://unused").redis.key_prefix)
+    _add(redis_client, layout, 6)
+
+    def killed(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(feedback_sink, "acknowledge", killed)
+    with pytest.raises(KeyboardInterrupt):
+        drain(redis_client, layout, postgres_url, TABLE, batch_size=3)
+    monkeypatch.undo()
+    redis_client.xdel(layout.feedback_stream, _stream_ids(redis_client, layout)[0])
+    resumed = drain(redis_client, layout, postgres_url, TABLE, batch_size=3)
+    assert resumed.unreadable == 1 and _pending(redis_client, layout) == 0
+    assert _table(postgres_url)[0] == 6  # the trimmed one was committed before the kill
