@@ -215,6 +215,17 @@ class ReliabilitySettings:
 
 
 @dataclass(frozen=True)
+class ObservabilitySettings:
+    # `json`: one JSON line per request (method, path, status, ms, cache hit, A/B variant,
+    # request id) on the `shoprec.access` logger, for a log pipeline; `text`: uvicorn's own.
+    log_format: str = _str_field("SHOPREC_LOG_FORMAT", "text")
+
+    def __post_init__(self) -> None:
+        if self.log_format not in ("text", "json"):
+            raise ValueError(f"SHOPREC_LOG_FORMAT must be text or json, not {self.log_format!r}")
+
+
+@dataclass(frozen=True)
 class Settings:
     redis: RedisSettings = field(default_factory=RedisSettings)
     catalog: CatalogSettings = field(default_factory=CatalogSettings)
@@ -223,6 +234,7 @@ class Settings:
     serving: ServingSettings = field(default_factory=ServingSettings)
     ab: ABSettings = field(default_factory=ABSettings)
     reliability: ReliabilitySettings = field(default_factory=ReliabilitySettings)
+    observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
 
     def replace(self, **groups: dict[str, Any]) -> Settings:
         """A copy with some values changed, by group: `replace(redis={"url": url})`."""

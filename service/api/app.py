@@ -33,6 +33,7 @@ from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings, get_settings
 from service.api.feedback_intake import FeedbackIntake
 from service.api.health import health, health_head
+from service.api.metrics_route import metrics_page
 from service.api.openapi_errors import document_errors
 from service.api.pages import shop_handlers
 from service.api.request_deadline import request_deadline
@@ -42,6 +43,8 @@ from service.errors import FeedbackNotDurable, NoLiveIndex, ProductNotFound
 from service.experiments.ab_experiment import ABExperiment
 from service.experiments.ab_router import ABCounters
 from service.feedback.feedback_recorder import FeedbackRecorder, InvalidTimestamp
+from service.observability import metrics
+from service.observability.request_observer import request_observer
 from service.recommend.service import RecommendationService
 
 log = logging.getLogger("shoprec.service")
@@ -121,6 +124,7 @@ def _unavailable(_: Request, exc: Exception) -> Response[ErrorResponse]:
     if isinstance(exc, NoLiveIndex | FeedbackNotDurable):
         return _error(HTTP_503_SERVICE_UNAVAILABLE, str(exc))
     log.warning("Redis error: %s", exc)
+    metrics.REDIS_ERRORS.labels(kind=type(exc).__name__).inc()
     return _error(HTTP_503_SERVICE_UNAVAILABLE, f"Redis is unavailable: {type(exc).__name__}")
 
 
@@ -198,11 +202,16 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
         return Provide(dependency, sync_to_thread=False)
 
     route_handlers: list[Any] = [RecommendController, feedback, ab_report, health, health_head]
+    route_handlers.append(metrics_page)
     route_handlers += shop_handlers()  # the storefront, /insight and their /catalog reads (#17)
     document_errors(route_handlers)
     return Litestar(
         route_handlers=route_handlers,
-        middleware=[request_deadline(settings.reliability.request_timeout_s)],
+        # The observer is outermost, so a request the deadline cut off is counted and logged.
+        middleware=[
+            request_observer(settings.observability.log_format == "json"),
+            request_deadline(settings.reliability.request_timeout_s),
+        ],
         dependencies={f.name: provide(f.name) for f in fields(Services)},
         lifespan=[redis_lifespan],
         exception_handlers={

@@ -25,7 +25,12 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
         default=os.cpu_count() or 1,
         help="uvicorn worker processes (default: one per core; the service is CPU-bound)",
     )
-    serve_p.add_argument("--access-log", action="store_true", help="log every request")
+    serve_p.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log every request (uvicorn's line; with SHOPREC_LOG_FORMAT=json, one JSON line "
+        "per request is written anyway)",
+    )
     serve_p.set_defaults(handler=cmd_serve)
 
 
@@ -33,8 +38,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from indexing.contract.catalog_meta import CatalogMeta
     from indexing.contract.redis_layout import RedisLayout
     from service.api.http_server import serve
+    from service.observability.metrics import share_metrics_between_workers
 
     url = resolve_redis_url(settings)
+    log_json = settings.observability.log_format == "json"
     prefix = settings.redis.key_prefix
     meta = CatalogMeta.from_redis(sync_client(url).hgetall(RedisLayout(prefix).meta))  # type: ignore[arg-type]
     if meta is None:
@@ -53,5 +60,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         f"API docs at http://{args.host}:{args.port}/schema/swagger",
         flush=True,
     )
-    serve(args.host, args.port, args.workers, args.access_log)
+    if args.workers > 1:
+        share_metrics_between_workers()
+    serve(args.host, args.port, args.workers, args.access_log, log_json)
     return 0

@@ -19,6 +19,7 @@ from redis.exceptions import ResponseError
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
 from service.api.schemas import RecommendedItem
+from service.observability import request_facts
 from service.recommend.base import Recommender, RecommendRequest, Scored
 from service.recommend.collaborative import CFRecommender
 from service.recommend.content import ContentRecommender
@@ -91,6 +92,7 @@ class RecommendationService:
         # leaves out the user's dismissals) lives in that user's own cache hash.
         personal = request.user_id
         cached = await self.cache.get(view, key, personal)
+        request_facts.current().cache_hit = cached is not None
         if cached is not None:
             return Answer("cache", cached)
         scored = await self._endpoints[endpoint].recommend(view, request)

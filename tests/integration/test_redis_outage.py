@@ -17,6 +17,7 @@ from indexing.connection.embedded_redis import EmbeddedRedis, free_port
 from service.api.app import create_app
 from tests.conftest import make_settings
 from tests.support.live_server import build_small_index, live_server
+from tests.support.prometheus_text import sample
 
 # A hang guard, not a speed measurement: a request that hangs fails the test instead of it.
 HANG_GUARD_S = 5.0
@@ -76,8 +77,14 @@ def test_stopped_redis_gives_503_and_the_service_recovers_by_itself(
         for method, path, body in REQUESTS:
             assert _call(client, method, path, body).status_code == 200, path
 
+        errors_before = sample(client.get("/metrics").text, "shoprec_redis_errors_total")
         own_redis.stop()
         elapsed = _assert_all_503(client)
+        # The metrics page answers without Redis, and counts what Redis cost.
+        scrape = client.get("/metrics")
+        assert scrape.status_code == 200
+        errors = sample(scrape.text, "shoprec_redis_errors_total") - errors_before
+        assert errors >= len(REQUESTS)
         health = client.get("/health")
         assert health.status_code == 503
         assert health.json()["redis"] == "unreachable"
