@@ -212,6 +212,9 @@ class ReliabilitySettings:
     # frontend sends feedback fire-and-forget, and on a Redis that cannot fsync every 503 is an
     # event lost.
     feedback_require_durable: bool = _flag_field("SHOPREC_FEEDBACK_REQUIRE_DURABLE", 0)
+    # Requests one worker works on at once; past it, 503 with Retry-After at once instead of
+    # a queue that makes every answer late. 0: no bound.
+    max_in_flight: int = _int_field("SHOPREC_MAX_IN_FLIGHT", 32)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings, get_settings
 from service.api.feedback_intake import FeedbackIntake
 from service.api.health import health, health_head
+from service.api.load_shedding import load_shedding
 from service.api.metrics_route import metrics_page
 from service.api.openapi_errors import document_errors
 from service.api.pages import shop_handlers
@@ -210,6 +211,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
         # The observer is outermost, so a request the deadline cut off is counted and logged.
         middleware=[
             request_observer(settings.observability.log_format == "json"),
+            load_shedding(settings.reliability.max_in_flight),
             request_deadline(settings.reliability.request_timeout_s),
         ],
         dependencies={f.name: provide(f.name) for f in fields(Services)},

@@ -82,6 +82,10 @@ AB_CLICKS = Counter(
     "Feedback (click, add_to_cart, purchase) from users in an A/B variant",
     ["variant"],
 )
+SHED = Counter(
+    "shoprec_shed_total",
+    "Requests refused at once with 503 because the worker had its maximum in flight",
+)
 # Set by the worker that answers the scrape, from the live meta: the most recent write wins.
 INDEX_VERSION = Gauge(
     "shoprec_index_version", "Live catalog version number", multiprocess_mode="mostrecent"

@@ -17,7 +17,7 @@ from litestar.testing import TestClient
 from indexing.connection.embedded_redis import free_port
 from indexing.contract.settings import Settings
 from service.api.app import create_app
-from tests.support.prometheus_text import sample
+from service.bench.served_metrics import sample
 
 CONTENT = "/recommend/content/{product_id}"
 STARTUP_LIMIT_S = 90  # a bound on waiting for two workers on a busy machine, not a timing check
