@@ -80,6 +80,9 @@ class RedisSettings:
     key_prefix: str = _str_field("SHOPREC_KEY_PREFIX", "shoprec")
     timeout_s: float = _float_field("SHOPREC_REDIS_TIMEOUT_S", 0.5)
     max_connections: int = _int_field("SHOPREC_REDIS_MAX_CONNECTIONS", 128)
+    # A replica of `url` (started with --replicaof) for the service's vector searches; unset:
+    # everything on `url`. Builds and writes always go to `url`.
+    read_url: str | None = field(default_factory=lambda: os.environ.get("REDIS_READ_URL") or None)
 
 
 @dataclass(frozen=True)

@@ -82,8 +82,14 @@ class Services:
     served_redis: str  # the Redis URL in use, for /health (shown without its password)
 
     @classmethod
-    def build(cls, settings: Settings, client: aioredis.Redis, url: str) -> Services:
-        recommendations = RecommendationService(settings, client)
+    def build(
+        cls,
+        settings: Settings,
+        client: aioredis.Redis,
+        url: str,
+        replica: aioredis.Redis | None = None,
+    ) -> Services:
+        recommendations = RecommendationService(settings, client, replica)
         # One set of counters: the A/B route counts exposures, feedback credits their arm.
         counters = ABCounters(
             client, RedisLayout(settings.redis.key_prefix), settings.ab.experiment
@@ -190,11 +196,15 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
     @asynccontextmanager
     async def redis_lifespan(_: Litestar) -> AsyncIterator[None]:
         client = redis_pool_client(url, settings)
-        holder["services"] = Services.build(settings, client, url)
+        read_url = settings.redis.read_url
+        replica = redis_pool_client(read_url, settings) if read_url else None
+        holder["services"] = Services.build(settings, client, url, replica)
         try:
             yield
         finally:
             await client.aclose()
+            if replica is not None:
+                await replica.aclose()
 
     def provide(name: str) -> Provide:
         def dependency() -> object:

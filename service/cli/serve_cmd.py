@@ -53,10 +53,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     # Workers are separate processes: hand them the resolved Redis through the environment.
     os.environ["REDIS_URL"] = url
     built = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(meta.built_at))
+    read_url = settings.redis.read_url
+    replica = f"vector searches on replica {display_url(read_url)}; " if read_url else ""
     print(
         f"serving on http://{args.host}:{args.port} ({args.workers} worker(s)): Redis "
         f"{display_url(url)}, key prefix {prefix!r}, catalog version {meta.version} "
-        f"({meta.products:,} products, {meta.users:,} users, built {built}); "
+        f"({meta.products:,} products, {meta.users:,} users, built {built}); {replica}"
         f"API docs at http://{args.host}:{args.port}/schema/swagger",
         flush=True,
     )

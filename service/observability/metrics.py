@@ -82,6 +82,10 @@ AB_CLICKS = Counter(
     "Feedback (click, add_to_cart, purchase) from users in an A/B variant",
     ["variant"],
 )
+REPLICA_FALLBACKS = Counter(
+    "shoprec_replica_fallbacks_total",
+    "Times the vector searches left the read replica for the primary (down, unlinked, lagging)",
+)
 SHED = Counter(
     "shoprec_shed_total",
     "Requests refused at once with 503 because the worker had its maximum in flight",
