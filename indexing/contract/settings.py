@@ -3,7 +3,7 @@
 Both packages read `get_settings()`; nothing else reads os.environ for configuration. The
 knobs are grouped by concern, in the order of docs/configuration.md: `settings.redis`,
 `settings.catalog`, `settings.cf`, `settings.index`, `settings.serving`, `settings.ab`,
-`settings.reliability`, `settings.postgres`.
+`settings.reliability`, `settings.observability`, `settings.postgres`.
 """
 
 from __future__ import annotations
@@ -89,6 +89,9 @@ class RedisSettings:
     key_prefix: str = _str_field("SHOPREC_KEY_PREFIX", "shoprec")
     timeout_s: float = _float_field("SHOPREC_REDIS_TIMEOUT_S", 0.5)
     max_connections: int = _int_field("SHOPREC_REDIS_MAX_CONNECTIONS", 128)
+    # A replica of `url` (started with --replicaof) for the service's vector searches; unset:
+    # everything on `url`. Builds and writes always go to `url`.
+    read_url: str | None = field(default_factory=lambda: os.environ.get("REDIS_READ_URL") or None)
 
 
 @dataclass(frozen=True)
@@ -223,6 +226,20 @@ class ReliabilitySettings:
     # frontend sends feedback fire-and-forget, and on a Redis that cannot fsync every 503 is an
     # event lost.
     feedback_require_durable: bool = _flag_field("SHOPREC_FEEDBACK_REQUIRE_DURABLE", 0)
+    # Requests one worker works on at once; past it, 503 with Retry-After at once instead of
+    # a queue that makes every answer late. 0: no bound.
+    max_in_flight: int = _int_field("SHOPREC_MAX_IN_FLIGHT", 32)
+
+
+@dataclass(frozen=True)
+class ObservabilitySettings:
+    # `json`: one JSON line per request (method, path, status, ms, cache hit, A/B variant,
+    # request id) on the `shoprec.access` logger, for a log pipeline; `text`: uvicorn's own.
+    log_format: str = _str_field("SHOPREC_LOG_FORMAT", "text")
+
+    def __post_init__(self) -> None:
+        if self.log_format not in ("text", "json"):
+            raise ValueError(f"SHOPREC_LOG_FORMAT must be text or json, not {self.log_format!r}")
 
 
 @dataclass(frozen=True)
@@ -249,6 +266,7 @@ class Settings:
     serving: ServingSettings = field(default_factory=ServingSettings)
     ab: ABSettings = field(default_factory=ABSettings)
     reliability: ReliabilitySettings = field(default_factory=ReliabilitySettings)
+    observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
     postgres: PostgresSettings = field(default_factory=PostgresSettings)
 
     def replace(self, **groups: dict[str, Any]) -> Settings:

@@ -33,6 +33,8 @@ from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings, get_settings
 from service.api.feedback_intake import FeedbackIntake
 from service.api.health import health, health_head
+from service.api.load_shedding import load_shedding
+from service.api.metrics_route import metrics_page
 from service.api.openapi_errors import document_errors
 from service.api.pages import shop_handlers
 from service.api.request_deadline import request_deadline
@@ -42,6 +44,8 @@ from service.errors import FeedbackNotDurable, NoLiveIndex, ProductNotFound
 from service.experiments.ab_experiment import ABExperiment
 from service.experiments.ab_router import ABCounters
 from service.feedback.feedback_recorder import FeedbackRecorder, InvalidTimestamp
+from service.observability import metrics
+from service.observability.request_observer import request_observer
 from service.recommend.service import RecommendationService
 
 log = logging.getLogger("shoprec.service")
@@ -78,8 +82,14 @@ class Services:
     served_redis: str  # the Redis URL in use, for /health (shown without its password)
 
     @classmethod
-    def build(cls, settings: Settings, client: aioredis.Redis, url: str) -> Services:
-        recommendations = RecommendationService(settings, client)
+    def build(
+        cls,
+        settings: Settings,
+        client: aioredis.Redis,
+        url: str,
+        replica: aioredis.Redis | None = None,
+    ) -> Services:
+        recommendations = RecommendationService(settings, client, replica)
         # One set of counters: the A/B route counts exposures, feedback credits their arm.
         counters = ABCounters(
             client, RedisLayout(settings.redis.key_prefix), settings.ab.experiment
@@ -121,6 +131,7 @@ def _unavailable(_: Request, exc: Exception) -> Response[ErrorResponse]:
     if isinstance(exc, NoLiveIndex | FeedbackNotDurable):
         return _error(HTTP_503_SERVICE_UNAVAILABLE, str(exc))
     log.warning("Redis error: %s", exc)
+    metrics.REDIS_ERRORS.labels(kind=type(exc).__name__).inc()
     return _error(HTTP_503_SERVICE_UNAVAILABLE, f"Redis is unavailable: {type(exc).__name__}")
 
 
@@ -185,11 +196,15 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
     @asynccontextmanager
     async def redis_lifespan(_: Litestar) -> AsyncIterator[None]:
         client = redis_pool_client(url, settings)
-        holder["services"] = Services.build(settings, client, url)
+        read_url = settings.redis.read_url
+        replica = redis_pool_client(read_url, settings) if read_url else None
+        holder["services"] = Services.build(settings, client, url, replica)
         try:
             yield
         finally:
             await client.aclose()
+            if replica is not None:
+                await replica.aclose()
 
     def provide(name: str) -> Provide:
         def dependency() -> object:
@@ -198,11 +213,17 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
         return Provide(dependency, sync_to_thread=False)
 
     route_handlers: list[Any] = [RecommendController, feedback, ab_report, health, health_head]
+    route_handlers.append(metrics_page)
     route_handlers += shop_handlers()  # the storefront, /insight and their /catalog reads (#17)
     document_errors(route_handlers)
     return Litestar(
         route_handlers=route_handlers,
-        middleware=[request_deadline(settings.reliability.request_timeout_s)],
+        # The observer is outermost, so a request the deadline cut off is counted and logged.
+        middleware=[
+            request_observer(settings.observability.log_format == "json"),
+            load_shedding(settings.reliability.max_in_flight),
+            request_deadline(settings.reliability.request_timeout_s),
+        ],
         dependencies={f.name: provide(f.name) for f in fields(Services)},
         lifespan=[redis_lifespan],
         exception_handlers={

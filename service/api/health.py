@@ -46,6 +46,7 @@ async def _health(
         )
         return body, 503
     durability = await feedback_durability(recommendations)
+    await recommendations.routing.check(view.version, force=True)
     meta = view.meta
     body = HealthResponse(
         "ok",
@@ -59,6 +60,7 @@ async def _health(
         feedback_durability=durability,
         redis_url=redis_url,
         key_prefix=key_prefix,
+        read_replica=recommendations.routing.state,
     )
     return body, 200
 

@@ -11,11 +11,14 @@ Each worker also freezes the objects of its start-up (see `served_app`).
 
 from __future__ import annotations
 
+import copy
 import gc
 import socket
+from typing import Any
 
 import uvicorn
 from litestar import Litestar
+from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import Multiprocess
 
 from service.api.app import create_app
@@ -42,14 +45,37 @@ class NoDelayConfig(uvicorn.Config):
         return sock
 
 
-def serve(host: str, port: int, workers: int, access_log: bool, log_level: str = "info") -> None:
+def logging_config(log_json: bool) -> dict[str, Any]:
+    """uvicorn's logging, plus the `shoprec.access` JSON lines when asked for. uvicorn applies
+    it in every worker process, where the CLI's own logging set-up does not reach."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    if log_json:
+        config["formatters"]["json_line"] = {"format": "%(message)s"}
+        config["handlers"]["json_line"] = {
+            "class": "logging.StreamHandler",
+            "formatter": "json_line",
+            "stream": "ext://sys.stdout",
+        }
+        config["loggers"]["shoprec.access"] = {
+            "handlers": ["json_line"],
+            "level": "INFO",
+            "propagate": False,
+        }
+    return config
+
+
+def serve(
+    host: str, port: int, workers: int, access_log: bool, log_json: bool, log_level: str = "info"
+) -> None:
     config = NoDelayConfig(
         APP,
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        access_log=access_log,
+        # In JSON mode our line replaces uvicorn's access line (one line per request).
+        access_log=access_log and not log_json,
+        log_config=logging_config(log_json),
         log_level=log_level,
     )
     if workers > 1:

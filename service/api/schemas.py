@@ -102,6 +102,17 @@ class HealthResponse(msgspec.Struct):
         | None
     ) = None
     redis_url: Annotated[str, msgspec.Meta(description="Without its password.")] | None = None
+    read_replica: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                description="Where the vector searches go: off (no REDIS_READ_URL), ok (the "
+                "replica), or primary (and why: the replica is unreachable, unlinked or lagging).",
+                examples=["off"],
+            ),
+        ]
+        | None
+    ) = None
     key_prefix: str | None = None
 
 

@@ -85,7 +85,7 @@ def markdown(results: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "| products | endpoint | cache | "
+        "| products | endpoint | cache (hit ratio seen) | "
         + " | ".join(f"c{c}: p50 / p95 / p99 ms, req/s" for c in conc)
         + " |",
         "| ---: | --- | --- | " + " | ".join("---:" for _ in conc) + " |",
@@ -103,8 +103,11 @@ def markdown(results: dict[str, Any]) -> str:
                         if row
                         else "-"
                     )
+                seen = _seen(size, mode, endpoint, conc)
                 lines.append(
-                    f"| {size['products']:,} | {endpoint} | {mode} | " + " | ".join(cells) + " |"
+                    f"| {size['products']:,} | {endpoint} | {mode}{seen} | "
+                    + " | ".join(cells)
+                    + " |"
                 )
     lines += _cpu_table(results)
     targets = results.get("targets") or []
@@ -113,6 +116,19 @@ def markdown(results: dict[str, Any]) -> str:
         for t in targets:
             lines.append(f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else 'NO'} |")
     return "\n".join(lines) + "\n"
+
+
+def _seen(size: dict[str, Any], mode: str, endpoint: str, conc: list[int]) -> str:
+    """The lowest and highest hit ratio the service counted over the row's cells."""
+    ratios = [
+        float(row["cache_hit_ratio"])
+        for c in conc
+        if (row := _cell(size, mode, endpoint, c)) and "cache_hit_ratio" in row
+    ]
+    if not ratios:
+        return ""
+    low, high = min(ratios), max(ratios)
+    return f" ({low:.0%})" if low == high else f" ({low:.0%}-{high:.0%})"
 
 
 def _cpu_table(results: dict[str, Any]) -> list[str]:

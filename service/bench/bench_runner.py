@@ -20,6 +20,7 @@ from service.bench.cpu_meter import CpuMeter
 from service.bench.load_generator import load
 from service.bench.reference_floors import measure_floors
 from service.bench.request_paths import endpoint_paths
+from service.bench.served_metrics import cache_counts, hit_ratio
 from service.bench.server_process import HOST, running_server
 
 UNCACHED_PATHS = 2000  # distinct requests per endpoint: a cycle longer than any cell's reuse
@@ -153,10 +154,12 @@ def _bench_http(
             load(HOST, port, paths, max(options.concurrency), min(1.0, options.duration_s / 4))
             out[endpoint] = []
             for concurrency in options.concurrency:
-                before = meter.sample()
+                before, cache_before = meter.sample(), cache_counts(HOST, port)
                 result = load(HOST, port, paths, concurrency, options.duration_s)
                 row: dict[str, object] = dict(result.summary())
                 row |= CpuMeter.per_request(before, meter.sample(), result.requests)
+                # What the service counted, not what the mode intends: "uncached" must be 0.
+                row["cache_hit_ratio"] = hit_ratio(cache_before, cache_counts(HOST, port))
                 if result.errors:
                     row["first_error"] = result.first_error
                 out[endpoint].append(row)
@@ -165,7 +168,8 @@ def _bench_http(
                     f"  {catalog.size:>7,} {mode:8} {endpoint:7} c{concurrency:<3} "
                     f"p50 {row['p50_ms']:7.2f} ms  p95 {row['p95_ms']:7.2f}  "
                     f"p99 {row['p99_ms']:7.2f}  {row['rps']:8.1f} req/s  CPU ms/req server "
-                    f"{row['server_cpu_ms_per_req']:.2f} Redis {row['redis_cpu_ms_per_req']:.2f}"
+                    f"{row['server_cpu_ms_per_req']:.2f} Redis {row['redis_cpu_ms_per_req']:.2f}  "
+                    f"cache hits {row['cache_hit_ratio']:.0%}"
                     + (f"  ERRORS {result.errors}: {result.first_error}" if result.errors else ""),
                 )
     meter_client.close()

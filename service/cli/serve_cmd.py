@@ -25,7 +25,12 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
         default=os.cpu_count() or 1,
         help="uvicorn worker processes (default: one per core; the service is CPU-bound)",
     )
-    serve_p.add_argument("--access-log", action="store_true", help="log every request")
+    serve_p.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log every request (uvicorn's line; with SHOPREC_LOG_FORMAT=json, one JSON line "
+        "per request is written anyway)",
+    )
     serve_p.set_defaults(handler=cmd_serve)
 
 
@@ -33,8 +38,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from indexing.contract.catalog_meta import CatalogMeta
     from indexing.contract.redis_layout import RedisLayout
     from service.api.http_server import serve
+    from service.observability.metrics import share_metrics_between_workers
 
     url = resolve_redis_url(settings)
+    log_json = settings.observability.log_format == "json"
     prefix = settings.redis.key_prefix
     meta = CatalogMeta.from_redis(sync_client(url).hgetall(RedisLayout(prefix).meta))  # type: ignore[arg-type]
     if meta is None:
@@ -46,12 +53,16 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     # Workers are separate processes: hand them the resolved Redis through the environment.
     os.environ["REDIS_URL"] = url
     built = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(meta.built_at))
+    read_url = settings.redis.read_url
+    replica = f"vector searches on replica {display_url(read_url)}; " if read_url else ""
     print(
         f"serving on http://{args.host}:{args.port} ({args.workers} worker(s)): Redis "
         f"{display_url(url)}, key prefix {prefix!r}, catalog version {meta.version} "
-        f"({meta.products:,} products, {meta.users:,} users, built {built}); "
+        f"({meta.products:,} products, {meta.users:,} users, built {built}); {replica}"
         f"API docs at http://{args.host}:{args.port}/schema/swagger",
         flush=True,
     )
-    serve(args.host, args.port, args.workers, args.access_log)
+    if args.workers > 1:
+        share_metrics_between_workers()
+    serve(args.host, args.port, args.workers, args.access_log, log_json)
     return 0

@@ -10,6 +10,7 @@ from indexing.contract.settings import Settings
 from service.api.schemas import ABReport, VariantReport
 from service.experiments.ab_router import ABCounters, Split, assign_variant
 from service.experiments.ab_statistics import two_proportion_p_value, wilson_interval
+from service.observability import request_facts
 from service.recommend.base import RecommendRequest
 from service.recommend.service import Answer, RecommendationService
 
@@ -41,6 +42,7 @@ class ABExperiment:
         endpoint, routed = self._variant_request(variant, request)
         answer = await self._recommendations.recommend(endpoint, routed)
         await self._counters.impression(variant, request.user_id)
+        request_facts.current().variant = variant
         return VariantAnswer(variant, answer)
 
     def _variant_request(

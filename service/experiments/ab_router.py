@@ -13,6 +13,7 @@ import redis.asyncio as aioredis
 
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.redis_text import as_text
+from service.observability import metrics
 
 BUCKETS = 10_000
 # Feedback actions that are counted per variant (report columns).
@@ -90,6 +91,7 @@ class ABCounters:
         variant = await self._client.hget(self._users, user_id)
         if variant is not None:
             await self._client.hincrby(self._counters, f"{as_text(variant)}:{column}", 1)
+            metrics.AB_CLICKS.labels(variant=as_text(variant)).inc()
 
     async def counts(self) -> dict[str, dict[str, int]]:
         raw = await self._client.hgetall(self._counters)

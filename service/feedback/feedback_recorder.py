@@ -25,6 +25,7 @@ from indexing.load.field_values import parse_timestamps
 from service.errors import FeedbackNotDurable, ProductNotFound
 from service.experiments.ab_router import ABCounters
 from service.feedback.stream_append import StreamAppender
+from service.observability import metrics
 from service.store.answer_cache import AnswerCache
 from service.store.catalog_reader import CatalogView, ProductReader
 
@@ -127,6 +128,8 @@ class FeedbackRecorder:
             raise FeedbackNotDurable(appended.reason)
         await self._apply(view, event)
         await self._ab.action(event.user_id, event.action)
+        durable = "true" if appended.durable else "false"
+        metrics.FEEDBACK_EVENTS.labels(action=event.action, durable=durable).inc()
         return appended.durable
 
     async def _apply(self, view: CatalogView, event: FeedbackEvent) -> None:

@@ -19,6 +19,7 @@ from redis.exceptions import ResponseError
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
 from service.api.schemas import RecommendedItem
+from service.observability import request_facts
 from service.recommend.base import Recommender, RecommendRequest, Scored
 from service.recommend.collaborative import CFRecommender
 from service.recommend.content import ContentRecommender
@@ -26,6 +27,7 @@ from service.recommend.hybrid import HybridRecommender
 from service.recommend.popular import PopularRecommender
 from service.store.answer_cache import AnswerCache, cache_key
 from service.store.catalog_reader import CatalogView, LiveCatalog, ProductReader
+from service.store.read_routing import ReadRouting
 from service.store.user_state import UserStateReader
 from service.store.vector_search import VectorSearch
 
@@ -50,10 +52,14 @@ class Recommenders:
 
     @classmethod
     def build(
-        cls, settings: Settings, client: aioredis.Redis, products: ProductReader
+        cls,
+        settings: Settings,
+        client: aioredis.Redis,
+        products: ProductReader,
+        routing: ReadRouting,
     ) -> Recommenders:
         users = UserStateReader(client, settings.cf.history_max_items)
-        search = VectorSearch(client, settings.index.hnsw_ef_runtime)
+        search = VectorSearch(routing, settings.index.hnsw_ef_runtime)
         popular = PopularRecommender(products, users)
         cf = CFRecommender(products, users, search, popular, settings.cf.query_weighting)
         return cls(
@@ -65,12 +71,16 @@ class Recommenders:
 
 
 class RecommendationService:
-    def __init__(self, settings: Settings, client: aioredis.Redis):
+    def __init__(
+        self, settings: Settings, client: aioredis.Redis, replica: aioredis.Redis | None = None
+    ):
         self.settings = settings
         self.client = client
-        self.live = LiveCatalog(client, RedisLayout(settings.redis.key_prefix))
+        layout = RedisLayout(settings.redis.key_prefix)
+        self.routing = ReadRouting(client, replica, layout)
+        self.live = LiveCatalog(client, layout, routing=self.routing)
         self.products = ProductReader(client)
-        self.recommenders = Recommenders.build(settings, client, self.products)
+        self.recommenders = Recommenders.build(settings, client, self.products, self.routing)
         # The endpoints and the strategy each one asks; the names are also the cache keys'.
         self._endpoints: dict[str, Recommender] = {
             "content": self.recommenders.content,
@@ -91,6 +101,7 @@ class RecommendationService:
         # leaves out the user's dismissals) lives in that user's own cache hash.
         personal = request.user_id
         cached = await self.cache.get(view, key, personal)
+        request_facts.current().cache_hit = cached is not None
         if cached is not None:
             return Answer("cache", cached)
         scored = await self._endpoints[endpoint].recommend(view, request)

@@ -19,6 +19,7 @@ from indexing.contract.index_schema import CATEGORY_SEPARATOR
 from indexing.contract.redis_layout import RedisLayout
 from service.errors import NoLiveIndex
 from service.store.read_plan import Pending, ReadPlan
+from service.store.read_routing import ReadRouting
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,15 @@ class LiveCatalog:
     version is kept for a grace period longer than that.
     """
 
-    def __init__(self, client: aioredis.Redis, layout: RedisLayout, refresh_s: float = 1.0):
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        layout: RedisLayout,
+        refresh_s: float = 1.0,
+        routing: ReadRouting | None = None,
+    ):
         self._client, self._layout, self._refresh_s = client, layout, refresh_s
+        self._routing = routing  # told the live version, to judge the read replica by it
         self._view: CatalogView | None = None
         self._read_at = 0.0
 
@@ -52,6 +60,8 @@ class LiveCatalog:
             meta = CatalogMeta.from_redis(await self._client.hgetall(self._layout.meta))
             self._view = CatalogView(meta, self._layout) if meta is not None else None
             self._read_at = now
+            if meta is not None and self._routing is not None:
+                await self._routing.check(meta.version)
         if self._view is None:
             raise NoLiveIndex()
         return self._view

@@ -18,6 +18,7 @@ from redisvl.query.filter import FilterExpression, Num, Tag
 from indexing.contract.index_schema import RETURN_FIELDS
 from service.recommend.base import Scored
 from service.store.catalog_reader import CatalogView
+from service.store.read_routing import ReadRouting
 
 # Excluded ids are never put into the query as a negated tag list: RediSearch 2.10 plans a
 # KNN under such a filter as a brute-force scan (measured at 50K products: 12-46 ms instead of
@@ -57,8 +58,8 @@ class SearchFilter:
 
 
 class VectorSearch:
-    def __init__(self, client: aioredis.Redis, ef_runtime: int | None = None):
-        self._client = client
+    def __init__(self, routing: ReadRouting, ef_runtime: int | None = None):
+        self._routing = routing  # the read replica, where there is one
         self._ef_runtime = ef_runtime
 
     async def knn(
@@ -78,17 +79,23 @@ class VectorSearch:
         with id and title, 193 µs without), so a caller that keeps only a few of many
         candidates reads their titles after."""
         query = KnnQuery(field, vector, k, search_filter or SearchFilter(), exclude, titles)
-        reply = await self._client.execute_command(*self._arguments(view, query))
+        arguments = self._arguments(view, query)
+        reply = await self._routing.search(lambda client: client.execute_command(*arguments))
         return _scored(reply, view, query)
 
     async def knn_batch(self, view: CatalogView, queries: list[KnnQuery]) -> list[list[Scored]]:
         """Several KNN queries in one round trip (one pipeline), answers in query order."""
         if not queries:
             return []
-        pipe = self._client.pipeline(transaction=False)
-        for query in queries:
-            pipe.execute_command(*self._arguments(view, query))
-        replies = await pipe.execute()
+        arguments = [self._arguments(view, query) for query in queries]
+
+        async def run(client: aioredis.Redis) -> list[object]:
+            pipe = client.pipeline(transaction=False)
+            for command in arguments:
+                pipe.execute_command(*command)
+            return await pipe.execute()  # type: ignore[no-any-return]
+
+        replies = await self._routing.search(run)
         return [_scored(r, view, q) for r, q in zip(replies, queries, strict=True)]
 
     def _arguments(self, view: CatalogView, query: KnnQuery) -> list[object]:

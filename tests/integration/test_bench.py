@@ -50,8 +50,11 @@ def test_bench_runs_end_to_end_at_a_tiny_size(
                 assert cell["requests"] > 0, (mode, endpoint, cell)
                 assert cell["errors"] == 0, (mode, endpoint, cell)
                 assert cell["server_cpu_ms_per_req"] > 0, (mode, endpoint, cell)
+                # The service's own counters: "uncached" never hit, "cached" always did.
+                expected = 0.0 if mode == "uncached" else 1.0
+                assert cell["cache_hit_ratio"] == expected, (mode, endpoint, cell)
     table = paths["markdown"].read_text()
-    assert "| 300 | hybrid | uncached |" in table
+    assert "| 300 | hybrid | uncached (0%) |" in table
     assert paths["png"].read_bytes()[:4] == b"\x89PNG"
     # Everything the run wrote under the catalogue's prefix is gone.
     prefix = RedisLayout(bench_settings(settings, 300).redis.key_prefix).prefix

@@ -7,12 +7,15 @@ from __future__ import annotations
 import os
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 
 from indexing.connection.embedded_redis import EmbeddedRedis
 from service.api.app import create_app
+from service.bench.served_metrics import sample
 from tests.conftest import make_settings
 from tests.support.live_server import build_small_index, live_server
 
@@ -66,8 +69,14 @@ def test_stopped_redis_gives_503_and_the_service_recovers_by_itself(
         for method, path, body in REQUESTS:
             assert _call(client, method, path, body).status_code == 200, path
 
+        errors_before = sample(client.get("/metrics").text, "shoprec_redis_errors_total")
         own_redis.stop()
         elapsed = _assert_all_503(client)
+        # The metrics page answers without Redis, and counts what Redis cost.
+        scrape = client.get("/metrics")
+        assert scrape.status_code == 200
+        errors = sample(scrape.text, "shoprec_redis_errors_total") - errors_before
+        assert errors >= len(REQUESTS)
         health = client.get("/health")
         assert health.status_code == 503
         assert health.json()["redis"] == "unreachable"
@@ -106,3 +115,49 @@ def test_stalled_redis_gives_503_instead_of_hanging(
         print(f"503 answers while Redis is stalled: max {max(elapsed) * 1000:.0f} ms")
         assert _wait_healthy(client).status_code == 200
         assert client.get("/recommend/content/P000003").status_code == 200
+
+
+def test_past_the_in_flight_bound_requests_are_shed_at_once(
+    own_redis: EmbeddedRedis, small_csvs: tuple[Path, Path]
+) -> None:
+    """Two requests held in flight by a stalled Redis fill a bound of 2: the next one is
+    refused at once with 503 and Retry-After, while /health is still admitted."""
+    settings = make_settings(
+        own_redis.url,
+        reliability={"max_in_flight": 2, "request_timeout_s": 4.0},
+        redis={"timeout_s": 4.0},
+    )
+    build_small_index(settings, small_csvs)
+    pid = own_redis.pid()
+    assert pid is not None
+    with (
+        live_server(create_app(settings)) as base,
+        httpx.Client(base_url=base, timeout=HANG_GUARD_S * 2) as client,
+    ):
+        assert client.get("/recommend/content/P000001").status_code == 200
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                held = [pool.submit(client.get, f"/recommend/content/P00000{i}") for i in (2, 3)]
+                shed = _first_shed(client, attempts=50)
+                health = client.get("/health")
+                assert "overloaded" not in health.text
+                for future in held:
+                    assert future.result().status_code == 503  # the stall, not the bound
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        assert shed.headers["retry-after"] == "1"
+        assert "overloaded" in shed.json()["detail"]
+        scrape = client.get("/metrics").text
+        assert sample(scrape, "shoprec_shed_total") >= 1
+        assert _wait_healthy(client).status_code == 200
+
+
+def _first_shed(client: httpx.Client, attempts: int) -> httpx.Response:
+    """Ask until a request is shed (the two held ones may take a moment to be admitted)."""
+    for _ in range(attempts):
+        response = client.get("/recommend/content/P000004")
+        if response.status_code == 503 and "overloaded" in response.text:
+            return response
+        time.sleep(0.05)
+    pytest.fail("no request was shed with two held in flight and a bound of 2")

@@ -14,6 +14,7 @@ from indexing.contract.settings import Settings
 from service.recommend.base import Recommender, RecommendRequest, Scored
 from service.recommend.service import Recommenders
 from service.store.catalog_reader import CatalogView, LiveCatalog, ProductReader
+from service.store.read_routing import ReadRouting
 
 T = TypeVar("T")
 
@@ -29,7 +30,10 @@ def with_strategy(
     async def run() -> T:
         client = aioredis.Redis.from_url(settings.redis.url)
         try:
-            strategy = getattr(Recommenders.build(settings, client, ProductReader(client)), name)
+            readers = Recommenders.build(
+                settings, client, ProductReader(client), ReadRouting(client)
+            )
+            strategy = getattr(readers, name)
             view = await LiveCatalog(client, RedisLayout(settings.redis.key_prefix)).current()
             return await work(strategy, view)
         finally:

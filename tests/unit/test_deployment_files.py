@@ -143,7 +143,7 @@ def test_no_literal_secrets_in_compose(compose: dict[str, Any]) -> None:
     # Every password-like value and the password inside REDIS_URL is a required variable.
     for service in compose["services"].values():
         for key, value in (service.get("environment") or {}).items():
-            if re.search(r"PASSWORD|SECRET|TOKEN|AUTH", key):
+            if re.search(r"PASSWORD|SECRET|TOKEN|_AUTH$", key):  # not GF_AUTH_* switches
                 variable = VARIABLE.fullmatch(str(value))
                 assert variable is not None, (key, value)
                 assert variable["op"] in (":?", "?"), f"{key}: no default for a secret"
@@ -344,3 +344,77 @@ def test_every_module_imports_without_the_embedded_wheels() -> None:
     assert result.returncode == 0, result.stderr
     # Only asking for the embedded server needs them, and then the error says what to do.
     assert "'embedded' extra" in result.stdout and "REDIS_URL" in result.stdout
+
+
+# --- the monitoring profile (issue 20) -------------------------------------------------------
+MONITORING = PROJECT_ROOT / "deploy" / "monitoring"
+
+
+def _mounted_files(service: dict[str, Any]) -> dict[str, Path]:
+    """Container path -> host file, for the service's ./ bind mounts."""
+    mounts = {}
+    for volume in service.get("volumes", []):
+        host, container = str(volume).split(":")[:2]
+        if host.startswith("./"):
+            mounts[container] = PROJECT_ROOT / host
+    return mounts
+
+
+def test_prometheus_and_grafana_come_only_with_the_monitoring_profile(
+    services: dict[str, Any],
+) -> None:
+    for name in ("prometheus", "grafana"):
+        assert services[name]["profiles"] == ["monitoring"]
+        for host_file in _mounted_files(services[name]).values():
+            assert host_file.is_file(), host_file
+    for name in ("redis", "indexer", "api", "redisinsight"):
+        assert "profiles" not in services[name]
+
+
+def test_prometheus_scrapes_the_api_metrics(services: dict[str, Any]) -> None:
+    mounted = _mounted_files(services["prometheus"])["/etc/prometheus/prometheus.yml"]
+    config = yaml.safe_load(mounted.read_text())
+    [job] = config["scrape_configs"]
+    assert job.get("metrics_path", "/metrics") == "/metrics"
+    api_port = _command(services["api"])[_command(services["api"]).index("--port") + 1]
+    assert job["static_configs"][0]["targets"] == [f"api:{api_port}"]
+
+
+def test_grafana_is_provisioned_with_the_prometheus_source_and_the_dashboard(
+    services: dict[str, Any],
+) -> None:
+    mounts = _mounted_files(services["grafana"])
+    sources = yaml.safe_load(
+        mounts["/etc/grafana/provisioning/datasources/prometheus.yml"].read_text()
+    )
+    [source] = sources["datasources"]
+    assert source["type"] == "prometheus" and source["url"] == "http://prometheus:9090"
+    providers = yaml.safe_load(
+        mounts["/etc/grafana/provisioning/dashboards/shoprec.yml"].read_text()
+    )
+    folder = providers["providers"][0]["options"]["path"]
+    dashboards = [c for c in mounts if c.startswith(folder + "/")]
+    assert dashboards, f"no dashboard mounted under {folder}"
+    dashboard = json.loads(mounts[dashboards[0]].read_text())
+    for panel in dashboard["panels"]:
+        assert panel["datasource"]["uid"] == source["uid"]
+
+
+def test_the_dashboard_reads_only_metrics_the_service_exports() -> None:
+    from service.observability import metrics
+
+    exported = {
+        value._name  # type: ignore[attr-defined]
+        for value in vars(metrics).values()
+        if hasattr(value, "_name") and hasattr(value, "_type")
+    }
+    dashboard = json.loads((MONITORING / "grafana" / "shoprec-dashboard.json").read_text())
+    exprs = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    used = {m for e in exprs for m in re.findall(r"\bshoprec_[a-z_]+", e)}
+    suffixes = ("_bucket", "_count", "_sum", "_total")
+    for name in used:
+        base = next((name[: -len(s)] for s in suffixes if name.endswith(s)), name)
+        assert name in exported or base in exported, f"{name} is not exported by the service"
+    titles = " ".join(panel["title"].lower() for panel in dashboard["panels"])
+    for subject in ("request rate", "latency", "cache hit", "feedback", "click-through"):
+        assert subject in titles

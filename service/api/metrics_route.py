@@ -1,0 +1,34 @@
+"""GET /metrics: the Prometheus text format, summed over the service's workers."""
+
+from __future__ import annotations
+
+import time
+
+from litestar import Response, get
+from litestar.di import NamedDependency
+from redis.exceptions import RedisError
+
+from service.errors import NoLiveIndex
+from service.observability import metrics
+from service.recommend.service import RecommendationService
+
+Recommendations = NamedDependency[RecommendationService]
+
+
+@get(
+    "/metrics",
+    operation_id="metrics",
+    tags=["operations"],
+    summary="Prometheus metrics (request rate, latency, cache, feedback, A/B, index age)",
+    description="Names and labels: docs/operations.md#metrics-and-request-logs.",
+)
+async def metrics_page(recommendations: Recommendations) -> Response[bytes]:
+    try:
+        view = await recommendations.live.current()
+    except (NoLiveIndex, RedisError):
+        pass  # the request counters still say what happened; /health says why
+    else:
+        metrics.INDEX_VERSION.set(view.meta.version)
+        metrics.INDEX_AGE.set(max(0.0, time.time() - view.meta.built_at))
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type)

@@ -1,0 +1,31 @@
+"""Read a running server's /metrics: one sample, and the answer cache's hit counts, so a
+benchmark cell reports the hit ratio the service itself saw."""
+
+from __future__ import annotations
+
+import urllib.request
+
+from prometheus_client.parser import text_string_to_metric_families
+
+
+def sample(text: str, name: str, **labels: str) -> float:
+    """The sum of the samples `name` whose labels include `labels`; 0 when there is none (a
+    counter nobody has touched yet is absent, which means zero)."""
+    total = 0.0
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+                total += s.value
+    return total
+
+
+def cache_counts(host: str, port: int) -> tuple[float, float]:
+    """(hits, misses) of the answer cache so far, summed over endpoints and workers."""
+    with urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=10) as answer:
+        text = answer.read().decode()
+    return sample(text, "shoprec_cache_hits_total"), sample(text, "shoprec_cache_misses_total")
+
+
+def hit_ratio(before: tuple[float, float], after: tuple[float, float]) -> float:
+    hits, misses = after[0] - before[0], after[1] - before[1]
+    return round(hits / (hits + misses), 4) if hits + misses else 0.0
