@@ -7,11 +7,15 @@ from __future__ import annotations
 import psycopg
 import pytest
 import redis
+from litestar.testing import TestClient
 
 import indexing.feedback.feedback_sink as feedback_sink
 from indexing.connection.embedded_redis import EmbeddedRedis
 from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.settings import Settings
 from indexing.feedback.feedback_sink import drain
+from service.api.app import create_app
+from service.bench.served_metrics import sample
 from service.cli import main as cli
 from tests.conftest import make_settings
 
@@ -139,3 +143,18 @@ def test_a_pending_entry_trimmed_from_the_stream_does_not_stall_the_sink(
     resumed = drain(redis_client, layout, postgres_url, TABLE, batch_size=3)
     assert resumed.unreadable == 1 and _pending(redis_client, layout) == 0
     assert _table(postgres_url)[0] == 6  # the trimmed one was committed before the kill
+
+
+def test_metrics_report_the_sink_backlog(
+    small_built: tuple[Settings, redis.Redis], postgres_url: str
+) -> None:
+    settings, client = small_built
+    layout = RedisLayout(settings.redis.key_prefix)
+    with TestClient(create_app(settings)) as api:
+        _add(client, layout, 5)
+        drain(client, layout, postgres_url, TABLE, batch_size=10)
+        _add(client, layout, 3, start=5)
+        text = api.get("/metrics").text
+        assert sample(text, "shoprec_feedback_sink_backlog") == 3
+        drain(client, layout, postgres_url, TABLE, batch_size=10)
+        assert sample(api.get("/metrics").text, "shoprec_feedback_sink_backlog") == 0

@@ -21,6 +21,7 @@ from indexing.contract.settings import Settings
 from indexing.feedback.event_ingest import IngestSummary, ingest_once, read_mark
 from indexing.sources.postgres_url import parse_postgres_url
 from service.api.app import create_app
+from service.bench.served_metrics import sample
 from service.cli import main as cli
 from tests.conftest import make_settings
 
@@ -84,6 +85,9 @@ def test_ingested_events_change_histories_as_post_feedback_does_and_only_once(
     assert client.sismember(layout.bought(version, "db-user"), products[0])
     mark = read_mark(client, layout)
     assert mark is not None and mark.ts == pytest.approx(epoch + 7200.0)
+    with TestClient(create_app(settings)) as http:
+        text = http.get("/metrics").text
+    assert sample(text, "shoprec_ingest_mark_timestamp_seconds") == pytest.approx(mark.ts)
 
     again = _ingest(client, settings, postgres_url)
     assert again.applied == 0 and again.already_applied == 1  # the event at the mark, re-read
