@@ -23,7 +23,8 @@ run: $(STAMP)
 	$(SHOPREC) index --if-missing
 	$(SHOPREC) serve
 
-## The whole test suite; it starts (and stops) its own Redis on a free port.
+## The whole test suite; it starts (and stops) its own Redis, and PostgreSQL where the server
+## binaries are installed (.ci/run installs them), on free ports.
 test: $(STAMP)
 	$(BIN)/pytest
 

@@ -17,6 +17,7 @@ import redis
 
 from indexing.connection.embedded_redis import EmbeddedRedis, free_port
 from indexing.contract.settings import PROJECT_ROOT, Settings, get_settings
+from tests.support.postgres_server import PostgresServer, PostgresUnavailable
 
 DATA_DIR = PROJECT_ROOT / "data"
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
@@ -87,3 +88,29 @@ def demo_index(redis_url: str, demo_csvs: tuple[Path, Path]) -> Settings:
     build_index(client, settings, *demo_csvs, quiet=True)
     client.close()
     return settings
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL cluster for the run (tests/support/postgres_server.py); the tests that need
+    it skip, saying why, where no server binaries are installed."""
+    try:
+        server = PostgresServer.create()
+        server.start()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"no PostgreSQL server here: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh, empty database per test, dropped after it; its connection URL."""
+    import psycopg
+
+    name = f"t{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(postgres_server.url, autocommit=True) as admin:
+        admin.execute(f"create database {name}")
+    yield postgres_server.url.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(postgres_server.url, autocommit=True) as admin:
+        admin.execute(f"drop database {name} with (force)")

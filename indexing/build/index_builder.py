@@ -69,8 +69,8 @@ log = logging.getLogger(__name__)
 def build_index(
     client: redis.Redis,
     settings: Settings,
-    products_csv: Path,
-    interactions_csv: Path,
+    products_csv: Path | str,
+    interactions_csv: Path | str,
     quiet: bool = False,
     wait_for_grace: bool = True,
     with_feedback: bool = True,
@@ -78,6 +78,7 @@ def build_index(
     max_dropped_share: float | None = None,
 ) -> BuildSummary:
     """Build, publish and retire under the build lock (BuildInProgress if it is taken).
+    The two sources are CSV paths or PostgreSQL URLs (indexing.load.row_source).
 
     wait_for_grace: wait settings.index.retire_grace_s after the swap, then drop the replaced
     version (else the next build or reindex drops it). with_feedback: fold the feedback stream
@@ -93,7 +94,9 @@ def build_index(
         )
     if catalog.products.empty:
         reasons = "; ".join(catalog.report.top_reasons(3)) or "the file has a header only"
-        raise CsvFormatError(f"{products_csv}: no valid product rows ({reasons}); nothing to index")
+        raise CsvFormatError(
+            f"{catalog.report.file}: no valid product rows ({reasons}); nothing to index"
+        )
     limit = settings.catalog.max_dropped_share if max_dropped_share is None else max_dropped_share
     for report in (catalog.report, interactions.report):
         check_dropped_share(report, limit)

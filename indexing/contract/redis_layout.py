@@ -43,6 +43,18 @@ class RedisLayout:
     def feedback_stream(self) -> str:
         return f"{self.prefix}:feedback"
 
+    @property
+    def ingest_mark(self) -> str:
+        """Hash of `shoprec ingest`'s high-water mark: `ts` (epoch seconds of the newest event
+        applied) and the `version` it was applied to."""
+        return f"{self.prefix}:ingest:mark"
+
+    @property
+    def feedback_sink_group(self) -> str:
+        """Consumer group of `shoprec feedback-sink` on the feedback stream (not a key: the
+        stream holds the group and its unacknowledged entries)."""
+        return f"{self.prefix}:feedback-sink"
+
     def dismissed(self, user_id: str) -> str:
         return f"{self.prefix}:dismissed:{user_id}"
 
@@ -78,6 +90,12 @@ class RedisLayout:
 
     def bought(self, version: int, user_id: str) -> str:
         return f"{self.version_prefix(version)}:bought:{user_id}"
+
+    def ingest_applied(self, version: int) -> str:
+        """Sorted set of the source events `shoprec ingest` applied to this version (member
+        user, product, action, ts; score ts), so a re-read after a crash applies none twice;
+        pruned below the mark."""
+        return f"{self.version_prefix(version)}:ingest_applied"
 
     def popular(self, version: int) -> str:
         """Sorted set product_id -> decayed popularity, for cold start."""

@@ -3,7 +3,7 @@
 Both packages read `get_settings()`; nothing else reads os.environ for configuration. The
 knobs are grouped by concern, in the order of docs/configuration.md: `settings.redis`,
 `settings.catalog`, `settings.cf`, `settings.index`, `settings.serving`, `settings.ab`,
-`settings.reliability`.
+`settings.reliability`, `settings.observability`, `settings.postgres`.
 """
 
 from __future__ import annotations
@@ -42,9 +42,18 @@ def _float_field(name: str, default: float) -> Any:
     return field(default_factory=lambda: float(_number(name, os.environ.get(name), default, float)))
 
 
-def _path_field(name: str, default: str) -> Any:
-    """A path; the default is relative to the project folder, a value set to the current one."""
-    return field(default_factory=lambda: Path(os.environ.get(name, str(PROJECT_ROOT / default))))
+def _source_field(name: str, default: str) -> Any:
+    """A CSV path (the default relative to the project folder, a value set to the current
+    one), or a postgresql:// URL kept as written (a Path would fold its `//`); see
+    indexing.load.row_source."""
+
+    def read() -> Path | str:
+        value = os.environ.get(name, "")
+        if value.startswith(("postgresql://", "postgres://")):
+            return value
+        return Path(value) if value else PROJECT_ROOT / default
+
+    return field(default_factory=read)
 
 
 def _flag_field(name: str, default: int) -> Any:
@@ -89,8 +98,10 @@ class RedisSettings:
 class CatalogSettings:
     """The input files and the content model built from the catalog's text."""
 
-    products_csv: Path = _path_field("SHOPREC_PRODUCTS_CSV", "data/products.csv")
-    interactions_csv: Path = _path_field("SHOPREC_INTERACTIONS_CSV", "data/interactions.csv")
+    products_csv: Path | str = _source_field("SHOPREC_PRODUCTS_CSV", "data/products.csv")
+    interactions_csv: Path | str = _source_field(
+        "SHOPREC_INTERACTIONS_CSV", "data/interactions.csv"
+    )
     embedder: str = _str_field("SHOPREC_EMBEDDER", "tfidf")
     content_dims: int = _int_field("SHOPREC_CONTENT_DIMS", 256)
     # Texts per forward pass of the sbert embedder (larger: a little faster, more memory).
@@ -232,6 +243,21 @@ class ObservabilitySettings:
 
 
 @dataclass(frozen=True)
+class PostgresSettings:
+    """PostgreSQL as a source, `shoprec ingest` and `shoprec feedback-sink` (docs/postgres.md)."""
+
+    # Rows per fetch from a server-side cursor: the memory a read holds beyond what it keeps.
+    batch_size: int = _int_field("SHOPREC_PG_BATCH_SIZE", 5000)
+    # `shoprec ingest`'s events: a postgresql://...?table= or ?query= URL (docs/postgres.md).
+    ingest_source: str = _str_field("SHOPREC_INGEST_SOURCE", "")
+    # Seconds between two reads of `shoprec ingest --follow` (its default).
+    follow_s: float = _float_field("SHOPREC_INGEST_FOLLOW_S", 10.0)
+    # `shoprec feedback-sink`'s database (a postgresql:// URL) and table.
+    sink_url: str = _str_field("SHOPREC_FEEDBACK_SINK_URL", "")
+    sink_table: str = _str_field("SHOPREC_FEEDBACK_SINK_TABLE", "shoprec_feedback")
+
+
+@dataclass(frozen=True)
 class Settings:
     redis: RedisSettings = field(default_factory=RedisSettings)
     catalog: CatalogSettings = field(default_factory=CatalogSettings)
@@ -241,6 +267,7 @@ class Settings:
     ab: ABSettings = field(default_factory=ABSettings)
     reliability: ReliabilitySettings = field(default_factory=ReliabilitySettings)
     observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
+    postgres: PostgresSettings = field(default_factory=PostgresSettings)
 
     def replace(self, **groups: dict[str, Any]) -> Settings:
         """A copy with some values changed, by group: `replace(redis={"url": url})`."""

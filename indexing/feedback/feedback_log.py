@@ -49,7 +49,7 @@ def read_entries(
     while True:
         batch: Any = client.xrange(layout.feedback_stream, min=start, max=until, count=STREAM_BATCH)
         for raw_id, fields in batch:
-            entry = _entry(as_text(raw_id), fields)
+            entry = parse_entry(as_text(raw_id), fields)
             if entry is not None:
                 yield entry
         if len(batch) < STREAM_BATCH:
@@ -57,7 +57,22 @@ def read_entries(
         start = f"({as_text(batch[-1][0])}"
 
 
-def _entry(entry_id: str, fields: dict[Any, Any]) -> FeedbackEntry | None:
+def read_group_entries(
+    client: redis.Redis, layout: RedisLayout, group: str, consumer: str, count: int,
+    pending: bool = False, block_ms: int | None = None,
+) -> list[tuple[str, FeedbackEntry | None]]:  # fmt: skip
+    """Up to `count` (entry id, entry) pairs for a consumer group's `consumer`: new entries,
+    or with `pending` those delivered to it before and not acknowledged (after a crash). An
+    entry the service did not write, or one trimmed away, comes as (id, None), for the caller
+    to acknowledge."""
+    streams: Any = {layout.feedback_stream: "0" if pending else ">"}
+    reply: Any = client.xreadgroup(group, consumer, streams, count=count, block=block_ms)
+    entries = reply[0][1] if reply else []
+    # A pending entry trimmed from the stream since comes without fields: (id, None) too.
+    return [(as_text(i), parse_entry(as_text(i), f) if f else None) for i, f in entries]
+
+
+def parse_entry(entry_id: str, fields: dict[Any, Any]) -> FeedbackEntry | None:
     data = {as_text(k): as_text(v) for k, v in fields.items()}
     try:
         version = data.get("version")

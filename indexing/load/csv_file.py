@@ -38,6 +38,7 @@ class CsvRows:
     header: list[str]  # lower-cased, stripped
     delimiter: str
     rows: Iterator[tuple[int, list[str]]]  # (line number in the file, fields); [] = malformed
+    row_word: str = "line"  # what the positions count ("row" for a PostgreSQL source)
 
 
 def _encoding(head: bytes) -> str:

@@ -1,5 +1,8 @@
 """Read products.csv and interactions.csv, keep the good rows, count the bad ones by reason.
 
+The rows may also come from a PostgreSQL table or query (a `postgresql://` URL in place of
+the path, see indexing.load.row_source): they pass through the same checks, reasons and counts.
+
 Bad rows are dropped and counted (with the first line of each reason as an example) so the
 summary can say what was wrong; `check_dropped_share` then refuses a file that lost too much.
 A file we cannot use at all (missing, empty, undecodable, a required column absent) raises
@@ -18,8 +21,9 @@ import pandas as pd
 
 from indexing.contract.event_types import INTERACTION_TYPES, canonical
 from indexing.contract.settings import EventWeights, get_settings
-from indexing.load.csv_file import CsvFormatError, open_csv
+from indexing.load.csv_file import CsvFormatError
 from indexing.load.field_values import parse_price, parse_timestamps, split_categories
+from indexing.load.row_source import open_rows, source_label
 
 PRODUCT_REQUIRED = ("product_id", "title")
 PRODUCT_COLUMNS = ("product_id", "title", "category", "description", "price", "img_url")
@@ -35,12 +39,14 @@ UNKNOWN_PRODUCT = "unknown product_id (not in the catalog)"
 @dataclass(frozen=True)
 class CsvOptions:
     """How to read the files: `delimiter` None sniffs `,` `;` or tab from the header;
-    `category_separator` splits a category cell into several ("" keeps it whole)."""
+    `category_separator` splits a category cell into several ("" keeps it whole); `quiet`
+    False prints progress while a PostgreSQL source streams in."""
 
     delimiter: str | None = None
     category_separator: str = field(
         default_factory=lambda: get_settings().catalog.category_separator
     )
+    quiet: bool = True
 
 
 @dataclass
@@ -51,6 +57,7 @@ class LoadReport:
     dropped: Counter[str] = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)  # reason -> its first bad row
     first_bad_line: int | None = None
+    row_word: str = "line"  # what positions count: a file's lines, a query's rows
 
     def drop(self, reason: str, count: int = 1, example: str | None = None) -> None:
         if count:
@@ -97,7 +104,7 @@ class Interactions:
 
 
 def _frame(
-    path: Path,
+    source: Path | str,
     required: tuple[str, ...],
     wanted: tuple[str, ...],
     report: LoadReport,
@@ -105,15 +112,17 @@ def _frame(
 ) -> pd.DataFrame:
     """Rows with the right field count as a string frame of the `wanted` columns (plus each
     row's line number); an absent optional column reads as empty."""
-    csv_rows = open_csv(path, required, options.delimiter)
+    csv_rows = open_rows(source, required, options.delimiter, options.quiet)
     header = csv_rows.header
+    report.row_word = csv_rows.row_word
     positions = [_position(header, c) for c in wanted]
     width = len(header)
     records: list[list[object]] = []
     for line, row in csv_rows.rows:
         report.rows_read += 1
         if len(row) != width:
-            report.drop(MALFORMED, example=f"line {line}: {len(row)} fields, header has {width}")
+            example = f"{report.row_word} {line}: {len(row)} fields, header has {width}"
+            report.drop(MALFORMED, example=example)
             _note_line(report, line)
             continue
         records.append([*(row[p].strip() if p is not None else "" for p in positions), line])
@@ -140,7 +149,8 @@ def _drop(
     if count:
         first = frame[bad].iloc[0]
         line = int(first[_LINE])
-        report.drop(reason, count, example=f"line {line}: {column}={str(first[column])[:60]!r}")
+        example = f"{report.row_word} {line}: {column}={str(first[column])[:60]!r}"
+        report.drop(reason, count, example=example)
         _note_line(report, line)
     return frame[~bad]
 
@@ -151,10 +161,11 @@ def _finish(frame: pd.DataFrame, columns: list[str], report: LoadReport) -> pd.D
     return frame
 
 
-def load_products(path: Path, options: CsvOptions | None = None) -> Catalog:
+def load_products(source: Path | str, options: CsvOptions | None = None) -> Catalog:
+    """Products from a CSV path or a PostgreSQL URL."""
     options = options or CsvOptions()
-    report = LoadReport(file=str(path))
-    frame = _frame(path, PRODUCT_REQUIRED, PRODUCT_COLUMNS, report, options)
+    report = LoadReport(file=source_label(source))
+    frame = _frame(source, PRODUCT_REQUIRED, PRODUCT_COLUMNS, report, options)
     frame = _drop(frame, frame["product_id"] == "", "empty product_id", report, "product_id")
     frame = _drop(frame, frame["title"] == "", "empty title", report, "title")
     parsed = {text: parse_price(text) for text in frame["price"].unique()}
@@ -172,14 +183,15 @@ def load_products(path: Path, options: CsvOptions | None = None) -> Catalog:
 
 
 def load_interactions(
-    path: Path,
+    source: Path | str,
     known_products: Iterable[str],
     weights: EventWeights,
     options: CsvOptions | None = None,
 ) -> Interactions:
-    report = LoadReport(file=str(path))
+    """Events from a CSV path or a PostgreSQL URL."""
+    report = LoadReport(file=source_label(source))
     wanted = (*INTERACTION_REQUIRED, "rating")
-    frame = _frame(path, INTERACTION_REQUIRED, wanted, report, options or CsvOptions())
+    frame = _frame(source, INTERACTION_REQUIRED, wanted, report, options or CsvOptions())
     frame = _drop(frame, frame["user_id"] == "", "empty user_id", report, "user_id")
     frame = _drop(frame, frame["product_id"] == "", "empty product_id", report, "product_id")
     words = frame["interaction_type"]
@@ -243,6 +255,6 @@ def check_dropped_share(report: LoadReport, max_share: float) -> None:
         f"{report.file}: {report.rows_read - report.rows_kept:,} of {report.rows_read:,} rows "
         f"dropped ({share:.0%}, over the {max_share:.0%} limit); nothing was written and the "
         f"live version is unchanged. Top reasons: {'; '.join(report.top_reasons(3))}. First bad "
-        f"line: {report.first_bad_line}. Fix: {fix}. To build anyway, raise "
+        f"{report.row_word}: {report.first_bad_line}. Fix: {fix}. To build anyway, raise "
         "--max-dropped-share or pass --allow-drops."
     )

@@ -133,7 +133,7 @@ def _listed(ids: list[str]) -> str:
 def reindex(
     client: redis.Redis,
     settings: Settings,
-    products_csv: Path,
+    products_csv: Path | str,
     quiet: bool = False,
     mode: ReindexMode = ReindexMode(),
 ) -> ReindexSummary:
@@ -149,7 +149,7 @@ def _reindex(
     client: redis.Redis,
     settings: Settings,
     layout: RedisLayout,
-    products_csv: Path,
+    products_csv: Path | str,
     quiet: bool,
     mode: ReindexMode,
 ) -> ReindexSummary:
@@ -165,7 +165,9 @@ def _reindex(
         catalog = load_catalog(products_csv, mode.csv)
         summary.report = catalog.report
     if catalog.products.empty:
-        raise ValueError(f"{products_csv}: no valid product rows; refusing to empty the catalog")
+        raise ValueError(
+            f"{catalog.report.file}: no valid product rows; refusing to empty the catalog"
+        )
     with timer.stage("diff"):
         rows = catalog.products.to_dict("records")
         new = {str(r["product_id"]): content_hash(r) for r in rows}
@@ -173,7 +175,7 @@ def _reindex(
         summary.diff = diff_catalog(live, new)
         if mode.upsert:
             summary.diff = replace(summary.diff, removed=[])
-    refusal = _removal_refusal(products_csv, summary.diff, len(live), mode, settings)
+    refusal = _removal_refusal(catalog.report.file, summary.diff, len(live), mode, settings)
     if mode.dry_run:
         summary.refusal = refusal
         return summary
@@ -202,7 +204,7 @@ def _reindex(
 
 
 def _removal_refusal(
-    products_csv: Path, diff: CatalogDiff, live: int, mode: ReindexMode, settings: Settings
+    products_csv: str, diff: CatalogDiff, live: int, mode: ReindexMode, settings: Settings
 ) -> str | None:
     """Why this run must not remove what it would, or None when the share is allowed."""
     limit = mode.max_removed_share

@@ -8,9 +8,11 @@ from litestar import Response, get
 from litestar.di import NamedDependency
 from redis.exceptions import RedisError
 
+from indexing.contract.redis_layout import RedisLayout
 from service.errors import NoLiveIndex
 from service.observability import metrics
 from service.recommend.service import RecommendationService
+from service.store.pipeline_progress import ingest_mark_ts, sink_backlog
 
 Recommendations = NamedDependency[RecommendationService]
 
@@ -30,5 +32,20 @@ async def metrics_page(recommendations: Recommendations) -> Response[bytes]:
     else:
         metrics.INDEX_VERSION.set(view.meta.version)
         metrics.INDEX_AGE.set(max(0.0, time.time() - view.meta.built_at))
+    try:
+        await _pipeline_progress(recommendations)
+    except RedisError:
+        pass
     body, content_type = metrics.exposition()
     return Response(body, media_type=content_type)
+
+
+async def _pipeline_progress(recommendations: RecommendationService) -> None:
+    client = recommendations.client
+    layout = RedisLayout(recommendations.settings.redis.key_prefix)
+    backlog = await sink_backlog(client, layout)
+    if backlog is not None:
+        metrics.FEEDBACK_SINK_BACKLOG.set(backlog)
+    mark = await ingest_mark_ts(client, layout)
+    if mark is not None:
+        metrics.INGEST_MARK.set(mark)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indexing.connection.redis_connection import resolve_redis_url, sync_client
 from indexing.contract.settings import Settings
 from indexing.models.embedder_registry import EMBEDDERS, require_embedder
 from service.cli.errors import CommandError
+from service.cli.postgres_args import source_arg
 from service.cli.tuning_args import add_tuning_arguments, tuning_settings
 
 if TYPE_CHECKING:  # the loader imports pandas; `shoprec --help` should not wait for it
@@ -29,12 +29,14 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
     index_p.add_argument(
         "--products",
         default=str(settings.catalog.products_csv),
-        help="products.csv (.csv.gz too; default %(default)s, SHOPREC_PRODUCTS_CSV)",
+        help="products.csv (.csv.gz too), or a postgresql://...?table=NAME or ?query=SELECT ... "
+        "URL (docs/postgres.md); default %(default)s, SHOPREC_PRODUCTS_CSV",
     )
     index_p.add_argument(
         "--interactions",
         default=str(settings.catalog.interactions_csv),
-        help="interactions.csv (.csv.gz too; default %(default)s, SHOPREC_INTERACTIONS_CSV)",
+        help="interactions.csv (.csv.gz too), or a postgresql://... URL like --products; "
+        "default %(default)s, SHOPREC_INTERACTIONS_CSV",
     )
     index_p.add_argument(
         "--if-missing", action="store_true", help="build only when no version is live"
@@ -90,7 +92,7 @@ def csv_options(args: argparse.Namespace, settings: Settings) -> CsvOptions:
     from indexing.load.csv_loader import CsvOptions
 
     delimiter = {"comma": ",", "semicolon": ";", "tab": "\t"}.get(args.delimiter or "")
-    return CsvOptions(delimiter, settings.catalog.category_separator)
+    return CsvOptions(delimiter, settings.catalog.category_separator, quiet=args.quiet)
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -111,8 +113,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         summary = build_index(
             client,
             settings,
-            Path(args.products),
-            Path(args.interactions),
+            source_arg(args.products),
+            source_arg(args.interactions),
             quiet=args.quiet,
             wait_for_grace=not args.no_wait,
             with_feedback=not args.no_feedback,

@@ -14,11 +14,14 @@ from indexing.connection.embedded_redis import EmbeddedRedisError
 from indexing.contract.settings import Settings, get_settings
 from indexing.load.csv_file import CsvFormatError
 from indexing.models.embedder_registry import EmbedderError
+from indexing.sources.postgres_url import SourceError
 from service.cli import (
     bench_cmd,
     evaluate_cmd,
     export_feedback_cmd,
+    feedback_sink_cmd,
     index_cmd,
+    ingest_cmd,
     knn_command_cmd,
     redis_cmd,
     reindex_cmd,
@@ -34,6 +37,8 @@ COMMANDS = [
     evaluate_cmd,
     bench_cmd,
     export_feedback_cmd,
+    ingest_cmd,
+    feedback_sink_cmd,
     knn_command_cmd,
 ]
 
@@ -58,7 +63,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code
-    except CsvFormatError as exc:
+    except (CsvFormatError, SourceError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except EmbedderError as exc:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from indexing.connection.redis_connection import resolve_redis_url, sync_client
 from indexing.contract.settings import Settings
 from service.cli.errors import CommandError
 from service.cli.index_cmd import add_delimiter_option, csv_options
+from service.cli.postgres_args import source_arg
 
 
 def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
@@ -24,7 +24,8 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
     reindex_p.add_argument(
         "--products",
         default=str(settings.catalog.products_csv),
-        help="the full new products.csv (.csv.gz too; default %(default)s, SHOPREC_PRODUCTS_CSV)",
+        help="the full new products.csv (.csv.gz too), or a postgresql://...?table=NAME or "
+        "?query=SELECT ... URL (docs/postgres.md); default %(default)s, SHOPREC_PRODUCTS_CSV",
     )
     add_delimiter_option(reindex_p)
     reindex_p.add_argument(
@@ -64,7 +65,7 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     )
     client = sync_client(resolve_redis_url(settings))
     try:
-        summary = reindex(client, settings, Path(args.products), quiet=args.quiet, mode=mode)
+        summary = reindex(client, settings, source_arg(args.products), quiet=args.quiet, mode=mode)
     except (BuildInProgress, NoLiveVersion, EmbedderError) as exc:
         raise CommandError(str(exc)) from None
     except ValueError as exc:

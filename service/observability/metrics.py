@@ -100,6 +100,18 @@ INDEX_AGE = Gauge(
     multiprocess_mode="mostrecent",
 )
 
+# The PostgreSQL jobs (docs/postgres.md), read from Redis at scrape time; 0 until they ran.
+FEEDBACK_SINK_BACKLOG = Gauge(
+    "shoprec_feedback_sink_backlog",
+    "Feedback events feedback-sink has not stored in PostgreSQL yet",
+    multiprocess_mode="mostrecent",
+)
+INGEST_MARK = Gauge(
+    "shoprec_ingest_mark_timestamp_seconds",
+    "Time of the newest source event shoprec ingest applied (its high-water mark)",
+    multiprocess_mode="mostrecent",
+)
+
 
 def exposition() -> tuple[bytes, str]:
     """The text format body of every metric (summed over workers) and its content type."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -20,16 +19,6 @@ from indexing.feedback.feedback_log import last_entry_id
 from indexing.load.csv_loader import load_interactions
 from service.api.app import create_app
 from service.cli.main import main
-from tests.conftest import make_settings
-
-
-@pytest.fixture
-def built(redis_url: str, small_csvs: tuple[Path, Path]) -> Iterator[tuple[Settings, redis.Redis]]:
-    settings = make_settings(redis_url, catalog={"content_dims": 32}, cf={"dims": 32})
-    client = redis.Redis.from_url(redis_url)
-    build_index(client, settings, *small_csvs, quiet=True)
-    yield settings, client
-    client.close()
 
 
 def _meta(client: redis.Redis, layout: RedisLayout) -> CatalogMeta:
@@ -48,9 +37,9 @@ def _history(client: redis.Redis, layout: RedisLayout, version: int, user: str) 
 
 
 def test_feedback_is_folded_into_the_next_build(
-    built: tuple[Settings, redis.Redis], small_csvs: tuple[Path, Path]
+    small_built: tuple[Settings, redis.Redis], small_csvs: tuple[Path, Path]
 ) -> None:
-    settings, client = built
+    settings, client = small_built
     layout = RedisLayout(settings.redis.key_prefix)
     products = pd.read_csv(small_csvs[0], dtype=str)["product_id"].tolist()
     old = _meta(client, layout).version
@@ -82,11 +71,11 @@ def test_feedback_is_folded_into_the_next_build(
 
 
 def test_feedback_recorded_during_a_build_is_replayed_into_the_new_version(
-    built: tuple[Settings, redis.Redis],
+    small_built: tuple[Settings, redis.Redis],
     small_csvs: tuple[Path, Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    settings, client = built
+    settings, client = small_built
     layout = RedisLayout(settings.redis.key_prefix)
     products = pd.read_csv(small_csvs[0], dtype=str)["product_id"].tolist()
     old = _meta(client, layout).version
@@ -108,13 +97,13 @@ def test_feedback_recorded_during_a_build_is_replayed_into_the_new_version(
 
 
 def test_export_feedback_round_trips_through_the_interactions_loader(
-    built: tuple[Settings, redis.Redis],
+    small_built: tuple[Settings, redis.Redis],
     small_csvs: tuple[Path, Path],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    settings, _ = built
+    settings, _ = small_built
     products = pd.read_csv(small_csvs[0], dtype=str)["product_id"].tolist()
     sent = [
         ("u1", products[0], "view", "2026-03-01T10:00:00.250Z"),

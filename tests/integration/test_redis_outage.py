@@ -7,14 +7,13 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
-from indexing.connection.embedded_redis import EmbeddedRedis, free_port
+from indexing.connection.embedded_redis import EmbeddedRedis
 from service.api.app import create_app
 from service.bench.served_metrics import sample
 from tests.conftest import make_settings
@@ -30,14 +29,6 @@ REQUESTS = [
     ("GET", "/ab/report", None),
     ("POST", "/feedback", {"user_id": "U1", "product_id": "P000001", "action": "click"}),
 ]
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis(port=free_port(), data_dir=tmp_path / "redis")
-    server.start()
-    yield server
-    server.stop()
 
 
 def _call(client: httpx.Client, method: str, path: str, body: object) -> httpx.Response:
