@@ -23,6 +23,7 @@ from service.cli import (
     redis_cmd,
     reindex_cmd,
     serve_cmd,
+    token_cmd,
 )
 from service.cli.errors import CommandError
 
@@ -35,6 +36,7 @@ COMMANDS = [
     bench_cmd,
     export_feedback_cmd,
     knn_command_cmd,
+    token_cmd,
 ]
 
 
