@@ -120,6 +120,17 @@ def _popularity(client: redis.Redis, settings: Settings) -> tuple[dict[str, floa
     return {p.decode(): s for p, s in ranked}, meta
 
 
+def _small_settings(redis_url: str, abuse: dict[str, float]) -> Settings:
+    """A small catalog of its own, flooded without waiting for fsyncs."""
+    return make_settings(
+        redis_url,
+        catalog={"content_dims": 32},
+        cf={"dims": 32},
+        abuse=abuse,
+        reliability={"feedback_durable": False},
+    )
+
+
 def _flood_and_rebuild(
     settings: Settings, small_csvs: tuple[Path, Path], client: redis.Redis, user: str
 ) -> tuple[dict[str, float], dict[str, float], str, CatalogMeta]:
@@ -138,13 +149,7 @@ def test_a_flood_moves_built_popularity_by_no_more_than_the_cap(
     redis_url: str, small_csvs: tuple[Path, Path], redis_client: redis.Redis
 ) -> None:
     """Once: 1,000 purchases made a product with no interactions #1 popular at 7,999.9."""
-    settings = make_settings(
-        redis_url,
-        catalog={"content_dims": 32},
-        cf={"dims": 32},
-        abuse=QUIET,
-        reliability={"feedback_durable": False},
-    )
+    settings = _small_settings(redis_url, QUIET)
     before, after, target, meta = _flood_and_rebuild(settings, small_csvs, redis_client, "flood")
     cap = settings.abuse.max_user_product_popularity
     assert after[target] - before[target] == pytest.approx(cap)
@@ -160,13 +165,7 @@ def test_without_the_caps_the_same_flood_takes_popularity(
 ) -> None:
     """The control: the attack the caps stop does work with them off."""
     uncapped = {**QUIET, "max_user_product_interest": 0, "max_user_product_popularity": 0}
-    settings = make_settings(
-        redis_url,
-        catalog={"content_dims": 32},
-        cf={"dims": 32},
-        abuse=uncapped,
-        reliability={"feedback_durable": False},
-    )
+    settings = _small_settings(redis_url, uncapped)
     before, after, target, _ = _flood_and_rebuild(settings, small_csvs, redis_client, "flood")
     assert after[target] - before[target] == pytest.approx(8.0 * FLOOD)
     assert max(after, key=after.__getitem__) == target
