@@ -51,10 +51,13 @@ elseif window < held then
   weight = weight * per_window ^ (held - window)
   bound = bound * per_window ^ (held - window)
 end
-local score = tonumber(redis.call('ZINCRBY', KEYS[1], string.format('%.17g', weight), ARGV[2]))
+local before = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[2]) or '0')
+local score = before + weight
 if bound > 0 and score > bound then
-  redis.call('ZADD', KEYS[1], string.format('%.17g', bound), ARGV[2])
+  -- Never below what it held: a late event of an older time has a lower bound.
+  score = math.max(bound, before)
 end
+redis.call('ZADD', KEYS[1], string.format('%.17g', score), ARGV[2])
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[6]) + 1))
 """
 

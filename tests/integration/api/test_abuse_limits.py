@@ -113,6 +113,23 @@ def test_a_flood_moves_the_live_history_score_by_no_more_than_the_cap(
     assert score <= cap
 
 
+def test_a_late_event_never_lowers_a_capped_score(
+    api: TestClient, api_settings: Settings, fresh_user: str, redis_client: redis.Redis
+) -> None:
+    """The bound is at the event's time: an older event arriving late (a replay, a queued
+    sender) may add nothing to a capped score, but must not cut it to its own, lower bound."""
+    layout = RedisLayout(api_settings.redis.key_prefix)
+    meta = _meta(redis_client, layout)
+    body = {"user_id": fresh_user, "product_id": "P000003", "action": "purchase"}
+    settings = api_settings.replace(abuse=QUIET, reliability={"feedback_durable": False})
+    month = 30 * 86_400
+    with TestClient(app=create_app(settings)) as client:
+        for ts in [meta.history_epoch] * 10 + [meta.history_epoch - month] * 10:
+            assert client.post("/feedback", json={**body, "ts": ts}).status_code == 200
+    score = redis_client.zscore(layout.history(meta.version, fresh_user), "P000003")
+    assert score == pytest.approx(api_settings.abuse.max_user_product_interest)
+
+
 def _popularity(client: redis.Redis, settings: Settings) -> tuple[dict[str, float], CatalogMeta]:
     layout = RedisLayout(settings.redis.key_prefix)
     meta = _meta(client, layout)
