@@ -20,3 +20,14 @@ class FeedbackNotDurable(RuntimeError):
 
     def __init__(self, reason: str):
         super().__init__(f"feedback not acknowledged: {reason}; retry later")
+
+
+class FeedbackRateLimited(RuntimeError):
+    """Too many feedback events for one user or one product within the sliding window."""
+
+    def __init__(self, what: str, limit: int, window_s: float, retry_after_s: int):
+        super().__init__(
+            f"too many feedback events for this {what}: at most {limit} in {window_s:g} s; "
+            f"retry after {retry_after_s} s"
+        )
+        self.retry_after_s = retry_after_s

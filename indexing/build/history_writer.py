@@ -6,27 +6,48 @@ History: sorted set product_id -> interest, capped at the N strongest items per 
 service sums those items' CF query vectors. Bought: set of products the user purchased (left
 out of that user's CF answers). Popular: sorted set of the products with the most interest,
 for users with no history.
+
+Both are bounded per (user, product) pair (settings.abuse): a pair's interest is at most a
+cap in event-weight units at the time of the pair's latest event (the rule live feedback
+follows, indexing.contract.history_update), so one user's flood of events on one product
+moves that product's history score and popularity by no more than the cap.
 """
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 import redis
 
 from indexing.build.progress import Progress
-from indexing.contract.event_decay import decayed_event_weights
+from indexing.contract.event_decay import decayed
 from indexing.contract.redis_layout import RedisLayout
 
 
 def interest_frame(events: pd.DataFrame, epoch: float, half_life_days: float) -> pd.DataFrame:
-    """The events with `weight` replaced by their interest relative to `epoch`."""
-    return events.assign(weight=decayed_event_weights(events, epoch, half_life_days))
+    """The events with `weight` replaced by their interest relative to `epoch`, and `decay`
+    the factor that took it there (1 at `epoch`)."""
+    decay = decayed(np.ones(len(events)), events["ts"], epoch, half_life_days)
+    return events.assign(weight=events["weight"].to_numpy(dtype=float) * decay, decay=decay)
 
 
-def user_histories(interest: pd.DataFrame, max_items: int) -> pd.DataFrame:
+def pair_interest(interest: pd.DataFrame, cap: float = math.inf) -> pd.DataFrame:
+    """user_id, product_id, weight: each pair's summed interest, at most `cap` event-weight
+    units at the time of its latest event (`cap` <= 0: unbounded)."""
+    frame = interest[["user_id", "product_id", "weight", "decay"]]
+    pairs = frame.groupby(["user_id", "product_id"], sort=False, as_index=False).agg(
+        weight=("weight", "sum"), decay=("decay", "max")
+    )
+    if 0 < cap < math.inf:
+        pairs["weight"] = np.minimum(pairs["weight"], cap * pairs["decay"])
+    return pairs[["user_id", "product_id", "weight"]]
+
+
+def user_histories(interest: pd.DataFrame, max_items: int, cap: float = math.inf) -> pd.DataFrame:
     """user_id, product_id, weight: each user's `max_items` strongest products."""
-    frame = interest[["user_id", "product_id", "weight"]]
-    summed = frame.groupby(["user_id", "product_id"], sort=False, as_index=False)["weight"].sum()
+    summed = pair_interest(interest, cap)
     summed = summed.sort_values(["user_id", "weight"], ascending=[True, False], kind="stable")
     return summed[summed.groupby("user_id").cumcount() < max_items]
 
@@ -37,11 +58,13 @@ def write_histories(
     version: int,
     interest: pd.DataFrame,
     max_items: int,
+    max_interest: float,
     batch_users: int = 500,
     quiet: bool = False,
 ) -> int:
-    """Write history and bought keys; returns the number of users written."""
-    histories = user_histories(interest, max_items)
+    """Write history and bought keys (each pair's interest at most `max_interest`); returns
+    the number of users written."""
+    histories = user_histories(interest, max_items, max_interest)
     purchases = interest.loc[interest["interaction_type"] == "purchase", ["user_id", "product_id"]]
     bought = purchases.drop_duplicates().groupby("user_id")["product_id"].agg(list).to_dict()
     grouped = histories.groupby("user_id", sort=False)
@@ -66,10 +89,17 @@ def write_histories(
 
 
 def write_popularity(
-    client: redis.Redis, layout: RedisLayout, version: int, interest: pd.DataFrame, max_items: int
+    client: redis.Redis,
+    layout: RedisLayout,
+    version: int,
+    interest: pd.DataFrame,
+    max_items: int,
+    max_per_user: float,
 ) -> int:
-    """Write the `max_items` products with the most interest; returns how many."""
-    totals = interest.groupby("product_id")["weight"].sum().nlargest(max_items)
+    """Write the `max_items` products with the most interest, each user counting at most
+    `max_per_user` per product; returns how many."""
+    pairs = pair_interest(interest, max_per_user)
+    totals = pairs.groupby("product_id")["weight"].sum().nlargest(max_items)
     if len(totals):
         client.zadd(layout.popular(version), totals.to_dict())
     return len(totals)

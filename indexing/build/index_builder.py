@@ -251,16 +251,23 @@ class _Build:
         cf, events = self.settings.cf, interactions.events
         epoch = float(events["ts"].max()) if len(events) else time.time()
         interest = interest_frame(events, epoch, cf.half_life_days)
+        abuse = self.settings.abuse
         users = write_histories(
             self.client,
             self.layout,
             version,
             interest,
             cf.history_max_items,
+            abuse.max_user_product_interest,
             quiet=self.timer.quiet,
         )
         popular = write_popularity(
-            self.client, self.layout, version, interest, cf.popular_max_items
+            self.client,
+            self.layout,
+            version,
+            interest,
+            cf.popular_max_items,
+            abuse.max_user_product_popularity,
         )
         if not popular:  # no events at all: cold start falls back to catalog order
             first = catalog.product_ids[: cf.popular_max_items]
@@ -311,7 +318,8 @@ class _Build:
         wait_for_grace, wait out the grace period and replay what workers still on the old
         version wrote meanwhile. Returns the entries replayed."""
         cf = self.settings.cf
-        replay = (cf.event_weights, cf.history_max_items)
+        abuse = self.settings.abuse
+        replay = (cf.event_weights, cf.history_max_items, abuse.max_user_product_interest)
         replayed, replayed_to = replay_feedback(
             self.client, self.layout, meta, meta.feedback_stream_id, *replay
         )

@@ -33,22 +33,31 @@ AnyPipeline = redis.client.Pipeline | redis.asyncio.client.Pipeline
 WINDOW_HALF_LIVES = 32
 
 # KEYS: history, windows; ARGV: user_id, product_id, weight (decayed to the start of its
-# window), the event's window, 2^-WINDOW_HALF_LIVES, history cap. Moves the user's history to
-# the newer of its window and the event's, then adds the weight there; one script, so a
-# concurrent event of the same user cannot interleave.
+# window), the event's window, 2^-WINDOW_HALF_LIVES, history cap, the most one product may
+# hold (decayed like the weight; <= 0: no bound). Moves the user's history to the newer of its
+# window and the event's, then adds the weight there, bounded; one script, so a concurrent
+# event of the same user cannot interleave.
 _ADD_TO_HISTORY = """
 local held = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 local window = tonumber(ARGV[4])
 local per_window = tonumber(ARGV[5])
 local weight = tonumber(ARGV[3])
+local bound = tonumber(ARGV[7])
 if window > held then
   local factor = string.format('%.17g', per_window ^ (window - held))
   redis.call('ZUNIONSTORE', KEYS[1], 1, KEYS[1], 'WEIGHTS', factor)
   redis.call('HSET', KEYS[2], ARGV[1], window)
 elseif window < held then
   weight = weight * per_window ^ (held - window)
+  bound = bound * per_window ^ (held - window)
 end
-redis.call('ZINCRBY', KEYS[1], string.format('%.17g', weight), ARGV[2])
+local before = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[2]) or '0')
+local score = before + weight
+if bound > 0 and score > bound then
+  -- Never below what it held: a late event of an older time has a lower bound.
+  score = math.max(bound, before)
+end
+redis.call('ZADD', KEYS[1], string.format('%.17g', score), ARGV[2])
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[6]) + 1))
 """
 
@@ -81,6 +90,7 @@ def queue_history_update(
     event: FeedbackAction,
     weights: dict[str, float],
     history_items: int,
+    max_interest: float,
 ) -> bool:
     """Queue the changes `event` makes to `meta.version`'s user state; False (nothing
     queued) for an action that carries no weight.
@@ -88,7 +98,9 @@ def queue_history_update(
     A dismissal removes the product from the history and adds it to the user's unversioned
     dismissed set (idempotent, so a replay may add it again). Any other event adds its decayed
     weight to the history (in the user's decay window, see above), keeps the strongest
-    `history_items`, and a purchase joins the bought set."""
+    `history_items`, and a purchase joins the bought set. The product's score stays at most
+    `max_interest` event-weight units at the event's time (settings.abuse; <= 0: unbounded),
+    so a flood of one user's events on one product moves it by no more than that."""
     history = layout.history(meta.version, event.user_id)
     if event.action == DISMISS:
         pipe.sadd(layout.dismissed(event.user_id), event.product_id)
@@ -99,11 +111,20 @@ def queue_history_update(
     half_life = meta.half_life_days
     window, start = decay_window(event.ts, meta.history_epoch, half_life)
     weight = float(decayed(weights[event.action], event.ts, start, half_life))
+    bound = float(decayed(max_interest, event.ts, start, half_life)) if max_interest > 0 else 0.0
     per_window = float(
         decayed(1.0, 0.0, WINDOW_HALF_LIVES * half_life * SECONDS_PER_DAY, half_life)
     )
     windows = layout.history_windows(meta.version)
-    args = (event.user_id, event.product_id, repr(weight), window, repr(per_window), history_items)
+    args = (
+        event.user_id,
+        event.product_id,
+        repr(weight),
+        window,
+        repr(per_window),
+        history_items,
+        repr(bound),
+    )
     pipe.eval(_ADD_TO_HISTORY, 2, history, windows, *args)
     if event.action == "purchase":
         pipe.sadd(layout.bought(meta.version, event.user_id), event.product_id)

@@ -62,8 +62,18 @@ class RedisLayout:
         return f"{self.prefix}:ab:{experiment}"
 
     def ab_user_variant(self, experiment: str) -> str:
-        """Hash user_id -> variant served, so feedback can be credited to the right arm."""
+        """Hash user_id -> `variant@day` (UTC day number) of the user's last counted
+        impression: feedback is credited to that arm, and a user counts one impression a day."""
         return f"{self.prefix}:ab:{experiment}:users"
+
+    def feedback_rate_user(self, user_id: str) -> str:
+        """Sorted set of one user's recent feedback events (score: ms), a sliding window that
+        expires with its newest entry; see service.feedback.rate_limit."""
+        return f"{self.prefix}:rate:feedback:user:{user_id}"
+
+    def feedback_rate_product(self, product_id: str) -> str:
+        """The same window over one product's feedback events, from any user."""
+        return f"{self.prefix}:rate:feedback:product:{product_id}"
 
     # --- versioned --------------------------------------------------------------------
     def version_prefix(self, version: int) -> str:

@@ -3,7 +3,8 @@
 Both packages read `get_settings()`; nothing else reads os.environ for configuration. The
 knobs are grouped by concern, in the order of docs/configuration.md: `settings.redis`,
 `settings.catalog`, `settings.cf`, `settings.index`, `settings.serving`, `settings.ab`,
-`settings.reliability`, `settings.observability`, `settings.postgres`.
+`settings.reliability`, `settings.observability`, `settings.postgres`, `settings.access`,
+`settings.abuse`.
 """
 
 from __future__ import annotations
@@ -258,6 +259,45 @@ class PostgresSettings:
 
 
 @dataclass(frozen=True)
+class AccessSettings:
+    """Who may call what (docs/security.md). Every key unset: everything open, as `make run`
+    serves it on loopback."""
+
+    # The shop backend's key: POST /feedback for any user (and personalised reads).
+    api_key: str = _str_field("SHOPREC_API_KEY", "")
+    # The operator's key: the A/B report, the insight page's data, user listings; also
+    # accepted wherever the API key is.
+    admin_key: str = _str_field("SHOPREC_ADMIN_KEY", "")
+    # HMAC secret of the per-user browser tokens; empty: SHOPREC_API_KEY signs them, so a
+    # backend holding the API key can mint tokens without a second secret.
+    token_secret: str = _str_field("SHOPREC_TOKEN_SECRET", "")
+    # Personalised reads (user, hybrid with a user_id, ab) need the user's token or a key.
+    require_user_token: bool = _flag_field("SHOPREC_REQUIRE_USER_TOKEN", 0)
+
+    @property
+    def signing_secret(self) -> str:
+        return self.token_secret or self.api_key
+
+
+@dataclass(frozen=True)
+class AbuseSettings:
+    """Bounds on what one user (or a flood on one product) can move (docs/security.md)."""
+
+    # Sliding-window rate limits on POST /feedback (0 = no limit). A real demo shopper sends
+    # at most 11 events a minute; a hot product of the demo gets 6.
+    feedback_window_s: float = _float_field("SHOPREC_FEEDBACK_WINDOW_S", 60.0)
+    feedback_per_user: int = _int_field("SHOPREC_FEEDBACK_PER_USER", 60)
+    feedback_per_product: int = _int_field("SHOPREC_FEEDBACK_PER_PRODUCT", 600)
+    # The most interest one user's history holds for one product, in event-weight units at the
+    # time of their latest event on it (64 = 8 purchases). No pair of the demo data reaches
+    # it; 18 of online-retail's 266K pairs (one wholesaler) do.
+    max_user_product_interest: float = _float_field("SHOPREC_MAX_USER_PRODUCT_INTEREST", 64.0)
+    # The most one user adds to one product's popularity (16 = 2 purchases): the demo's
+    # top 500 popular products stay the same 500.
+    max_user_product_popularity: float = _float_field("SHOPREC_MAX_USER_PRODUCT_POPULARITY", 16.0)
+
+
+@dataclass(frozen=True)
 class Settings:
     redis: RedisSettings = field(default_factory=RedisSettings)
     catalog: CatalogSettings = field(default_factory=CatalogSettings)
@@ -268,6 +308,8 @@ class Settings:
     reliability: ReliabilitySettings = field(default_factory=ReliabilitySettings)
     observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
     postgres: PostgresSettings = field(default_factory=PostgresSettings)
+    access: AccessSettings = field(default_factory=AccessSettings)
+    abuse: AbuseSettings = field(default_factory=AbuseSettings)
 
     def replace(self, **groups: dict[str, Any]) -> Settings:
         """A copy with some values changed, by group: `replace(redis={"url": url})`."""

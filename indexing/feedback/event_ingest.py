@@ -122,12 +122,13 @@ def apply_batch(
         check.exists(layout.product(meta.version, product))
     known = {p for p, exists in zip(products, check.execute(), strict=True) if exists}
     weights, history_items = settings.cf.event_weights.as_dict(), settings.cf.history_max_items
+    max_interest = settings.abuse.max_user_product_interest
     pipe = client.pipeline(transaction=True)
     for event_id, event in fresh.items():
         if event.product_id not in known:  # as POST /feedback: only products of the catalog
             summary.skipped[UNKNOWN_PRODUCT] += 1
             continue
-        if queue_history_update(pipe, layout, meta, event, weights, history_items):
+        if queue_history_update(pipe, layout, meta, event, weights, history_items, max_interest):
             summary.applied += 1
         pipe.zadd(applied_key, {event_id: event.ts})
         pipe.delete(layout.user_cache(meta.version, event.user_id))

@@ -25,6 +25,7 @@ def replay_feedback(
     after: str,
     weights: EventWeights,
     history_items: int,
+    max_interest: float,
 ) -> tuple[int, str]:
     """Apply entries after `after` to `meta.version`; returns (entries applied, last id seen)."""
     entries = list(read_entries(client, layout, after=after))
@@ -41,6 +42,8 @@ def replay_feedback(
     by_action = weights.as_dict()
     for entry, exists in zip(pending, present, strict=True):
         if exists:  # products removed from the catalog stay out of histories
-            applied += queue_history_update(pipe, layout, meta, entry, by_action, history_items)
+            applied += queue_history_update(
+                pipe, layout, meta, entry, by_action, history_items, max_interest
+            )
     pipe.execute()
     return applied, last

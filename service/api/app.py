@@ -19,6 +19,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
@@ -31,6 +32,7 @@ from indexing.connection.redis_connection import embedded_server
 from indexing.contract.event_types import FEEDBACK_ACTIONS, accepted_words
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings, get_settings
+from service.api.access import Access, access_guard
 from service.api.feedback_intake import FeedbackIntake
 from service.api.health import health, health_head
 from service.api.load_shedding import load_shedding
@@ -40,10 +42,11 @@ from service.api.pages import shop_handlers
 from service.api.request_deadline import request_deadline
 from service.api.routes import RecommendController, ab_report, feedback
 from service.api.schemas import ErrorResponse
-from service.errors import FeedbackNotDurable, NoLiveIndex, ProductNotFound
+from service.errors import FeedbackNotDurable, FeedbackRateLimited, NoLiveIndex, ProductNotFound
 from service.experiments.ab_experiment import ABExperiment
 from service.experiments.ab_router import ABCounters
 from service.feedback.feedback_recorder import FeedbackRecorder, InvalidTimestamp
+from service.feedback.rate_limit import FeedbackRateLimit
 from service.observability import metrics
 from service.observability.request_observer import request_observer
 from service.recommend.service import RecommendationService
@@ -91,9 +94,8 @@ class Services:
     ) -> Services:
         recommendations = RecommendationService(settings, client, replica)
         # One set of counters: the A/B route counts exposures, feedback credits their arm.
-        counters = ABCounters(
-            client, RedisLayout(settings.redis.key_prefix), settings.ab.experiment
-        )
+        layout = RedisLayout(settings.redis.key_prefix)
+        counters = ABCounters(client, layout, settings.ab.experiment)
         recorder = FeedbackRecorder(
             client,
             recommendations.products,
@@ -101,6 +103,8 @@ class Services:
             counters,
             settings.cf.event_weights,
             settings.cf.history_max_items,
+            settings.abuse.max_user_product_interest,
+            FeedbackRateLimit(client, layout, settings.abuse),
             durable=settings.reliability.feedback_durable,
             fsync_timeout_ms=settings.reliability.feedback_fsync_timeout_ms,
             require_durable=settings.reliability.feedback_require_durable,
@@ -125,6 +129,12 @@ def _error(status: int, detail: str, extra: object = None) -> Response[ErrorResp
 
 def _not_found(_: Request, exc: ProductNotFound) -> Response[ErrorResponse]:
     return _error(HTTP_404_NOT_FOUND, str(exc))
+
+
+def _rate_limited(_: Request, exc: FeedbackRateLimited) -> Response[ErrorResponse]:
+    response = _error(HTTP_429_TOO_MANY_REQUESTS, str(exc))
+    response.headers["Retry-After"] = str(exc.retry_after_s)
+    return response
 
 
 def _unavailable(_: Request, exc: Exception) -> Response[ErrorResponse]:
@@ -183,7 +193,8 @@ def cors_config(origins: str) -> CORSConfig | None:
     return CORSConfig(
         allow_origins=allowed,
         allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-        allow_headers=["Content-Type"],
+        # The credentials a page may send: a user token, or a key in a server-side proxy.
+        allow_headers=["Content-Type", "Authorization", "X-API-Key", "X-User-Token"],
         max_age=600,
     )
 
@@ -192,6 +203,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
     settings = settings or get_settings()
     url = redis_url or settings.redis.url or embedded_server(settings).url
     holder: dict[str, Services] = {}
+    access = Access(settings.access)
 
     @asynccontextmanager
     async def redis_lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -224,12 +236,14 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
             load_shedding(settings.reliability.max_in_flight),
             request_deadline(settings.reliability.request_timeout_s),
         ],
+        guards=[access_guard(access)],
         dependencies={f.name: provide(f.name) for f in fields(Services)},
         lifespan=[redis_lifespan],
         exception_handlers={
             ProductNotFound: _not_found,
             NoLiveIndex: _unavailable,
             FeedbackNotDurable: _unavailable,
+            FeedbackRateLimited: _rate_limited,
             RedisError: _unavailable,
             ValidationException: _invalid,
             InvalidTimestamp: _invalid,

@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
 from litestar.params import Parameter
 
+from service.api.access import ADMIN
 from service.api.catalog_schemas import (
     CatalogInfo,
     CatalogItem,
@@ -105,13 +106,13 @@ class CatalogController(Controller):
         counts = await CatalogSearch(recommendations.client).categories(view)
         return CategoryList(view.version, [CategoryCount(name, n) for name, n in counts])
 
-    @get("/users", operation_id="listUsers", summary="Some user ids with a history")
+    @get("/users", operation_id="listUsers", summary="Some user ids with a history", opt=ADMIN)
     async def users(self, recommendations: Recommendations, limit: UserLimit = 20) -> UserList:
         view = await recommendations.live.current()
         found = await CatalogSearch(recommendations.client).users_with_history(view, limit)
         return UserList(view.version, found)
 
-    @get("/meta", operation_id="catalogMeta", summary="How the live version was built")
+    @get("/meta", operation_id="catalogMeta", summary="How the live version was built", opt=ADMIN)
     async def meta(self, recommendations: Recommendations) -> CatalogInfo:
         recommendations.live.forget()
         view = await recommendations.live.current()

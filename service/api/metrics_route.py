@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from redis.exceptions import RedisError
 
 from indexing.contract.redis_layout import RedisLayout
+from service.api.access import ADMIN
 from service.errors import NoLiveIndex
 from service.observability import metrics
 from service.recommend.service import RecommendationService
@@ -22,7 +23,9 @@ Recommendations = NamedDependency[RecommendationService]
     operation_id="metrics",
     tags=["operations"],
     summary="Prometheus metrics (request rate, latency, cache, feedback, A/B, index age)",
-    description="Names and labels: docs/operations.md#metrics-and-request-logs.",
+    description="Names and labels: docs/operations.md#metrics-and-request-logs. Needs the "
+    "admin key when SHOPREC_ADMIN_KEY is set.",
+    opt=ADMIN,
 )
 async def metrics_page(recommendations: Recommendations) -> Response[bytes]:
     try:

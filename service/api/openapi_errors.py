@@ -13,6 +13,7 @@ from litestar import Controller
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 
+from service.api.access import LEVEL
 from service.api.schemas import ErrorResponse
 
 ERROR_DESCRIPTIONS = {
@@ -23,6 +24,19 @@ ERROR_DESCRIPTIONS = {
 BODY_ERROR_DESCRIPTIONS = {
     400: "The body is not valid JSON",
     413: "The body is larger than the service accepts",
+}
+_KEY_MISSING = "A key or user token is needed (or the one given is wrong or expired)"
+_NOT_YOURS = "The key or token given does not open this (another user's token, or the API key)"
+# By the access level a route declares (service.api.access).
+ACCESS_ERROR_DESCRIPTIONS = {
+    "admin": {401: _KEY_MISSING, 403: _NOT_YOURS},
+    "personal": {401: _KEY_MISSING, 403: _NOT_YOURS},
+    "feedback": {
+        401: _KEY_MISSING,
+        403: _NOT_YOURS,
+        415: "The body is not sent as Content-Type: application/json",
+        429: "Too many events for this user or product; wait Retry-After seconds",
+    },
 }
 
 
@@ -48,6 +62,7 @@ def document_errors(route_handlers: Iterable[object]) -> None:
         codes = dict(ERROR_DESCRIPTIONS)
         if handler.http_methods & {"POST", "PUT", "PATCH"}:
             codes.update(BODY_ERROR_DESCRIPTIONS)
+        codes.update(ACCESS_ERROR_DESCRIPTIONS.get(handler.opt.get(LEVEL, ""), {}))
         for status, description in codes.items():
             responses.setdefault(status, _error_spec(description))
         handler.responses = responses

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ValidationException
 from litestar.openapi import ResponseSpec
@@ -13,6 +13,7 @@ from litestar.openapi.spec import Example
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
+from service.api.access import ADMIN, FEEDBACK, PERSONAL, check_user
 from service.api.feedback_intake import FeedbackIntake
 from service.api.schemas import (
     ABReport,
@@ -216,6 +217,7 @@ class RecommendController(Controller):
     @get(
         "/user/{user_id:str}",
         operation_id="recommendForUser",
+        opt=PERSONAL,
         summary="For-you products from the user's history (CF); popular for a new user",
         responses=RECOMMEND_ERRORS,
     )
@@ -230,6 +232,7 @@ class RecommendController(Controller):
     @get(
         "/hybrid",
         operation_id="recommendHybrid",
+        opt=PERSONAL,
         summary="Content and CF candidates blended with w_content and w_cf",
         responses=RECOMMEND_ERRORS,
     )
@@ -255,6 +258,7 @@ class RecommendController(Controller):
     @get(
         "/ab",
         operation_id="recommendAB",
+        opt=PERSONAL,
         summary="The answer of the user's A/B variant (sticky per user)",
         responses=RECOMMEND_ERRORS,
     )
@@ -276,6 +280,7 @@ class RecommendController(Controller):
 @post(
     "/feedback",
     operation_id="postFeedback",
+    opt=FEEDBACK,
     status_code=HTTP_200_OK,
     tags=["feedback"],
     summary="Record a user's action on a product",
@@ -285,7 +290,10 @@ class RecommendController(Controller):
         503: UNAVAILABLE,
     },
 )
-async def feedback(intake: Intake, data: JSONBody[FeedbackRequest]) -> FeedbackResponse:
+async def feedback(
+    request: Request, intake: Intake, data: JSONBody[FeedbackRequest]
+) -> FeedbackResponse:
+    check_user(request, data.user_id)
     durable = await intake.record(data.user_id, data.product_id, data.action, data.ts)
     return FeedbackResponse(durable=durable)
 
@@ -293,6 +301,7 @@ async def feedback(intake: Intake, data: JSONBody[FeedbackRequest]) -> FeedbackR
 @get(
     "/ab/report",
     operation_id="abReport",
+    opt=ADMIN,
     tags=["experiments"],
     summary="Per-variant impressions, actions, CTR with 95% CI, and the p-value",
 )

@@ -26,6 +26,7 @@ from service.cli import (
     redis_cmd,
     reindex_cmd,
     serve_cmd,
+    token_cmd,
 )
 from service.cli.errors import CommandError
 
@@ -40,6 +41,7 @@ COMMANDS = [
     ingest_cmd,
     feedback_sink_cmd,
     knn_command_cmd,
+    token_cmd,
 ]
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import logging
 import os
 import time
 
 from indexing.connection.redis_connection import display_url, resolve_redis_url, sync_client
 from indexing.contract.settings import Settings
 from service.cli.errors import CommandError
+
+log = logging.getLogger("shoprec.serve")
 
 
 def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
@@ -62,7 +66,33 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         f"API docs at http://{args.host}:{args.port}/schema/swagger",
         flush=True,
     )
+    warn_if_open(args.host, settings)
     if args.workers > 1:
         share_metrics_between_workers()
     serve(args.host, args.port, args.workers, args.access_log, log_json)
     return 0
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
+
+
+def warn_if_open(host: str, settings: Settings) -> list[str]:
+    """Log (and return) a warning per key left unset when the service listens beyond loopback:
+    then anyone who reaches the port may write feedback or read the A/B report."""
+    if is_loopback(host):
+        return []
+    access = settings.access
+    missing = []
+    if not access.api_key and not access.signing_secret:
+        missing.append("SHOPREC_API_KEY is unset: anyone who reaches it may POST /feedback")
+    if not access.admin_key:
+        missing.append("SHOPREC_ADMIN_KEY is unset: the A/B report and insight data are open")
+    for text in missing:
+        log.warning("listening on %s beyond loopback and %s (docs/security.md)", host, text)
+    return missing

@@ -1,7 +1,9 @@
 """A/B routing: a user's variant is md5(experiment:user_id) mapped onto the configured split.
 
 Deterministic, so it is sticky per user across workers and restarts without storing anything;
-exposures and actions are counted per variant in Redis for the report.
+exposures and actions are counted per variant in Redis for the report. A user counts one
+impression per experiment per (UTC) day however often they call: scripted calls cannot
+inflate an arm's impressions and so its CTR.
 """
 
 from __future__ import annotations
@@ -23,6 +25,19 @@ COUNTED_ACTIONS = {
     "purchase": "purchases",
     "dismiss": "dismissals",
 }
+
+# KEYS: counters, user -> variant@day; ARGV: user_id, variant. Counts the impression when the
+# user's mark is not today's (Redis's clock, so every worker agrees on the day).
+_IMPRESSION = """
+local day = math.floor(tonumber(redis.call('TIME')[1]) / 86400)
+local mark = ARGV[2] .. '@' .. day
+if redis.call('HGET', KEYS[2], ARGV[1]) == mark then
+  return 0
+end
+redis.call('HSET', KEYS[2], ARGV[1], mark)
+redis.call('HINCRBY', KEYS[1], ARGV[2] .. ':impressions', 1)
+return 1
+"""
 
 
 @dataclass(frozen=True)
@@ -78,20 +93,21 @@ class ABCounters:
         self._counters = layout.ab_counters(experiment)
         self._users = layout.ab_user_variant(experiment)
 
-    async def impression(self, variant: str, user_id: str) -> None:
-        pipe = self._client.pipeline(transaction=False)
-        pipe.hincrby(self._counters, f"{variant}:impressions", 1)
-        pipe.hset(self._users, user_id, variant)
-        await pipe.execute()
+    async def impression(self, variant: str, user_id: str) -> bool:
+        """Count the user's exposure to `variant`; False when it was already counted today."""
+        keys = (self._counters, self._users)
+        counted = await self._client.eval(_IMPRESSION, 2, *keys, user_id, variant)  # type: ignore[misc]
+        return bool(counted)
 
     async def action(self, user_id: str, action: str) -> None:
         column = COUNTED_ACTIONS.get(action)
         if column is None:
             return
-        variant = await self._client.hget(self._users, user_id)
-        if variant is not None:
-            await self._client.hincrby(self._counters, f"{as_text(variant)}:{column}", 1)
-            metrics.AB_CLICKS.labels(variant=as_text(variant)).inc()
+        mark = await self._client.hget(self._users, user_id)
+        if mark is not None:
+            variant = as_text(mark).rpartition("@")[0] or as_text(mark)
+            await self._client.hincrby(self._counters, f"{variant}:{column}", 1)
+            metrics.AB_CLICKS.labels(variant=variant).inc()
 
     async def counts(self) -> dict[str, dict[str, int]]:
         raw = await self._client.hgetall(self._counters)

@@ -4,7 +4,8 @@ Order matters: the event is appended to the feedback stream before anything else
 acknowledged event can always be replayed and is folded into the next full build (`durable`
 in the answer says whether Redis had fsynced it: see stream_append). Then the user's history,
 bought and dismissed sets change at once, so the next personalised answer reflects the event;
-the user's cached answers are dropped; the A/B arm is credited.
+the user's cached answers are dropped; the A/B arm is credited. Before all of that, the
+per-user and per-product rate limits (service.feedback.rate_limit) admit the event or refuse it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from indexing.contract.settings import EventWeights
 from indexing.load.field_values import parse_timestamps
 from service.errors import FeedbackNotDurable, ProductNotFound
 from service.experiments.ab_router import ABCounters
+from service.feedback.rate_limit import FeedbackRateLimit
 from service.feedback.stream_append import StreamAppender
 from service.observability import metrics
 from service.store.answer_cache import AnswerCache
@@ -87,13 +89,16 @@ class FeedbackRecorder:
         ab: ABCounters,
         weights: EventWeights,
         history_items: int,
+        max_interest: float,
+        rate_limit: FeedbackRateLimit,
         durable: bool = True,
         fsync_timeout_ms: int = 300,
         require_durable: bool = False,
     ):
         self._client, self._products, self._cache, self._ab = client, products, cache, ab
         self._weights = weights.as_dict()
-        self._history_items = history_items
+        self._history_items, self._max_interest = history_items, max_interest
+        self._rate_limit = rate_limit
         self._stream = StreamAppender(client, durable, fsync_timeout_ms)
         self._require_durable = require_durable
 
@@ -115,6 +120,7 @@ class FeedbackRecorder:
         before the live effects: the caller retries, and the stream may hold it twice."""
         if not await self._products.exists(view, event.product_id):
             raise ProductNotFound(event.product_id)
+        await self._rate_limit.admit(event.user_id, event.product_id)
         fields = {
             "user_id": event.user_id,
             "product_id": event.product_id,
@@ -135,7 +141,13 @@ class FeedbackRecorder:
     async def _apply(self, view: CatalogView, event: FeedbackEvent) -> None:
         pipe = self._client.pipeline(transaction=True)
         queue_history_update(
-            pipe, view.layout, view.meta, event, self._weights, self._history_items
+            pipe,
+            view.layout,
+            view.meta,
+            event,
+            self._weights,
+            self._history_items,
+            self._max_interest,
         )
         await pipe.execute()
         await self._cache.drop_user(view, event.user_id)

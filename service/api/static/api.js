@@ -16,12 +16,26 @@ export function onRequest(listener) {
   listeners.push(listener);
 }
 
+// The admin key an operator typed into the insight page (SHOPREC_ADMIN_KEY): kept for this
+// tab only, and sent with every call as X-API-Key (docs/security.md).
+const ADMIN_KEY_ITEM = "shoprec.admin-key";
+
+export function rememberAdminKey(key) {
+  if (key) sessionStorage.setItem(ADMIN_KEY_ITEM, key);
+  else sessionStorage.removeItem(ADMIN_KEY_ITEM);
+}
+
+function credentials() {
+  const key = sessionStorage.getItem(ADMIN_KEY_ITEM);
+  return key ? { "x-api-key": key } : {};
+}
+
 // fetch + JSON; a non-2xx answer throws ApiError with the service's `detail`.
 export async function api(path, options = {}) {
   let response;
   try {
     response = await fetch(path, {
-      headers: { accept: "application/json", "content-type": "application/json" },
+      headers: { accept: "application/json", "content-type": "application/json", ...credentials() },
       ...options,
     });
   } catch (err) {

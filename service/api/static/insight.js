@@ -1,6 +1,6 @@
 // The insight page: the live index (GET /catalog/meta, /health), the settings it was built
 // with, and the A/B report (GET /ab/report) as an SVG chart with its table.
-import { api, el, isNoIndex, showError, showNoIndex } from "./api.js";
+import { api, el, isNoIndex, rememberAdminKey, showError, showNoIndex } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
@@ -120,9 +120,30 @@ async function load() {
     if (meta.products === 0) showNoIndex($("notice"), `The live index (version ${meta.version}) has no products.`);
   } catch (err) {
     if (isNoIndex(err)) showNoIndex($("notice"), err.message);
+    else if (err.status === 401 || err.status === 403) askForAdminKey(err.message);
     else showError($("notice"), `Something went wrong: ${err.message}`);
   }
   document.body.dataset.ready = "yes";
+}
+
+// With SHOPREC_ADMIN_KEY set, this page's data needs it: ask, keep it for the tab, reload.
+function askForAdminKey(detail) {
+  const input = el("input", { type: "password", id: "admin-key", autocomplete: "off" });
+  const form = el(
+    "form",
+    { id: "admin-key-form" },
+    el("label", { for: "admin-key" }, "Admin key (SHOPREC_ADMIN_KEY) "),
+    input,
+    " ",
+    el("button", { type: "submit" }, "Show"),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    rememberAdminKey(input.value.trim());
+    load();
+  });
+  $("notice").replaceChildren(el("p", {}, detail), form);
+  $("notice").hidden = false;
 }
 
 $("refresh").addEventListener("click", load);

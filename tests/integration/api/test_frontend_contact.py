@@ -33,13 +33,15 @@ def test_preflight_of_json_feedback(cors_api: TestClient) -> None:
         headers={
             "Origin": SHOP,
             "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "content-type",
+            # A page sends its shopper's token (docs/security.md).
+            "Access-Control-Request-Headers": "content-type,x-user-token",
         },
     )
     assert preflight.status_code in (200, 204)
     assert preflight.headers["access-control-allow-origin"] == SHOP
     assert "POST" in preflight.headers["access-control-allow-methods"]
-    assert "content-type" in preflight.headers["access-control-allow-headers"].lower()
+    allowed = preflight.headers["access-control-allow-headers"].lower()
+    assert "content-type" in allowed and "x-user-token" in allowed
 
 
 def test_another_origin_gets_no_cors_headers(cors_api: TestClient) -> None:

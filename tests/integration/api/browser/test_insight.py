@@ -47,3 +47,30 @@ def test_without_an_index_the_pages_say_how_to_build_one(
     notice = page.locator("#notice")
     notice.wait_for(state="visible")
     assert ".venv/bin/shoprec index" in notice.inner_text()
+
+
+ADMIN_KEY = "insight-admin-key-123"
+
+
+@pytest.fixture
+def keyed_url(shop_settings: Settings) -> Iterator[str]:
+    """The insight page of an app whose admin data needs SHOPREC_ADMIN_KEY."""
+    settings = shop_settings.replace(access={"admin_key": ADMIN_KEY})
+    with live_server(create_app(settings)) as url:
+        yield url
+
+
+def test_with_an_admin_key_the_insight_page_asks_for_it(
+    page: Any, keyed_url: str, live_version: int
+) -> None:
+    page.goto(f"{keyed_url}/insight")
+    form = page.locator("#admin-key-form")
+    form.wait_for(state="visible")
+    assert "SHOPREC_ADMIN_KEY" in page.locator("#notice").inner_text()
+    page.fill("#admin-key", "a wrong guess")
+    page.click("#admin-key-form button")
+    page.wait_for_selector("#notice:has-text('neither')")
+    page.fill("#admin-key", ADMIN_KEY)
+    page.click("#admin-key-form button")
+    page.wait_for_selector(f"[data-fact=version]:text-is('{live_version}')")
+    assert page.locator("#notice").is_hidden()
