@@ -35,9 +35,11 @@ from service.api.feedback_intake import FeedbackIntake
 from service.api.health import health, health_head
 from service.api.openapi_errors import document_errors
 from service.api.pages import shop_handlers
+from service.api.repeated_parameters import refuse_repeated_parameters
 from service.api.request_deadline import request_deadline
 from service.api.routes import RecommendController, ab_report, feedback
 from service.api.schemas import ErrorResponse
+from service.api.security_headers import security_headers
 from service.errors import FeedbackNotDurable, NoLiveIndex, ProductNotFound
 from service.experiments.ab_experiment import ABExperiment
 from service.experiments.ab_router import ABCounters
@@ -202,7 +204,12 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
     document_errors(route_handlers)
     return Litestar(
         route_handlers=route_handlers,
-        middleware=[request_deadline(settings.reliability.request_timeout_s)],
+        # Outermost first: every answer, errors of the others included, gets the headers.
+        middleware=[
+            security_headers,
+            refuse_repeated_parameters,
+            request_deadline(settings.reliability.request_timeout_s),
+        ],
         dependencies={f.name: provide(f.name) for f in fields(Services)},
         lifespan=[redis_lifespan],
         exception_handlers={

@@ -53,5 +53,5 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         f"API docs at http://{args.host}:{args.port}/schema/swagger",
         flush=True,
     )
-    serve(args.host, args.port, args.workers, args.access_log)
+    serve(args.host, args.port, args.workers, args.access_log, settings.resources)
     return 0
