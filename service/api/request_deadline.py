@@ -31,11 +31,11 @@ def request_deadline(timeout_s: float) -> Callable[[ASGIApp], ASGIApp]:
 
             async def tracking_receive() -> ReceiveMessage:
                 nonlocal reading_body
+                # Cleared only when a message came: the deadline's cancellation leaves it set.
                 reading_body = True
-                try:
-                    return await receive()
-                finally:
-                    reading_body = False
+                message = await receive()
+                reading_body = False
+                return message
 
             async def tracking_send(message: Message) -> None:
                 nonlocal started
