@@ -226,8 +226,9 @@ class ResourceSettings:
     # An answer larger than this (JSON bytes) is served but not cached: top_k 100 with long
     # titles stays well below it, a crafted one cannot fill the cache.
     cache_max_answer_bytes: int = _int_field("SHOPREC_CACHE_MAX_ANSWER_BYTES", 65536)
-    # The request line and headers together; past it the server answers 431 and closes.
-    http_max_header_bytes: int = _int_field("SHOPREC_HTTP_MAX_HEADER_BYTES", 16384)
+    # The request line and headers together; past it the server answers 431 and closes. Room
+    # for the longest query the API takes (an `exclude` of 20,000 characters).
+    http_max_header_bytes: int = _int_field("SHOPREC_HTTP_MAX_HEADER_BYTES", 32768)
     http_max_headers: int = _int_field("SHOPREC_HTTP_MAX_HEADERS", 100)
     # A connection must finish its request line and headers this soon after it opens (or
     # after the first byte of its next request): a slow-header client is answered 408.

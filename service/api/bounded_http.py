@@ -33,7 +33,7 @@ from service.api.schemas import ErrorResponse
 
 @dataclass(frozen=True)
 class HttpLimits:
-    max_header_bytes: int = 16384
+    max_header_bytes: int = 32768
     max_headers: int = 100
     header_timeout_s: float = 10.0
 
