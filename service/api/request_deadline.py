@@ -54,7 +54,7 @@ def request_deadline(timeout_s: float) -> Callable[[ASGIApp], ASGIApp]:
                 if reading_body:
                     log.warning("%s %s: body not received within %.2f s", method, path, limit)
                     detail = f"the request body did not arrive within {limit:g} s"
-                    await send_json_error(send, 408, detail)
+                    await send_json_error(send, 408, detail, close=True)
                     return
                 log.warning("%s %s: no answer within %.2f s", method, path, limit)
                 detail = f"no answer within {limit:g} s (Redis slow or unreachable)"

@@ -125,6 +125,7 @@ def test_a_slow_body_gets_408_not_redis_slow(server: tuple[str, int]) -> None:
     assert _status(reply) == 408
     detail = str(_body(reply)["detail"])
     assert "body did not arrive" in detail and "Redis" not in detail
+    assert b"connection: close" in reply.split(b"\r\n\r\n", 1)[0].lower()
 
 
 def test_keep_alive_serves_many_requests_and_no_server_banner(server: tuple[str, int]) -> None:
