@@ -20,10 +20,17 @@ import redis
 
 from indexing.contract.redis_layout import RedisLayout
 
-# Extend / delete the lock only while its value is still ours.
+# Extend / delete the lock only while its value is still ours. A lock that is gone without
+# being taken by another job was evicted (a Redis at its maxmemory evicts keys with a TTL,
+# volatile-lru; see docs/security.md): the refresh takes it back.
 _REFRESH = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local held = redis.call('GET', KEYS[1])
+if held == ARGV[1] then
   return redis.call('EXPIRE', KEYS[1], ARGV[2])
+end
+if not held then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 1
 end
 return 0
 """

@@ -40,6 +40,12 @@ class EmbeddedRedis:
     # so pipelined bulk writes pay it once per batch. "everysec" can lose the last second, and
     # makes WAITAOF (which POST /feedback uses) wait up to a second for the next fsync.
     appendfsync: str = "always"
+    # The memory cap (settings.resources.embedded_redis_maxmemory). At the cap only keys with a
+    # TTL are evicted, least recently used first: the cached answers (and the build lock, which
+    # its holder touches every few seconds). Catalog, histories and feedback carry no TTL, so a
+    # flood of distinct requests can push out other cached answers but never them.
+    maxmemory: str = "1gb"
+    maxmemory_policy: str = "volatile-lru"
 
     @property
     def url(self) -> str:
@@ -111,6 +117,10 @@ class EmbeddedRedis:
             self.appendfsync,
             "--save",
             "",
+            "--maxmemory",
+            self.maxmemory,
+            "--maxmemory-policy",
+            self.maxmemory_policy,
             *[arg for module in modules for arg in ("--loadmodule", str(module))],
             *(("--requirepass", self.password) if self.password else ()),
             *extra_args,

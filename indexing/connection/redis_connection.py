@@ -16,7 +16,11 @@ log = logging.getLogger(__name__)
 
 def embedded_server(settings: Settings) -> EmbeddedRedis:
     port = settings.redis.embedded_port
-    return EmbeddedRedis(port=port, data_dir=embedded_data_dir(settings, port))
+    return EmbeddedRedis(
+        port=port,
+        data_dir=embedded_data_dir(settings, port),
+        maxmemory=settings.resources.embedded_redis_maxmemory,
+    )
 
 
 def embedded_data_dir(settings: Settings, port: int) -> Path:

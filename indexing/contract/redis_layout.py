@@ -116,7 +116,13 @@ class RedisLayout:
         return f"{self.version_prefix(version)}:models"
 
     def cache_prefix(self, version: int) -> str:
+        """Every cached answer of a version (shared and personal) is under this prefix."""
         return f"{self.version_prefix(version)}:cache:"
+
+    def cached_answer(self, version: int, key: str) -> str:
+        """String with a TTL: one shared cached answer; `key` is `endpoint:digest`
+        (service.store.answer_cache.cache_key)."""
+        return f"{self.cache_prefix(version)}answer:{key}"
 
     def user_cache(self, version: int, user_id: str) -> str:
         """Hash of one user's cached answers (field = the cache key), dropped on feedback."""

@@ -4,7 +4,7 @@ Both packages read `get_settings()`; nothing else reads os.environ for configura
 knobs are grouped by concern, in the order of docs/configuration.md: `settings.redis`,
 `settings.catalog`, `settings.cf`, `settings.index`, `settings.serving`, `settings.ab`,
 `settings.reliability`, `settings.observability`, `settings.postgres`, `settings.access`,
-`settings.abuse`.
+`settings.abuse`, `settings.resources`.
 """
 
 from __future__ import annotations
@@ -298,6 +298,29 @@ class AbuseSettings:
 
 
 @dataclass(frozen=True)
+class ResourceSettings:
+    """Bounds on what clients can make the service and its Redis hold (docs/security.md)."""
+
+    # The embedded Redis's memory cap, in Redis's units (1gb, 512mb; 0: none). At the cap Redis
+    # evicts the least recently used key *with a TTL* (volatile-lru): cached answers, never the
+    # catalog, histories or feedback, which carry none. 1gb holds a 50K-product catalog through
+    # a rebuild (two versions side by side); a larger catalog needs more.
+    embedded_redis_maxmemory: str = _str_field("SHOPREC_EMBEDDED_REDIS_MAXMEMORY", "1gb")
+    # An answer larger than this (JSON bytes) is served but not cached: top_k 100 with long
+    # titles stays well below it, a crafted one cannot fill the cache.
+    cache_max_answer_bytes: int = _int_field("SHOPREC_CACHE_MAX_ANSWER_BYTES", 65536)
+    # The request line and headers together; past it the server answers 431 and closes. Room
+    # for the longest query the API takes (an `exclude` of 20,000 characters).
+    http_max_header_bytes: int = _int_field("SHOPREC_HTTP_MAX_HEADER_BYTES", 32768)
+    http_max_headers: int = _int_field("SHOPREC_HTTP_MAX_HEADERS", 100)
+    # A connection must finish its request line and headers this soon after it opens (or
+    # after the first byte of its next request): a slow-header client is answered 408.
+    http_header_timeout_s: float = _float_field("SHOPREC_HTTP_HEADER_TIMEOUT_S", 10.0)
+    # An idle keep-alive connection is closed after this many seconds.
+    http_keep_alive_s: int = _int_field("SHOPREC_HTTP_KEEP_ALIVE_S", 5)
+
+
+@dataclass(frozen=True)
 class Settings:
     redis: RedisSettings = field(default_factory=RedisSettings)
     catalog: CatalogSettings = field(default_factory=CatalogSettings)
@@ -310,6 +333,7 @@ class Settings:
     postgres: PostgresSettings = field(default_factory=PostgresSettings)
     access: AccessSettings = field(default_factory=AccessSettings)
     abuse: AbuseSettings = field(default_factory=AbuseSettings)
+    resources: ResourceSettings = field(default_factory=ResourceSettings)
 
     def replace(self, **groups: dict[str, Any]) -> Settings:
         """A copy with some values changed, by group: `replace(redis={"url": url})`."""

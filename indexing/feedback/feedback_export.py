@@ -5,6 +5,11 @@ Columns `user_id,product_id,interaction_type,ts` with ts in ISO-8601 UTC (millis
 format has no such type, and they already persist in Redis across rebuilds), so they are left
 out unless asked for; written, they carry interaction_type `dismiss`, which the loader counts
 as an unknown type and drops.
+
+Ids come from `POST /feedback`, so from anyone: a cell that a spreadsheet would run as a
+formula (one that starts with = + - @, a tab or a carriage return) is written with a leading
+`'`, which shows the text as it is (OWASP's CSV injection advice). Such an id reads back with
+the quote; ordinary ids are unchanged.
 """
 
 from __future__ import annotations
@@ -21,12 +26,18 @@ from indexing.contract.redis_layout import RedisLayout
 from indexing.feedback.feedback_log import read_entries
 
 COLUMNS = ("user_id", "product_id", "interaction_type", "ts")
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
 class ExportSummary:
     written: int = 0
     dismissals_skipped: int = 0
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """The cell, quoted with a leading `'` if a spreadsheet would take it for a formula."""
+    return f"'{cell}" if cell.startswith(FORMULA_LEADS) else cell
 
 
 def iso_utc(ts: float) -> str:
@@ -45,6 +56,7 @@ def export_feedback(
             if entry.action == DISMISS and not include_dismiss:
                 summary.dismissals_skipped += 1
                 continue
-            writer.writerow((entry.user_id, entry.product_id, entry.action, iso_utc(entry.ts)))
+            cells = (entry.user_id, entry.product_id, entry.action)
+            writer.writerow((*map(spreadsheet_safe, cells), iso_utc(entry.ts)))
             summary.written += 1
     return summary

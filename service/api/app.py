@@ -39,9 +39,11 @@ from service.api.load_shedding import load_shedding
 from service.api.metrics_route import metrics_page
 from service.api.openapi_errors import document_errors
 from service.api.pages import shop_handlers
+from service.api.repeated_parameters import refuse_repeated_parameters
 from service.api.request_deadline import request_deadline
 from service.api.routes import RecommendController, ab_report, feedback
 from service.api.schemas import ErrorResponse
+from service.api.security_headers import security_headers
 from service.errors import FeedbackNotDurable, FeedbackRateLimited, NoLiveIndex, ProductNotFound
 from service.experiments.ab_experiment import ABExperiment
 from service.experiments.ab_router import ABCounters
@@ -230,9 +232,13 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
     document_errors(route_handlers)
     return Litestar(
         route_handlers=route_handlers,
-        # The observer is outermost, so a request the deadline cut off is counted and logged.
+        # Outermost first: every answer, errors of the others included, gets the security
+        # headers; the observer counts and logs what the rest answered, shed and cut-off
+        # requests included.
         middleware=[
+            security_headers,
             request_observer(settings.observability.log_format == "json"),
+            refuse_repeated_parameters,
             load_shedding(settings.reliability.max_in_flight),
             request_deadline(settings.reliability.request_timeout_s),
         ],

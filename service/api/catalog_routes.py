@@ -23,6 +23,7 @@ from service.api.catalog_schemas import (
 )
 from service.recommend.service import RecommendationService
 from service.store.catalog_search import MAX_LIMIT, MAX_OFFSET, CatalogQuery, CatalogSearch
+from service.store.tag_value import TAG_PATTERN, TAG_RULE
 
 Recommendations = NamedDependency[RecommendationService]
 NO_NUL = "^[^\\x00]*$"
@@ -50,8 +51,8 @@ Category = Annotated[
     str | None,
     Parameter(
         max_length=256,
-        pattern=NO_NUL,
-        description="Only products of this category (exact).",
+        schema_extra={"pattern": TAG_PATTERN},
+        description=f"Only products of this category (case does not matter); {TAG_RULE}.",
         examples=_example("Garden"),
     ),
 ]
@@ -59,8 +60,8 @@ Ids = Annotated[
     str | None,
     Parameter(
         max_length=5_000,
-        pattern=NO_NUL,
-        description="Only these comma-separated product ids.",
+        schema_extra={"pattern": TAG_PATTERN},
+        description=f"Only these comma-separated product ids; {TAG_RULE}.",
         examples=_example("P000001,P000002"),
     ),
 ]

@@ -6,6 +6,8 @@ version with its counts and build time), so an operator can tell two deployments
 
 from __future__ import annotations
 
+import logging
+
 from litestar import Response, get, head
 from litestar.di import NamedDependency
 from redis.exceptions import RedisError, ResponseError
@@ -15,6 +17,7 @@ from service.api.schemas import HealthResponse
 from service.errors import NoLiveIndex
 from service.recommend.service import RecommendationService
 
+log = logging.getLogger(__name__)
 Recommendations = NamedDependency[RecommendationService]
 ServedRedis = NamedDependency[str]
 DURABILITY_HINTS = {
@@ -40,9 +43,14 @@ async def _health(
         )
         return body, 503
     except RedisError as exc:
-        detail = f"Redis unreachable: {type(exc).__name__}"
+        # The reason stays in the log: a public answer names no internals.
+        log.warning("health: Redis unreachable: %r", exc)
         body = HealthResponse(
-            "degraded", "unreachable", detail=detail, redis_url=redis_url, key_prefix=key_prefix
+            "degraded",
+            "unreachable",
+            detail="Redis unreachable",
+            redis_url=redis_url,
+            key_prefix=key_prefix,
         )
         return body, 503
     durability = await feedback_durability(recommendations)

@@ -1,4 +1,5 @@
-"""Run the app under uvicorn, with worker processes, and with TCP_NODELAY on every connection.
+"""Run the app under uvicorn, with worker processes, with TCP_NODELAY on every connection, and
+with bounded connections (service/api/bounded_http.py, settings.resources).
 
 uvicorn's multi-worker path binds the listening socket itself with `proto` 0; asyncio then
 skips TCP_NODELAY on accepted connections, and on a keep-alive connection every answer after
@@ -21,7 +22,9 @@ from litestar import Litestar
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import Multiprocess
 
+from indexing.contract.settings import ResourceSettings
 from service.api.app import create_app
+from service.api.bounded_http import BoundedHttpToolsProtocol, HttpLimits
 
 APP = "service.api.http_server:served_app"
 
@@ -37,7 +40,13 @@ def served_app() -> Litestar:
     return app
 
 
-class NoDelayConfig(uvicorn.Config):
+class ServerConfig(uvicorn.Config):
+    """uvicorn's config, plus the header limits the bounded protocol reads from it."""
+
+    def __init__(self, app: Any, http_limits: HttpLimits, **kwargs: Any):
+        super().__init__(app, **kwargs)
+        self.http_limits = http_limits
+
     def bind_socket(self) -> socket.socket:
         sock = super().bind_socket()
         if sock.family in (socket.AF_INET, socket.AF_INET6):
@@ -64,12 +73,25 @@ def logging_config(log_json: bool) -> dict[str, Any]:
     return config
 
 
-def serve(
-    host: str, port: int, workers: int, access_log: bool, log_json: bool, log_level: str = "info"
-) -> None:
-    config = NoDelayConfig(
-        APP,
-        factory=True,
+def server_config(
+    app: str | Litestar,
+    host: str,
+    port: int,
+    resources: ResourceSettings,
+    workers: int = 1,
+    access_log: bool = False,
+    log_level: str = "info",
+    log_json: bool = False,
+) -> ServerConfig:
+    """How `shoprec serve` configures uvicorn (the tests serve through the same function)."""
+    return ServerConfig(
+        app,
+        HttpLimits(
+            resources.http_max_header_bytes,
+            resources.http_max_headers,
+            resources.http_header_timeout_s,
+        ),
+        factory=isinstance(app, str),
         host=host,
         port=port,
         workers=workers,
@@ -77,7 +99,23 @@ def serve(
         access_log=access_log and not log_json,
         log_config=logging_config(log_json),
         log_level=log_level,
+        http=BoundedHttpToolsProtocol,
+        timeout_keep_alive=resources.http_keep_alive_s,
+        # No `server: uvicorn` banner: nothing tells a scanner which server to try.
+        server_header=False,
     )
+
+
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    access_log: bool,
+    resources: ResourceSettings,
+    log_json: bool = False,
+    log_level: str = "info",
+) -> None:
+    config = server_config(APP, host, port, resources, workers, access_log, log_level, log_json)
     if workers > 1:
         Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:

@@ -17,12 +17,15 @@ from service.api.access import LEVEL
 from service.api.schemas import ErrorResponse
 
 ERROR_DESCRIPTIONS = {
+    400: "A query parameter given more than once",
     404: "Unknown product_id (an unknown user is a new user, not an error)",
     422: "Invalid parameters or body; `detail` and `extra` say which and why",
+    408: "The request's headers or body did not arrive in time",
+    431: "The request line and headers are too large, or too many headers",
     503: "Redis is unreachable or slow, no catalog index is live, or feedback is not durable",
 }
 BODY_ERROR_DESCRIPTIONS = {
-    400: "The body is not valid JSON",
+    400: "The body is not valid JSON, or a query parameter is given more than once",
     413: "The body is larger than the service accepts",
 }
 _KEY_MISSING = "A key or user token is needed (or the one given is wrong or expired)"

@@ -17,13 +17,24 @@ from litestar.static_files import create_static_files_router
 from service.api.catalog_routes import CatalogController
 
 STATIC_DIR = Path(__file__).with_name("static")
+# The pages run only their own scripts and styles from /static and talk only to this origin;
+# product images may come from any https host (img_url); nobody may frame them.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 
 
 def _page(name: str) -> Response[bytes]:
     return Response(
         (STATIC_DIR / name).read_bytes(),
         media_type=MediaType.HTML,
-        headers={"cache-control": "no-cache"},
+        headers={
+            "cache-control": "no-cache",
+            "content-security-policy": CONTENT_SECURITY_POLICY,
+            "x-frame-options": "DENY",
+        },
     )
 
 

@@ -1,8 +1,10 @@
-"""ASGI middleware: every HTTP request answers within a deadline, or 503 with a JSON body.
+"""ASGI middleware: every HTTP request answers within a deadline, or a JSON error.
 
 The Redis client's socket timeouts bound each command, but one request runs several; a Redis
 that accepts connections and then stalls must not hold the shop's page for seconds. Past the
-deadline the handler is cancelled and the client gets a 503 it can act on.
+deadline the handler is cancelled and the client gets an answer it can act on: 408 when the
+request was still waiting for its own body (a slow or stalled client: nothing to do with
+Redis), else 503 (Redis slow or unreachable).
 """
 
 from __future__ import annotations
@@ -11,18 +13,9 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-import msgspec
-from litestar.types import (
-    ASGIApp,
-    HTTPResponseBodyEvent,
-    HTTPResponseStartEvent,
-    Message,
-    Receive,
-    Scope,
-    Send,
-)
+from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
-from service.api.schemas import ErrorResponse
+from service.api.json_error import send_json_error
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +27,15 @@ def request_deadline(timeout_s: float) -> Callable[[ASGIApp], ASGIApp]:
                 await app(scope, receive, send)
                 return
             started = False
+            reading_body = False
+
+            async def tracking_receive() -> ReceiveMessage:
+                nonlocal reading_body
+                # Cleared only when a message came: the deadline's cancellation leaves it set.
+                reading_body = True
+                message = await receive()
+                reading_body = False
+                return message
 
             async def tracking_send(message: Message) -> None:
                 nonlocal started
@@ -43,30 +45,21 @@ def request_deadline(timeout_s: float) -> Callable[[ASGIApp], ASGIApp]:
 
             try:
                 async with asyncio.timeout(timeout_s):
-                    await app(scope, receive, tracking_send)
+                    await app(scope, tracking_receive, tracking_send)
             except TimeoutError:
                 if started:
                     raise
                 path, limit = scope["path"], timeout_s
                 method = scope.get("method", "")
+                if reading_body:
+                    log.warning("%s %s: body not received within %.2f s", method, path, limit)
+                    detail = f"the request body did not arrive within {limit:g} s"
+                    await send_json_error(send, 408, detail, close=True)
+                    return
                 log.warning("%s %s: no answer within %.2f s", method, path, limit)
-                await _send_503(send, f"no answer within {limit:g} s (Redis slow or unreachable)")
+                detail = f"no answer within {limit:g} s (Redis slow or unreachable)"
+                await send_json_error(send, 503, detail)
 
         return middleware
 
     return middleware_factory
-
-
-async def _send_503(send: Send, detail: str) -> None:
-    body = msgspec.json.encode(ErrorResponse(503, detail))
-    start: HTTPResponseStartEvent = {
-        "type": "http.response.start",
-        "status": 503,
-        "headers": [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ],
-    }
-    await send(start)
-    end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
-    await send(end)

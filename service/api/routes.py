@@ -26,13 +26,17 @@ from service.api.schemas import (
 from service.experiments.ab_experiment import ABExperiment
 from service.recommend.base import DEFAULT_TOP_K, MAX_TOP_K, RecommendRequest
 from service.recommend.service import Answer, RecommendationService
+from service.store.tag_value import TAG_PATTERN, TAG_RULE, check_tag_value
 
 MAX_ID = 256
+# Ids one request may leave out; the KNN asks for top_k + this many neighbours (within
+# vector_search.MAX_KNN), so a full list of exclusions still fills top_k.
+MAX_EXCLUDE = 500
 # The objects app.py provides (`Services`), each under the parameter name used here.
 Recommendations = NamedDependency[RecommendationService]
 Experiment = NamedDependency[ABExperiment]
 Intake = NamedDependency[FeedbackIntake]
-# Strings that reach a RediSearch query: any text, but no NUL (the query parser rejects it).
+# Text that is no tag value (exclude ids are dropped from the answer, not put in the query).
 NO_NUL = "^[^\\x00]*$"
 
 
@@ -54,8 +58,10 @@ Category = Annotated[
     str | None,
     Parameter(
         max_length=MAX_ID,
-        pattern=NO_NUL,
-        description="Only products of this category (filtered inside the KNN query).",
+        # Documented here, checked by check_tag_value (a 422 that says what is allowed).
+        schema_extra={"pattern": TAG_PATTERN},
+        description="Only products of this category (filtered inside the KNN query; "
+        f"case does not matter); {TAG_RULE}.",
         examples=_example("Garden"),
     ),
 ]
@@ -84,7 +90,7 @@ Exclude = Annotated[
     Parameter(
         max_length=20_000,
         pattern=NO_NUL,
-        description="Comma-separated product ids to leave out.",
+        description=f"Comma-separated product ids to leave out (at most {MAX_EXCLUDE}).",
         examples=_example("P004389,P000125"),
     ),
 ]
@@ -137,7 +143,12 @@ RECOMMEND_ERRORS = {404: NOT_FOUND, 422: INVALID, 503: UNAVAILABLE}
 def _exclude(raw: str | None) -> frozenset[str]:
     if not raw:
         return frozenset()
-    return frozenset(part.strip() for part in raw.split(",") if part.strip())
+    ids = frozenset(part.strip() for part in raw.split(",") if part.strip())
+    if len(ids) > MAX_EXCLUDE:
+        raise ValidationException(
+            f"exclude takes at most {MAX_EXCLUDE} product ids; it has {len(ids):,}"
+        )
+    return ids
 
 
 def _check_price(price_min: float | None, price_max: float | None) -> None:
@@ -187,6 +198,7 @@ async def list_filters(
 ) -> ListFilters:
     """Litestar dependency: its parameters are query parameters of each route that uses it."""
     _check_price(price_min, price_max)
+    check_tag_value("category", category)
     return ListFilters(top_k, category, price_min, price_max, _exclude(exclude))
 
 

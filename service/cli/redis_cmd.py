@@ -77,7 +77,9 @@ def _embedded(args: argparse.Namespace, settings: Settings) -> EmbeddedRedis:
         port = _own_port(settings.redis.url, settings, args.dir)
     port = port or settings.redis.embedded_port
     data_dir = Path(args.dir) if args.dir else embedded_data_dir(settings, port)
-    return EmbeddedRedis(port=port, data_dir=data_dir)
+    return EmbeddedRedis(
+        port=port, data_dir=data_dir, maxmemory=settings.resources.embedded_redis_maxmemory
+    )
 
 
 def _own_port(url: str, settings: Settings, folder: str | None) -> int:

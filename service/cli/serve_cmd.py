@@ -69,7 +69,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     warn_if_open(args.host, settings)
     if args.workers > 1:
         share_metrics_between_workers()
-    serve(args.host, args.port, args.workers, args.access_log, log_json)
+    serve(args.host, args.port, args.workers, args.access_log, settings.resources, log_json)
     return 0
 
 

@@ -14,8 +14,9 @@ def search_filter(request: RecommendRequest) -> SearchFilter:
 
 def admits(search: SearchFilter, listing: Listing) -> bool:
     """Whether a product passes the filter as the KNN's TAG and NUMERIC filters pass it: any of
-    its categories matches; a product without a price fails every price filter."""
-    if search.category and search.category not in listing.categories:
+    its categories matches, case-folded (a TAG field without CASESENSITIVE lowercases values
+    and queries); a product without a price fails every price filter."""
+    if search.category and search.category.lower() not in {c.lower() for c in listing.categories}:
         return False
     if listing.price is None:
         return search.price_min is None and search.price_max is None

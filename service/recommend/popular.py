@@ -36,7 +36,9 @@ class PopularRecommender(Recommender):
         skip = never_show | request.exclude
         if request.product_id:
             skip = skip | {request.product_id}
-        ranked = await self._users.popular(view, CANDIDATES)
+        # Skipped ones do not count against the candidates (the list holds
+        # SHOPREC_POPULAR_MAX_ITEMS at most).
+        ranked = await self._users.popular(view, CANDIDATES + len(skip))
         candidates = [(pid, score) for pid, score in ranked if pid not in skip]
         listings = await self._products.listings(view, (pid for pid, _ in candidates))
         flt = search_filter(request)

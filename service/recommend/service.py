@@ -87,7 +87,9 @@ class RecommendationService:
             "user": self.recommenders.cf,
             "hybrid": self.recommenders.hybrid,
         }
-        self.cache = AnswerCache(client, settings.serving.cache_ttl_s)
+        self.cache = AnswerCache(
+            client, settings.serving.cache_ttl_s, settings.resources.cache_max_answer_bytes
+        )
 
     async def recommend(self, endpoint: str, request: RecommendRequest) -> Answer:
         """Answer one endpoint ("content", "user", "hybrid") through the cache."""

@@ -1,7 +1,10 @@
 """Cache of recommendation answers in Redis.
 
-Keys are deterministic from the endpoint and its sorted parameters (`content|product_id:P001|
-top_k:10`) and live under the live version's prefix, so a rebuild retires every entry at once.
+Keys are the endpoint and a hash of a canonical encoding of its typed parameters (sorted JSON,
+sha256 cut to 128 bits: `content:3f2a...`), so no parameter value can pose as another
+parameter (a `|` or `:` in a value is just a character of a JSON string), and equal requests
+(the same ids to exclude in any order or repeated) share one entry. They live under the live
+version's prefix, so a rebuild retires every entry at once.
 Personalised answers live in one hash per user (field = the key, per-field TTL with HEXPIRE),
 so feedback drops all of a user's answers with one DEL and no answer is keyed without its user.
 A cache that fails is logged and bypassed: the model answers instead.
@@ -9,6 +12,8 @@ A cache that fails is logged and bypassed: the model answers instead.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Mapping
 
@@ -25,25 +30,31 @@ _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(list[RecommendedItem])
 
 
+# 32 hex digits = 128 bits of sha256: no two requests share an entry by accident.
+KEY_HEX_DIGITS = 32
+
+
 def cache_key(endpoint: str, params: Mapping[str, object]) -> str:
-    """`endpoint|name:value|...` over the parameters that are set, sorted by name."""
-    parts = [endpoint]
-    for name in sorted(params):
-        value = params[name]
+    """`endpoint:digest`, the digest over the parameters that are set, as sorted JSON."""
+    canonical: dict[str, object] = {}
+    for name, value in params.items():
         if isinstance(value, frozenset | set | list | tuple):
-            value = ",".join(sorted(str(v) for v in value))
+            value = sorted({str(v) for v in value})
         # Unset parameters (None, "", no ids) leave no trace, so `?exclude=` and no exclude
         # share one entry.
-        if value is None or value == "":
+        if value is None or value == "" or value == []:
             continue
-        parts.append(f"{name}:{value}")
-    return "|".join(parts)
+        canonical[name] = value
+    encoded = json.dumps([endpoint, canonical], sort_keys=True, separators=(",", ":"))
+    return f"{endpoint}:{hashlib.sha256(encoded.encode()).hexdigest()[:KEY_HEX_DIGITS]}"
 
 
 class AnswerCache:
-    def __init__(self, client: aioredis.Redis, ttl_s: int):
+    def __init__(self, client: aioredis.Redis, ttl_s: int, max_answer_bytes: int):
         self._client = client
         self._ttl_s = ttl_s
+        # Larger answers are served uncached, so no request can make one entry huge.
+        self._max_answer_bytes = max_answer_bytes
 
     async def get(
         self, view: CatalogView, key: str, user_id: str | None
@@ -52,7 +63,7 @@ class AnswerCache:
             return None
         try:
             if user_id is None:
-                raw = await self._client.get(view.layout.cache_prefix(view.version) + key)
+                raw = await self._client.get(view.layout.cached_answer(view.version, key))
             else:
                 raw = await self._client.hget(view.layout.user_cache(view.version, user_id), key)
             return _decoder.decode(raw) if raw else None
@@ -67,10 +78,12 @@ class AnswerCache:
         if self._ttl_s <= 0:
             return
         payload = _encoder.encode(items)
+        if len(payload) > self._max_answer_bytes:
+            return
         try:
             if user_id is None:
                 await self._client.set(
-                    view.layout.cache_prefix(view.version) + key, payload, ex=self._ttl_s
+                    view.layout.cached_answer(view.version, key), payload, ex=self._ttl_s
                 )
             else:
                 name = view.layout.user_cache(view.version, user_id)

@@ -18,6 +18,7 @@ from redisvl.utils.token_escaper import TokenEscaper
 
 from indexing.contract.redis_text import as_text
 from service.store.catalog_reader import CatalogView
+from service.store.tag_value import check_tag_value
 
 MAX_LIMIT = 100
 # RediSearch refuses LIMIT past MAXSEARCHRESULTS (10,000 by default): offset + limit stay under.
@@ -57,10 +58,11 @@ class CatalogQuery:
         return bool((self.text or "").strip()) and not self.words()
 
     def query_string(self) -> str:
-        for value in (self.text or "", self.category or "", *self.ids):
-            if "\x00" in value:
-                # RediSearch cannot parse a NUL even escaped (the routes refuse it first).
-                raise ValueError("search text, category and ids must not contain NUL")
+        # The text is cut into words below; category and ids are tag values (the routes
+        # refuse bad ones first).
+        check_tag_value("category", self.category)
+        for product_id in self.ids:
+            check_tag_value("ids", product_id)
         parts: list[str] = []
         words = self.words()
         if words:

@@ -19,6 +19,7 @@ from indexing.contract.index_schema import RETURN_FIELDS
 from service.recommend.base import Scored
 from service.store.catalog_reader import CatalogView
 from service.store.read_routing import ReadRouting
+from service.store.tag_value import check_tag_value
 
 # Excluded ids are never put into the query as a negated tag list: RediSearch 2.10 plans a
 # KNN under such a filter as a brute-force scan (measured at 50K products: 12-46 ms instead of
@@ -38,10 +39,9 @@ class SearchFilter:
     def expression(self) -> FilterExpression | None:
         """The filter inside the KNN query; None without one. Excluded ids are no part of it
         (see MAX_KNN)."""
-        # redisvl escapes every query-syntax character, but RediSearch cannot parse a NUL byte
-        # even escaped: refuse it as bad input instead of sending a query that fails.
-        if "\x00" in (self.category or ""):
-            raise ValueError("category must not contain NUL characters")
+        # The routes refuse such a category first; this keeps every other caller's query
+        # parseable too.
+        check_tag_value("category", self.category)
         parts: list[FilterExpression] = []
         if self.category:
             parts.append(Tag("category") == self.category)

@@ -145,3 +145,23 @@ def test_export_feedback_round_trips_through_the_interactions_loader(
     assert [r["interaction_type"] for r in rows][-1] == "dismiss"
     dropped = load_interactions(with_dismiss, products, settings.cf.event_weights).report.dropped
     assert dropped == {"unknown interaction_type": 1}
+
+
+def test_export_feedback_quotes_cells_a_spreadsheet_would_run_as_formulas(
+    built: tuple[Settings, redis.Redis], small_csvs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Issue 15: `=HYPERLINK(...)` user ids went into the CSV as they came (formula injection)."""
+    from indexing.feedback.feedback_export import export_feedback
+
+    settings, client = built
+    product = pd.read_csv(small_csvs[0], dtype=str)["product_id"].iloc[0]
+    users = ['=HYPERLINK("http://evil.example","x")', "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+    with TestClient(create_app(settings)) as http:
+        for user in [*users, "plain-user"]:
+            body = {"user_id": user, "product_id": product, "action": "view"}
+            assert http.post("/feedback", json=body).status_code == 200
+    out = tmp_path / "feedback.csv"
+    export_feedback(client, RedisLayout(settings.redis.key_prefix), out)
+    with out.open(newline="", encoding="utf-8") as handle:
+        written = [row["user_id"] for row in csv.DictReader(handle)]
+    assert written == [f"'{user}" for user in users] + ["plain-user"]

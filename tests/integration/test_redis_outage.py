@@ -80,7 +80,8 @@ def test_stopped_redis_gives_503_and_the_service_recovers_by_itself(
         health = client.get("/health")
         assert health.status_code == 503
         assert health.json()["redis"] == "unreachable"
-        assert "Redis unreachable" in health.json()["detail"]
+        # Generic: the exception text stays in the service log.
+        assert health.json()["detail"] == "Redis unreachable"
         print(f"503 answers while Redis is down: max {max(elapsed) * 1000:.0f} ms")
 
         own_redis.start()  # same folder: the append-only file brings the catalog back

@@ -15,14 +15,18 @@ from litestar import Litestar
 
 from indexing.build.index_builder import build_index
 from indexing.connection.embedded_redis import free_port
-from indexing.contract.settings import Settings
+from indexing.contract.settings import ResourceSettings, Settings
+from service.api.http_server import server_config
 
 
 @contextmanager
-def live_server(app: Litestar) -> Iterator[str]:
-    """Serve `app` on a free port; yields the base URL; stops the server on exit."""
+def live_server(app: Litestar, resources: ResourceSettings | None = None) -> Iterator[str]:
+    """Serve `app` on a free port, configured as `shoprec serve` configures uvicorn; yields
+    the base URL; stops the server on exit."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = server_config(
+        app, "127.0.0.1", port, resources or ResourceSettings(), log_level="warning"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

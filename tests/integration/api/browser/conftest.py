@@ -78,8 +78,20 @@ def open_page(browser: Any, request: pytest.FixtureRequest, tmp_path: Any, **con
     page = ctx.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # The pages run under a Content-Security-Policy (service/api/pages.py): anything of
+    # theirs it blocks shows up as a console error, and fails the test.
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     request.addfinalizer(lambda: _finish(request, ctx, page, tmp_path, errors))
+    request.addfinalizer(lambda: _no_csp_violations(blocked))
     return page
+
+
+def _no_csp_violations(blocked: list[str]) -> None:
+    assert not blocked, f"the page's Content-Security-Policy blocked: {blocked}"
 
 
 def _finish(request: pytest.FixtureRequest, ctx: Any, page: Any, tmp_path: Any, errors: list):

@@ -31,7 +31,7 @@ def generation(page: Any, row: str) -> int:
 
 def wait_rerender(page: Any, row: str, before: int) -> None:
     page.wait_for_function(
-        f"Number(document.getElementById('{row}').dataset.generation || 0) > {before}",
+        f"() => Number(document.getElementById('{row}').dataset.generation || 0) > {before}",
         timeout=15_000,
     )
     page.wait_for_load_state("networkidle")
@@ -48,12 +48,16 @@ def test_the_storefront_lists_the_live_catalog_and_searches_it(
 
     page.fill("#q", "terracotta plan")
     page.press("#q", "Enter")
-    page.wait_for_function("document.querySelector('#count').textContent.includes('matching')")
+    page.wait_for_function(
+        "() => document.querySelector('#count').textContent.includes('matching')"
+    )
     found = page.locator("#grid li.card h3").all_inner_texts()
     assert found and all("terracotta" in title.lower() for title in found)
 
     page.select_option("#category", "Garden")
-    page.wait_for_function("document.querySelector('#count').textContent.includes('matching')")
+    page.wait_for_function(
+        "() => document.querySelector('#count').textContent.includes('matching')"
+    )
     page.wait_for_load_state("networkidle")
     categories = page.locator("#grid li.card .category").all_inner_texts()
     assert categories and set(categories) == {"Garden"}
@@ -63,7 +67,9 @@ def test_a_product_page_shows_what_the_content_and_cf_endpoints_answer(
     page: Any, shop_url: str, shopper: str
 ) -> None:
     ready(page, f"{shop_url}/#product={PRODUCT}")
-    page.wait_for_function("Number(document.getElementById('row-together').dataset.generation) > 0")
+    page.wait_for_function(
+        "() => Number(document.getElementById('row-together').dataset.generation) > 0"
+    )
     similar = httpx.get(f"{shop_url}/recommend/content/{PRODUCT}", params={"top_k": ROW})
     together = httpx.get(
         f"{shop_url}/recommend/hybrid",
