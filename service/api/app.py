@@ -31,6 +31,7 @@ from indexing.connection.redis_connection import embedded_server
 from indexing.contract.event_types import FEEDBACK_ACTIONS, accepted_words
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings, get_settings
+from service.api.catalog_routes import product
 from service.api.feedback_intake import FeedbackIntake
 from service.api.health import health, health_head
 from service.api.openapi_errors import document_errors
@@ -198,6 +199,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
         return Provide(dependency, sync_to_thread=False)
 
     route_handlers: list[Any] = [RecommendController, feedback, ab_report, health, health_head]
+    route_handlers.append(product)  # GET /products/{id}: one card's details (#14)
     route_handlers += shop_handlers()  # the storefront, /insight and their /catalog reads (#17)
     document_errors(route_handlers)
     return Litestar(

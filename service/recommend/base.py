@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from enum import Flag, auto
 from typing import ClassVar
 
-from service.store.catalog_reader import CatalogView
+from service.store.catalog_reader import CatalogView, ProductCard
 
 # The list lengths every endpoint and `shoprec evaluate --k` accept.
 DEFAULT_TOP_K = 10
@@ -22,8 +22,10 @@ MAX_TOP_K = 100
 @dataclass(frozen=True)
 class Scored:
     product_id: str
-    title: str
     score: float
+    # What an answer shows of the product; None only on candidates read without it (see
+    # VectorSearch.knn), which a strategy reads the cards of before it answers.
+    card: ProductCard | None = None
 
 
 class Around(Flag):

@@ -38,14 +38,14 @@ class PopularRecommender(Recommender):
             skip = skip | {request.product_id}
         ranked = await self._users.popular(view, CANDIDATES)
         candidates = [(pid, score) for pid, score in ranked if pid not in skip]
-        listings = await self._products.listings(view, (pid for pid, _ in candidates))
+        cards = await self._products.cards(view, (pid for pid, _ in candidates))
         flt = search_filter(request)
         out: list[Scored] = []
         for pid, score in candidates:
-            listing = listings.get(pid)
-            if listing is None or not admits(flt, listing):
+            card = cards.get(pid)
+            if card is None or not admits(flt, card):
                 continue
-            out.append(Scored(pid, listing.title, score))
+            out.append(Scored(pid, score, card))
             if len(out) >= request.top_k:
                 break
         return _scaled(out)
@@ -56,4 +56,4 @@ def _scaled(items: list[Scored]) -> list[Scored]:
     if not items or items[0].score <= 0:
         return items
     top = items[0].score
-    return [Scored(i.product_id, i.title, i.score / top) for i in items]
+    return [Scored(i.product_id, i.score / top, i.card) for i in items]

@@ -134,7 +134,18 @@ def _items(scored: list[Scored]) -> list[RecommendedItem]:
     seen: set[str] = set()
     out = []
     for s in scored:
-        if s.product_id not in seen:
-            seen.add(s.product_id)
-            out.append(RecommendedItem(s.product_id, s.title, round(float(s.score), 6)))
+        if s.product_id in seen or s.card is None:
+            continue  # no card: a strategy bug the contract test catches, never a bare item
+        seen.add(s.product_id)
+        card = s.card
+        out.append(
+            RecommendedItem(
+                product_id=s.product_id,
+                title=card.title,
+                score=round(float(s.score), 6),
+                price=card.price,
+                category=list(card.categories),
+                img_url=card.img_url,
+            )
+        )
     return out
