@@ -47,6 +47,9 @@ class RecommendRequest:
     exclude: frozenset[str] = field(default_factory=frozenset)
     w_content: float = 0.5
     w_cf: float = 0.5
+    # What of the user's own history the answer leaves out (SEEN_POLICIES); the routes pass
+    # the request's `exclude_seen` or SHOPREC_EXCLUDE_SEEN.
+    exclude_seen: str = "bought"
 
     def with_weights(self, w_content: float, w_cf: float) -> RecommendRequest:
         return replace(self, w_content=w_content, w_cf=w_cf)
@@ -66,7 +69,8 @@ class Recommender(ABC):
     """A strategy: up to `request.top_k` distinct products, best first (scores descending).
 
     Every strategy keeps to one contract, which the contract test holds each one to: no id of
-    `request.exclude` and none the user dismissed; where it answers around a product, not that
+    `request.exclude` and none the user dismissed (a personalised one: none its
+    `exclude_seen` policy leaves out); where it answers around a product, not that
     product, and ProductNotFound for an unknown one; a user it knows nothing about still gets
     an answer (popular products).
     """

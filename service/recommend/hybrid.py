@@ -45,7 +45,9 @@ class HybridRecommender(Recommender):
         state, product = await self._read_request(view, request)
         content, cf = await self._candidates(view, request, state, product)
         if not content and not cf:
-            return await self._popular.excluding(view, request, state.never_show)
+            return await self._popular.excluding(
+                view, request, state.never_show(request.exclude_seen)
+            )
         return await self._blended(view, request, content, cf)
 
     async def _candidates(
@@ -60,7 +62,7 @@ class HybridRecommender(Recommender):
         content_query, cf_query = await self._queries(
             view, state, product, request.product_id is not None
         )
-        exclude = state.never_show | request.exclude
+        exclude = state.never_show(request.exclude_seen) | request.exclude
         if request.product_id:
             exclude = exclude | {request.product_id}
         k = max(request.top_k * CANDIDATE_FACTOR, MIN_CANDIDATES)

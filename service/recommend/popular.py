@@ -26,7 +26,9 @@ class PopularRecommender(Recommender):
         # the CF and hybrid strategies fall back through `excluding`).
         never_show = frozenset[str]()
         if request.user_id is not None:
-            never_show = (await self._users.read(view, request.user_id)).never_show
+            never_show = (await self._users.read(view, request.user_id)).never_show(
+                request.exclude_seen
+            )
         return await self.excluding(view, request, never_show)
 
     async def excluding(

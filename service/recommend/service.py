@@ -123,6 +123,9 @@ def _cache_params(endpoint: str, request: RecommendRequest) -> dict[str, object]
         params["product_id"] = request.product_id
     # Every endpoint: a request made for a user is answered for that user (None drops out).
     params["user_id"] = request.user_id
+    if endpoint in ("user", "hybrid") and request.user_id is not None:
+        # What of the user's history is left out changes the answer (content: nothing).
+        params["exclude_seen"] = request.exclude_seen
     if endpoint == "hybrid":
         params["w_content"] = request.w_content
         params["w_cf"] = request.w_cf
