@@ -13,7 +13,7 @@ from litestar.openapi.spec import Example
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
-from indexing.contract.settings import SEEN_POLICIES
+from indexing.contract.settings import DEFAULT_SEEN_POLICY, SEEN_POLICIES
 from service.api.feedback_intake import FeedbackIntake
 from service.api.schemas import (
     ABReport,
@@ -185,7 +185,7 @@ class ListFilters:
         product_id: str | None = None,
         w_content: float = 0.5,
         w_cf: float = 0.5,
-        exclude_seen: str = "bought",
+        exclude_seen: str = DEFAULT_SEEN_POLICY,
     ) -> RecommendRequest:
         return RecommendRequest(
             self.top_k,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from enum import Flag, auto
 from typing import ClassVar
 
+from indexing.contract.settings import DEFAULT_SEEN_POLICY
 from service.store.catalog_reader import CatalogView, ProductCard
 
 # The list lengths every endpoint and `shoprec evaluate --k` accept.
@@ -49,7 +50,7 @@ class RecommendRequest:
     w_cf: float = 0.5
     # What of the user's own history the answer leaves out (SEEN_POLICIES); the routes pass
     # the request's `exclude_seen` or SHOPREC_EXCLUDE_SEEN.
-    exclude_seen: str = "bought"
+    exclude_seen: str = DEFAULT_SEEN_POLICY
 
     def with_weights(self, w_content: float, w_cf: float) -> RecommendRequest:
         return replace(self, w_content=w_content, w_cf=w_cf)
