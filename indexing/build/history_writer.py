@@ -3,9 +3,9 @@
 Both are sums of interest: each event's weight decayed relative to the version's
 `history_epoch` (see indexing.contract.event_decay; `interest_frame` computes it once).
 History: sorted set product_id -> interest, capped at the N strongest items per user; the
-service sums those items' CF query vectors. Bought: set of products the user purchased (left
-out of that user's CF answers). Popular: sorted set of the products with the most interest,
-for users with no history.
+service sums those items' CF query vectors. Bought and carted: sets of products the user
+purchased or added to a cart (what SHOPREC_EXCLUDE_SEEN leaves out of that user's answers).
+Popular: sorted set of the products with the most interest, for users with no history.
 
 Both are bounded per (user, product) pair (settings.abuse): a pair's interest is at most a
 cap in event-weight units at the time of the pair's latest event (the rule live feedback
@@ -62,11 +62,11 @@ def write_histories(
     batch_users: int = 500,
     quiet: bool = False,
 ) -> int:
-    """Write history and bought keys (each pair's interest at most `max_interest`); returns
-    the number of users written."""
+    """Write history, bought and carted keys (each pair's interest at most `max_interest`);
+    returns the number of users written."""
     histories = user_histories(interest, max_items, max_interest)
-    purchases = interest.loc[interest["interaction_type"] == "purchase", ["user_id", "product_id"]]
-    bought = purchases.drop_duplicates().groupby("user_id")["product_id"].agg(list).to_dict()
+    bought = _products_by_user(interest, "purchase")
+    carted = _products_by_user(interest, "add_to_cart")
     grouped = histories.groupby("user_id", sort=False)
     progress = Progress("user histories", grouped.ngroups, quiet=quiet)
     pipe = client.pipeline(transaction=False)
@@ -77,6 +77,8 @@ def write_histories(
         pipe.zadd(layout.history(version, user), weights)
         if user in bought:
             pipe.sadd(layout.bought(version, user), *bought[user])
+        if user in carted:
+            pipe.sadd(layout.carted(version, user), *carted[user])
         pending += 1
         if pending >= batch_users:
             pipe.execute()
@@ -86,6 +88,12 @@ def write_histories(
         pipe.execute()
         progress.advance(pending)
     return grouped.ngroups
+
+
+def _products_by_user(interest: pd.DataFrame, action: str) -> dict[str, list[str]]:
+    """user_id -> the products of their `action` events (each once)."""
+    rows = interest.loc[interest["interaction_type"] == action, ["user_id", "product_id"]]
+    return rows.drop_duplicates().groupby("user_id")["product_id"].agg(list).to_dict()
 
 
 def write_popularity(

@@ -98,9 +98,10 @@ def queue_history_update(
     A dismissal removes the product from the history and adds it to the user's unversioned
     dismissed set (idempotent, so a replay may add it again). Any other event adds its decayed
     weight to the history (in the user's decay window, see above), keeps the strongest
-    `history_items`, and a purchase joins the bought set. The product's score stays at most
-    `max_interest` event-weight units at the event's time (settings.abuse; <= 0: unbounded),
-    so a flood of one user's events on one product moves it by no more than that."""
+    `history_items`; a purchase joins the bought set, an add-to-cart the carted set. The
+    product's score stays at most `max_interest` event-weight units at the event's time
+    (settings.abuse; <= 0: unbounded), so a flood of one user's events on one product moves it
+    by no more than that."""
     history = layout.history(meta.version, event.user_id)
     if event.action == DISMISS:
         pipe.sadd(layout.dismissed(event.user_id), event.product_id)
@@ -128,4 +129,6 @@ def queue_history_update(
     pipe.eval(_ADD_TO_HISTORY, 2, history, windows, *args)
     if event.action == "purchase":
         pipe.sadd(layout.bought(meta.version, event.user_id), event.product_id)
+    elif event.action == "add_to_cart":
+        pipe.sadd(layout.carted(meta.version, event.user_id), event.product_id)
     return True

@@ -17,7 +17,10 @@ SCHEMA_FILE = Path(__file__).with_name("product_index.yaml")
 CONTENT_FIELD = "content_vector"
 CF_FIELD = "cf_vector"
 CF_QUERY_FIELD = "cf_query"
-RETURN_FIELDS = ("product_id", "title")
+# What every recommendation carries beside its id and score (a frontend draws its card from
+# them), in this order: read with the KNN hits (RETURN) or in one HGET per field.
+CARD_FIELDS = ("title", "category", "price", "img_url")
+RETURN_FIELDS = ("product_id", *CARD_FIELDS)
 # How a product's several categories are joined in its hash: the `separator` of the category
 # TAG field in product_index.yaml, so `@category:{Music}` matches "Books|Music". Fixed (not the
 # CSV's SHOPREC_CATEGORY_SEPARATOR), so readers never need to know how a file was written.

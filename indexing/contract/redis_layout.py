@@ -107,6 +107,11 @@ class RedisLayout:
         pruned below the mark."""
         return f"{self.version_prefix(version)}:ingest_applied"
 
+    def carted(self, version: int, user_id: str) -> str:
+        """Set of products the user added to a cart (SHOPREC_EXCLUDE_SEEN=carted leaves them
+        out of the user's lists)."""
+        return f"{self.version_prefix(version)}:carted:{user_id}"
+
     def popular(self, version: int) -> str:
         """Sorted set product_id -> decayed popularity, for cold start."""
         return f"{self.version_prefix(version)}:popular"

@@ -280,7 +280,7 @@ def _upsert(
 
 
 def _remove(client: redis.Redis, layout: RedisLayout, version: int, removed: list[str]) -> None:
-    """Delete removed products and take them out of popularity, histories and bought sets,
+    """Delete removed products and take them out of popularity, histories, bought and carted sets,
     so no answer (popular, CF seeds, hybrid content seeds) can bring them back."""
     if not removed:
         return
@@ -289,7 +289,11 @@ def _remove(client: redis.Redis, layout: RedisLayout, version: int, removed: lis
         pipe.delete(layout.product(version, product_id))
     pipe.zrem(layout.popular(version), *removed)
     pipe.execute()
-    patterns = ((layout.history(version, "*"), "ZREM"), (layout.bought(version, "*"), "SREM"))
+    patterns = (
+        (layout.history(version, "*"), "ZREM"),
+        (layout.bought(version, "*"), "SREM"),
+        (layout.carted(version, "*"), "SREM"),
+    )
     for pattern, command in patterns:
         batch = client.pipeline(transaction=False)
         pending = 0

@@ -46,7 +46,10 @@ def cut_timestamp(ts: np.ndarray, test_fraction: float) -> float:
     return float(ordered[int(len(ordered) * (1.0 - test_fraction))])
 
 
-def time_split(events: pd.DataFrame, test_fraction: float) -> TimeSplit:
+def time_split(events: pd.DataFrame, test_fraction: float, repeats: bool = False) -> TimeSplit:
+    """With `repeats`, a product the user touches again after the cut counts as relevant too
+    (test users: every user with events on both sides); the protocol that lets a recommender
+    that shows seen products (SHOPREC_EXCLUDE_SEEN) be scored fairly."""
     cut = cut_timestamp(events["ts"].to_numpy(dtype=float), test_fraction)
     before = events["ts"].to_numpy(dtype=float) < cut
     train, test = events[before], events[~before]
@@ -58,7 +61,7 @@ def time_split(events: pd.DataFrame, test_fraction: float) -> TimeSplit:
         past = seen_all.get(user)
         if past is None:
             continue  # no history before the cut: a cold-start user, not what we measure
-        new = products - past
+        new = products if repeats else products - past
         if new:
             seen[str(user)], relevant[str(user)] = past, new
     return TimeSplit(train, test, cut, seen, relevant)

@@ -15,7 +15,6 @@ from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_422_UNPROCESSABLE_ENTITY,
@@ -33,6 +32,7 @@ from indexing.contract.event_types import FEEDBACK_ACTIONS, accepted_words
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings, get_settings
 from service.api.access import Access, access_guard
+from service.api.catalog_routes import product
 from service.api.feedback_intake import FeedbackIntake
 from service.api.health import health, health_head
 from service.api.load_shedding import load_shedding
@@ -44,6 +44,7 @@ from service.api.request_deadline import request_deadline
 from service.api.routes import RecommendController, ab_report, feedback
 from service.api.schemas import ErrorResponse
 from service.api.security_headers import security_headers
+from service.api.swagger_assets import SCHEMA_PATH, swagger_asset, swagger_render_plugin
 from service.errors import FeedbackNotDurable, FeedbackRateLimited, NoLiveIndex, ProductNotFound
 from service.experiments.ab_experiment import ABExperiment
 from service.experiments.ab_router import ABCounters
@@ -228,6 +229,8 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
 
     route_handlers: list[Any] = [RecommendController, feedback, ab_report, health, health_head]
     route_handlers.append(metrics_page)
+    route_handlers.append(product)  # GET /products/{id}: one card's details (#14)
+    route_handlers.append(swagger_asset)  # the Swagger UI's own files, no CDN (#14)
     route_handlers += shop_handlers()  # the storefront, /insight and their /catalog reads (#17)
     document_errors(route_handlers)
     return Litestar(
@@ -263,8 +266,8 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
             title="shoprec",
             version="0.1.0",
             description="Hybrid product recommendations for online shops.",
-            path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            path=SCHEMA_PATH,
+            render_plugins=[swagger_render_plugin()],
         ),
         debug=False,
     )

@@ -21,7 +21,10 @@ from service.api.catalog_schemas import (
     CategoryList,
     UserList,
 )
+from service.api.routes import NOT_FOUND, UNAVAILABLE, PathProductId
+from service.errors import ProductNotFound
 from service.recommend.service import RecommendationService
+from service.store.catalog_reader import ProductCard
 from service.store.catalog_search import MAX_LIMIT, MAX_OFFSET, CatalogQuery, CatalogSearch
 from service.store.tag_value import TAG_PATTERN, TAG_RULE
 
@@ -74,6 +77,10 @@ UserLimit = Annotated[
 ]
 
 
+def catalog_item(product_id: str, card: ProductCard) -> CatalogItem:
+    return CatalogItem(product_id, card.title, list(card.categories), card.price, card.img_url)
+
+
 def _ids(raw: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p.strip() for p in (raw or "").split(",") if p.strip()))
 
@@ -96,9 +103,7 @@ class CatalogController(Controller):
         total, found = await CatalogSearch(recommendations.client).products(
             view, CatalogQuery(text, category, _ids(ids)), offset, limit
         )
-        items = [
-            CatalogItem(p.product_id, p.title, p.categories, p.price, p.img_url) for p in found
-        ]
+        items = [catalog_item(p.product_id, p.card) for p in found]
         return CatalogPage(view.version, total, offset, limit, items)
 
     @get("/categories", operation_id="listCategories", summary="The live catalog's categories")
@@ -136,3 +141,19 @@ class CatalogController(Controller):
             feedback_stream_id=meta.feedback_stream_id,
             params=meta.params,
         )
+
+
+@get(
+    "/products/{product_id:str}",
+    operation_id="getProduct",
+    tags=["catalog"],
+    summary="One product of the live catalog, as /catalog lists it",
+    responses={404: NOT_FOUND, 503: UNAVAILABLE},
+)
+async def product(recommendations: Recommendations, product_id: PathProductId) -> CatalogItem:
+    # The product's hash by its exact key (one command), not a search: tags match any case.
+    view = await recommendations.live.current()
+    card = (await recommendations.products.cards(view, [product_id])).get(product_id)
+    if card is None:
+        raise ProductNotFound(product_id)
+    return catalog_item(product_id, card)

@@ -13,6 +13,7 @@ from litestar.openapi.spec import Example
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
+from indexing.contract.settings import DEFAULT_SEEN_POLICY, SEEN_POLICIES
 from service.api.access import ADMIN, FEEDBACK, PERSONAL, check_user
 from service.api.feedback_intake import FeedbackIntake
 from service.api.schemas import (
@@ -124,6 +125,30 @@ Weight = Annotated[
 ]
 
 
+ExcludeSeen = Annotated[
+    str | None,
+    Parameter(
+        max_length=16,
+        schema_extra={"enum": list(SEEN_POLICIES)},
+        description="What of the user's own history to leave out: bought (purchases), carted "
+        "(purchases and add-to-carts) or all (anything the user viewed, clicked, carted or "
+        "bought); dismissed products always. Default: SHOPREC_EXCLUDE_SEEN.",
+        examples=_example("all"),
+    ),
+]
+
+
+def seen_policy(raw: str | None, default: str) -> str:
+    """The request's `exclude_seen`, or the configured default when it has none."""
+    if raw is None:
+        return default
+    if raw not in SEEN_POLICIES:
+        raise ValidationException(
+            f"exclude_seen must be one of {', '.join(SEEN_POLICIES)}, not {raw!r}"
+        )
+    return raw
+
+
 def _error_spec(status: int, description: str, detail: str) -> ResponseSpec:
     return ResponseSpec(
         ErrorResponse,
@@ -172,6 +197,7 @@ class ListFilters:
         product_id: str | None = None,
         w_content: float = 0.5,
         w_cf: float = 0.5,
+        exclude_seen: str = DEFAULT_SEEN_POLICY,
     ) -> RecommendRequest:
         return RecommendRequest(
             self.top_k,
@@ -183,6 +209,7 @@ class ListFilters:
             self.exclude,
             w_content,
             w_cf,
+            exclude_seen,
         )
 
 
@@ -238,8 +265,11 @@ class RecommendController(Controller):
         recommendations: Recommendations,
         user_id: UserIdParam,
         filters: Filters,
+        exclude_seen: ExcludeSeen = None,
     ) -> RecommendationResponse:
-        return _response(await recommendations.recommend("user", filters.request(user_id)))
+        seen = seen_policy(exclude_seen, recommendations.settings.serving.exclude_seen)
+        request = filters.request(user_id, exclude_seen=seen)
+        return _response(await recommendations.recommend("user", request))
 
     @get(
         "/hybrid",
@@ -256,6 +286,7 @@ class RecommendController(Controller):
         product_id: QueryProductId = None,
         w_content: Weight = None,
         w_cf: Weight = None,
+        exclude_seen: ExcludeSeen = None,
     ) -> RecommendationResponse:
         if user_id is None and product_id is None:
             raise ValidationException("give user_id, product_id or both")
@@ -264,7 +295,8 @@ class RecommendController(Controller):
         wf = settings.serving.w_cf if w_cf is None else w_cf
         if wc == 0 and wf == 0:
             raise ValidationException("w_content and w_cf must not both be 0")
-        request = filters.request(user_id, product_id, wc, wf)
+        seen = seen_policy(exclude_seen, settings.serving.exclude_seen)
+        request = filters.request(user_id, product_id, wc, wf, seen)
         return _response(await recommendations.recommend("hybrid", request))
 
     @get(
@@ -277,11 +309,15 @@ class RecommendController(Controller):
     async def ab(
         self,
         experiment: Experiment,
+        recommendations: Recommendations,
         user_id: UserIdParam,
         product_id: QueryProductId = None,
         top_k: TopK = DEFAULT_TOP_K,
+        exclude_seen: ExcludeSeen = None,
     ) -> ABResponse:
-        served = await experiment.recommend(RecommendRequest(top_k, user_id, product_id))
+        seen = seen_policy(exclude_seen, recommendations.settings.serving.exclude_seen)
+        request = RecommendRequest(top_k, user_id, product_id, exclude_seen=seen)
+        served = await experiment.recommend(request)
         return ABResponse(
             variant=served.variant,
             results=served.answer.results,

@@ -31,10 +31,30 @@ Source = Annotated[
 
 
 class RecommendedItem(msgspec.Struct, frozen=True):
+    """One product of an answer, with what a shop's card shows of it (read together with the
+    answer, so no second call per card is needed)."""
+
     product_id: Annotated[str, msgspec.Meta(examples=["P004389"])]
     title: Annotated[str, msgspec.Meta(examples=["GreenThumb Planter, White, Medium"])]
     score: Annotated[
         float, msgspec.Meta(description="Higher is better; comparable within one list.")
+    ]
+    # No defaults: a cached answer written before these fields existed fails to decode, and
+    # the model answers instead of serving cards without them.
+    price: Annotated[float | None, msgspec.Meta(description="null when the product has none.")]
+    category: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="The product's categories; empty when it has none.",
+            examples=[["Garden"]],
+        ),
+    ]
+    img_url: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="null when the catalog has none.",
+            examples=["https://img.example.com/products/P004389.jpg"],
+        ),
     ]
 
 

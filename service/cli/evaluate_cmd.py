@@ -9,7 +9,7 @@ from pathlib import Path
 import redis
 
 from indexing.connection.redis_connection import resolve_redis_url, sync_client
-from indexing.contract.settings import Settings
+from indexing.contract.settings import SEEN_POLICIES, Settings
 from service.cli.errors import CommandError
 from service.cli.tuning_args import add_tuning_arguments, tuning_settings
 from service.recommend.base import DEFAULT_TOP_K, MAX_TOP_K
@@ -64,6 +64,15 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
         help="score the validation split cut from the end of train instead of test (for "
         "choosing hyper-parameters; test events are dropped)",
     )
+    p.add_argument(
+        "--exclude-seen",
+        default="",
+        metavar="POLICIES",
+        help="compare seen policies (comma-separated of bought, carted, all; "
+        "SHOPREC_EXCLUDE_SEEN): products touched again after the cut count as relevant, the "
+        "requests carry no exclusions, and cf and the hybrid are scored per policy, with "
+        "repeats and on novel products only",
+    )
     add_tuning_arguments(p, settings)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(handler=cmd_evaluate)
@@ -86,6 +95,9 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError("--hybrid-weights must be numbers like 0,0.5,1", code=2) from None
     if any(not 0.0 <= w <= 1.0 for w in weights):
         raise CommandError("--hybrid-weights must each be between 0 and 1", code=2)
+    policies = [p.strip() for p in args.exclude_seen.split(",") if p.strip()]
+    if any(p not in SEEN_POLICIES for p in policies):
+        raise CommandError(f"--exclude-seen takes {', '.join(SEEN_POLICIES)}", code=2)
     settings = tuning_settings(args, settings.replace(catalog={"embedder": args.embedder}))
     url = resolve_redis_url(settings)
     client = sync_client(url)
@@ -98,6 +110,7 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         max_users=args.max_users,
         hybrid_weights=weights,
         validation=args.validation,
+        exclude_seen=policies,
         quiet=args.quiet,
     )
     try:

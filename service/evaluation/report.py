@@ -21,7 +21,8 @@ def markdown(result: EvalResult) -> str:
         f"{d['events']:,} events; cut at {d['cut']} (test fraction {d['test_fraction']}): "
         f"{d['train_events']:,} train / {d['test_events']:,} test events, "
         f"{d['test_users']:,} test users, {d['cold_test_products']:,} test products with no "
-        f"train events. Scored split: {d['scored_split']}.",
+        f"train events. Scored split: {d['scored_split']}; relevant: "
+        f"{d.get('relevant', 'novel products')}.",
         "",
         f"| model | Recall@{k} | NDCG@{k} | HitRate@{k} | coverage | "
         f"NDCG@{k} users <= 2 events (n) | Recall@{k} cold products (n) | "

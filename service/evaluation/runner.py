@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import redis
@@ -22,6 +22,7 @@ from indexing.validation.metrics import Scores, score_lists
 from indexing.validation.split import TimeSplit, sample_users, time_split
 from service.evaluation.service_path import (
     rank_through_service,
+    seen_policy_models,
     service_models,
     train_index,
 )
@@ -43,6 +44,10 @@ class EvalConfig:
     # Score the validation split (carved from the end of train) instead of test: how the
     # defaults in indexing/contract/settings.py were chosen without looking at test events.
     validation: bool = False
+    # Seen policies to compare (SHOPREC_EXCLUDE_SEEN): products touched again after the cut
+    # count as relevant, requests carry no exclusions, and every row is scored twice, with
+    # repeats and on novel products only. Empty: the standard protocol (novel products).
+    exclude_seen: Sequence[str] = ()
     quiet: bool = False
 
 
@@ -119,9 +124,10 @@ def run_evaluation(
         config.interactions, catalog.product_ids, settings.cf.event_weights
     )
     item_ids = catalog.product_ids
-    full = time_split(interactions.events, config.test_fraction)
+    repeats = bool(config.exclude_seen)
+    full = time_split(interactions.events, config.test_fraction, repeats)
     if config.validation:
-        full = time_split(full.train, config.test_fraction)
+        full = time_split(full.train, config.test_fraction, repeats)
     split = sample_users(full, config.max_users)
     if not split.users:
         raise ValueError("no test users: no user has new products after the cut")
@@ -136,14 +142,24 @@ def run_evaluation(
     train_users = split.train.groupby("product_id")["user_id"].nunique().to_dict()
     n_train_users = int(split.train["user_id"].nunique())
 
-    def score(name: str, kind: str, rankings: Mapping[str, Sequence[str]]) -> ModelResult:
+    # (name suffix, split scored); with seen policies, each row with repeats and without.
+    truths = [("", split)]
+    if repeats:
+        novel = {u: r - split.seen[u] for u, r in split.relevant.items()}
+        truths = [(" [repeats count]", split), (" [novel only]", replace(split, relevant=novel))]
+
+    def score(name: str, kind: str, rankings: Mapping[str, Sequence[str]]) -> list[ModelResult]:
         lists = [rankings.get(u, []) for u in split.users]
-        return ModelResult(
-            name,
-            kind,
-            *slice_scores(rankings, split, config.k, len(item_ids), counts, cold),
-            beyond_accuracy(lists, config.k, category, train_users, n_train_users),
-        )
+        beyond = beyond_accuracy(lists, config.k, category, train_users, n_train_users)
+        return [
+            ModelResult(
+                name + suffix,
+                kind,
+                *slice_scores(rankings, scored, config.k, len(item_ids), counts, cold),
+                beyond,
+            )
+            for suffix, scored in truths
+        ]
 
     results: list[ModelResult] = []
     mark = time.perf_counter()
@@ -156,8 +172,8 @@ def run_evaluation(
         (f"EASE (lambda={lam:g})", lambda: baselines.ease_scorer(data.matrix, lam)),
     ]
     for name, make in scorers:
-        results.append(
-            score(name, "baseline", baselines.top_k_lists(data, split.users, make(), config.k))
+        results += score(
+            name, "baseline", baselines.top_k_lists(data, split.users, make(), config.k)
         )
     seconds["baselines"] = time.perf_counter() - mark
 
@@ -174,12 +190,15 @@ def run_evaluation(
             eval_settings = tuned.applied_to(eval_settings)
         _say(config, "- ask the service for every test user")
         models = service_models(config.hybrid_weights, tuned.w_cf if tuned else None)
+        if repeats:
+            w_cf = tuned.w_cf if tuned else eval_settings.serving.w_cf
+            models = seen_policy_models(config.exclude_seen, w_cf)
         rankings = rank_through_service(
             redis_url, eval_settings, split, models, config.k, config.quiet
         )
         seconds["service queries"] = time.perf_counter() - mark
     for model in models:
-        results.append(score(model.name, "ours", rankings[model.name]))
+        results += score(model.name, "ours", rankings[model.name])
     seconds["total"] = time.perf_counter() - started
     return EvalResult(
         dataset={
@@ -194,6 +213,9 @@ def run_evaluation(
             "cut": _iso(split.cut_ts),
             "test_fraction": config.test_fraction,
             "scored_split": "validation" if config.validation else "test",
+            "relevant": "every product touched after the cut (repeats count) and novel only"
+            if repeats
+            else "novel products",
         },
         k=config.k,
         results=results,

@@ -78,6 +78,9 @@ class ServiceModel:
     name: str
     endpoint: str  # "content", "user" or "hybrid"
     w_cf: float | None = None
+    # Set: the request carries no exclusions and the service leaves out what this seen policy
+    # says (SHOPREC_EXCLUDE_SEEN); None: everything the user touched before the cut is excluded.
+    exclude_seen: str | None = None
 
 
 def service_models(
@@ -92,18 +95,32 @@ def service_models(
     return models
 
 
+def seen_policy_models(policies: Sequence[str], w_cf: float) -> list[ServiceModel]:
+    """cf and the hybrid at `w_cf`, once per seen policy (`shoprec evaluate --exclude-seen`)."""
+    return [
+        model
+        for policy in policies
+        for model in (
+            ServiceModel(f"cf, exclude_seen={policy}", "user", exclude_seen=policy),
+            ServiceModel(f"hybrid w_cf={w_cf:g}, exclude_seen={policy}", "hybrid", w_cf, policy),
+        )
+    ]
+
+
 def request_for(
     model: ServiceModel, user: str, split: TimeSplit, last_item: dict[str, str], k: int
 ) -> tuple[str, RecommendRequest]:
-    exclude = split.seen[user]
+    exclude = split.seen[user] if model.exclude_seen is None else frozenset()
     if model.endpoint == "content":
         # The content path answers for a product: the user's latest product before the cut.
         return "content", RecommendRequest(top_k=k, product_id=last_item[user], exclude=exclude)
+    # The standard protocol excludes everything seen before the cut: policy "all" and more.
+    seen = model.exclude_seen or "all"
     if model.endpoint == "user":
-        return "user", RecommendRequest(top_k=k, user_id=user, exclude=exclude)
+        return "user", RecommendRequest(top_k=k, user_id=user, exclude=exclude, exclude_seen=seen)
     w_cf = float(model.w_cf or 0.0)
     request = RecommendRequest(
-        top_k=k, user_id=user, exclude=exclude, w_content=1.0 - w_cf, w_cf=w_cf
+        top_k=k, user_id=user, exclude=exclude, w_content=1.0 - w_cf, w_cf=w_cf, exclude_seen=seen
     )
     return "hybrid", request
 

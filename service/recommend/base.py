@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 from enum import Flag, auto
 from typing import ClassVar
 
-from service.store.catalog_reader import CatalogView
+from indexing.contract.settings import DEFAULT_SEEN_POLICY
+from service.store.catalog_reader import CatalogView, ProductCard
 
 # The list lengths every endpoint and `shoprec evaluate --k` accept.
 DEFAULT_TOP_K = 10
@@ -22,8 +23,10 @@ MAX_TOP_K = 100
 @dataclass(frozen=True)
 class Scored:
     product_id: str
-    title: str
     score: float
+    # What an answer shows of the product; None only on candidates read without it (see
+    # VectorSearch.knn), which a strategy reads the cards of before it answers.
+    card: ProductCard | None = None
 
 
 class Around(Flag):
@@ -45,6 +48,9 @@ class RecommendRequest:
     exclude: frozenset[str] = field(default_factory=frozenset)
     w_content: float = 0.5
     w_cf: float = 0.5
+    # What of the user's own history the answer leaves out (SEEN_POLICIES); the routes pass
+    # the request's `exclude_seen` or SHOPREC_EXCLUDE_SEEN.
+    exclude_seen: str = DEFAULT_SEEN_POLICY
 
     def with_weights(self, w_content: float, w_cf: float) -> RecommendRequest:
         return replace(self, w_content=w_content, w_cf=w_cf)
@@ -64,7 +70,8 @@ class Recommender(ABC):
     """A strategy: up to `request.top_k` distinct products, best first (scores descending).
 
     Every strategy keeps to one contract, which the contract test holds each one to: no id of
-    `request.exclude` and none the user dismissed; where it answers around a product, not that
+    `request.exclude` and none the user dismissed (a personalised one: none its
+    `exclude_seen` policy leaves out); where it answers around a product, not that
     product, and ProductNotFound for an unknown one; a user it knows nothing about still gets
     an answer (popular products).
     """

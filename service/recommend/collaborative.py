@@ -37,7 +37,9 @@ class CFRecommender(Recommender):
         state = await self._users.read(view, request.user_id)
         results = await self._knn(view, request, state)
         if not results:
-            return await self._popular.excluding(view, request, state.never_show)
+            return await self._popular.excluding(
+                view, request, state.never_show(request.exclude_seen)
+            )
         return results
 
     def query_from(self, state: UserState, vectors: Mapping[str, np.ndarray]) -> np.ndarray | None:
@@ -62,5 +64,5 @@ class CFRecommender(Recommender):
             query,
             request.top_k,
             search_filter(request),
-            exclude=state.never_show | request.exclude,
+            exclude=state.never_show(request.exclude_seen) | request.exclude,
         )

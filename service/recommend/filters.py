@@ -4,7 +4,7 @@ lists that do not come from a KNN (the popular products, `admits`)."""
 from __future__ import annotations
 
 from service.recommend.base import RecommendRequest
-from service.store.catalog_reader import Listing
+from service.store.catalog_reader import ProductCard
 from service.store.vector_search import SearchFilter
 
 
@@ -12,14 +12,14 @@ def search_filter(request: RecommendRequest) -> SearchFilter:
     return SearchFilter(request.category, request.price_min, request.price_max)
 
 
-def admits(search: SearchFilter, listing: Listing) -> bool:
+def admits(search: SearchFilter, card: ProductCard) -> bool:
     """Whether a product passes the filter as the KNN's TAG and NUMERIC filters pass it: any of
     its categories matches, case-folded (a TAG field without CASESENSITIVE lowercases values
     and queries); a product without a price fails every price filter."""
-    if search.category and search.category.lower() not in {c.lower() for c in listing.categories}:
+    if search.category and search.category.lower() not in {c.lower() for c in card.categories}:
         return False
-    if listing.price is None:
+    if card.price is None:
         return search.price_min is None and search.price_max is None
-    if search.price_min is not None and listing.price < search.price_min:
+    if search.price_min is not None and card.price < search.price_min:
         return False
-    return search.price_max is None or listing.price <= search.price_max
+    return search.price_max is None or card.price <= search.price_max

@@ -45,7 +45,9 @@ class HybridRecommender(Recommender):
         state, product = await self._read_request(view, request)
         content, cf = await self._candidates(view, request, state, product)
         if not content and not cf:
-            return await self._popular.excluding(view, request, state.never_show)
+            return await self._popular.excluding(
+                view, request, state.never_show(request.exclude_seen)
+            )
         return await self._blended(view, request, content, cf)
 
     async def _candidates(
@@ -55,20 +57,20 @@ class HybridRecommender(Recommender):
         state: UserState,
         product: dict[str, np.ndarray],
     ) -> tuple[list[Scored], list[Scored]]:
-        """Content and CF candidates, without titles; a side without a query or without
+        """Content and CF candidates, without cards; a side without a query or without
         weight has none."""
         content_query, cf_query = await self._queries(
             view, state, product, request.product_id is not None
         )
-        exclude = state.never_show | request.exclude
+        exclude = state.never_show(request.exclude_seen) | request.exclude
         if request.product_id:
             exclude = exclude | {request.product_id}
         k = max(request.top_k * CANDIDATE_FACTOR, MIN_CANDIDATES)
         flt = search_filter(request)
-        # Both sides in one round trip; titles of only the blended top_k are read afterwards
+        # Both sides in one round trip; cards of only the blended top_k are read afterwards
         # (see VectorSearch.knn).
         sides = {
-            field: KnnQuery(field, query, k, flt, exclude, titles=False)
+            field: KnnQuery(field, query, k, flt, exclude, cards=False)
             for field, query, weight in (
                 (CONTENT_FIELD, content_query, request.w_content),
                 (CF_FIELD, cf_query, request.w_cf),
@@ -86,7 +88,7 @@ class HybridRecommender(Recommender):
         content: list[Scored],
         cf: list[Scored],
     ) -> list[Scored]:
-        """The best top_k of both sides blended, with their titles. A side that found nothing
+        """The best top_k of both sides blended, with their cards. A side that found nothing
         leaves the other to serve alone, at full weight."""
         w_content, w_cf = (request.w_content, request.w_cf) if content and cf else (1.0, 1.0)
         scores = blend(
@@ -96,8 +98,8 @@ class HybridRecommender(Recommender):
             w_cf,
         )
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: request.top_k]
-        titles = await self._products.titles(view, (pid for pid, _ in ranked))
-        return [Scored(pid, titles[pid], score) for pid, score in ranked if pid in titles]
+        cards = await self._products.cards(view, (pid for pid, _ in ranked))
+        return [Scored(pid, score, cards[pid]) for pid, score in ranked if pid in cards]
 
     async def _read_request(
         self, view: CatalogView, request: RecommendRequest

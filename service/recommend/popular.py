@@ -26,7 +26,9 @@ class PopularRecommender(Recommender):
         # the CF and hybrid strategies fall back through `excluding`).
         never_show = frozenset[str]()
         if request.user_id is not None:
-            never_show = (await self._users.read(view, request.user_id)).never_show
+            never_show = (await self._users.read(view, request.user_id)).never_show(
+                request.exclude_seen
+            )
         return await self.excluding(view, request, never_show)
 
     async def excluding(
@@ -40,14 +42,14 @@ class PopularRecommender(Recommender):
         # SHOPREC_POPULAR_MAX_ITEMS at most).
         ranked = await self._users.popular(view, CANDIDATES + len(skip))
         candidates = [(pid, score) for pid, score in ranked if pid not in skip]
-        listings = await self._products.listings(view, (pid for pid, _ in candidates))
+        cards = await self._products.cards(view, (pid for pid, _ in candidates))
         flt = search_filter(request)
         out: list[Scored] = []
         for pid, score in candidates:
-            listing = listings.get(pid)
-            if listing is None or not admits(flt, listing):
+            card = cards.get(pid)
+            if card is None or not admits(flt, card):
                 continue
-            out.append(Scored(pid, listing.title, score))
+            out.append(Scored(pid, score, card))
             if len(out) >= request.top_k:
                 break
         return _scaled(out)
@@ -58,4 +60,4 @@ def _scaled(items: list[Scored]) -> list[Scored]:
     if not items or items[0].score <= 0:
         return items
     top = items[0].score
-    return [Scored(i.product_id, i.title, i.score / top) for i in items]
+    return [Scored(i.product_id, i.score / top, i.card) for i in items]

@@ -136,6 +136,9 @@ def _cache_params(endpoint: str, request: RecommendRequest) -> dict[str, object]
         params["product_id"] = request.product_id
     # Every endpoint: a request made for a user is answered for that user (None drops out).
     params["user_id"] = request.user_id
+    if endpoint in ("user", "hybrid") and request.user_id is not None:
+        # What of the user's history is left out changes the answer (content: nothing).
+        params["exclude_seen"] = request.exclude_seen
     if endpoint == "hybrid":
         params["w_content"] = request.w_content
         params["w_cf"] = request.w_cf
@@ -147,7 +150,18 @@ def _items(scored: list[Scored]) -> list[RecommendedItem]:
     seen: set[str] = set()
     out = []
     for s in scored:
-        if s.product_id not in seen:
-            seen.add(s.product_id)
-            out.append(RecommendedItem(s.product_id, s.title, round(float(s.score), 6)))
+        if s.product_id in seen or s.card is None:
+            continue  # no card: a strategy bug the contract test catches, never a bare item
+        seen.add(s.product_id)
+        card = s.card
+        out.append(
+            RecommendedItem(
+                product_id=s.product_id,
+                title=card.title,
+                score=round(float(s.score), 6),
+                price=card.price,
+                category=list(card.categories),
+                img_url=card.img_url,
+            )
+        )
     return out

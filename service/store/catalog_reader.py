@@ -15,8 +15,9 @@ import numpy as np
 import redis.asyncio as aioredis
 
 from indexing.contract.catalog_meta import CatalogMeta
-from indexing.contract.index_schema import CATEGORY_SEPARATOR
+from indexing.contract.index_schema import CARD_FIELDS, CATEGORY_SEPARATOR
 from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.redis_text import as_text
 from service.errors import NoLiveIndex
 from service.store.read_plan import Pending, ReadPlan
 from service.store.read_routing import ReadRouting
@@ -88,16 +89,43 @@ return out
 """
 
 
+Raw = bytes | str | None  # a field as a reply carries it; None where the hash has no such field
+
+
 @dataclass(frozen=True)
-class Listing:
-    """What a list outside the KNN filters and shows: the popular products."""
+class ProductCard:
+    """What a shop shows of a product beside a recommendation, and what the filters of a list
+    outside the KNN (the popular products) look at."""
 
     title: str
     categories: tuple[str, ...]  # several per product (the category TAG splits them the same)
     price: float | None  # None where the product has no price
+    img_url: str | None  # None where the catalog has no image
+
+    @classmethod
+    def parse(cls, title: Raw, category: Raw, price: Raw, img_url: Raw) -> ProductCard | None:
+        """The card from the raw CARD_FIELDS of a hash or a search hit; None without a title
+        (a product removed since the id was read)."""
+        if title is None:
+            return None
+        return cls(
+            as_text(title),
+            tuple(split_categories(as_text(category))) if category is not None else (),
+            _price(price),
+            as_text(img_url) if img_url else None,
+        )
 
 
-LISTING_FIELDS = ("title", "category", "price")
+def split_categories(stored: str) -> list[str]:
+    """The categories of a hash's `category` field (several, joined as the TAG splits them)."""
+    return [name.strip() for name in stored.split(CATEGORY_SEPARATOR) if name.strip()]
+
+
+def _price(raw: Raw) -> float | None:
+    try:
+        return float(raw) if raw not in (None, b"", "") else None  # type: ignore[arg-type]
+    except ValueError:
+        return None
 
 
 class ProductReader:
@@ -159,29 +187,17 @@ class ProductReader:
     async def exists(self, view: CatalogView, product_id: str) -> bool:
         return bool(await self._client.exists(view.product_key(product_id)))
 
-    async def titles(self, view: CatalogView, product_ids: Iterable[str]) -> dict[str, str]:
-        ids = list(product_ids)
-        raws = await self.field_values(view, [(pid, "title") for pid in ids])
-        return {pid: raw.decode() for pid, raw in zip(ids, raws, strict=True) if raw is not None}
-
-    async def listings(self, view: CatalogView, product_ids: Iterable[str]) -> dict[str, Listing]:
-        """The listing of each product that has a title: one command however many (the popular
+    async def cards(self, view: CatalogView, product_ids: Iterable[str]) -> dict[str, ProductCard]:
+        """The card of each product that has a title: one command however many (the popular
         list reads hundreds, where a pipeline of one HMGET each would cost ~10 us apiece)."""
         ids = list(product_ids)
-        raws = await self.field_values(
-            view, [(pid, field) for pid in ids for field in LISTING_FIELDS]
-        )
-        width = len(LISTING_FIELDS)
+        raws = await self.field_values(view, [(pid, field) for pid in ids for field in CARD_FIELDS])
+        width = len(CARD_FIELDS)
         out = {}
         for i, pid in enumerate(ids):
-            title, category, price = raws[i * width : (i + 1) * width]
-            if title is not None:
-                names = (category or b"").decode().split(CATEGORY_SEPARATOR)
-                out[pid] = Listing(
-                    title.decode(),
-                    tuple(n for n in names if n),
-                    float(price) if price else None,
-                )
+            card = ProductCard.parse(*raws[i * width : (i + 1) * width])
+            if card is not None:
+                out[pid] = card
         return out
 
 

@@ -16,8 +16,9 @@ import redis.asyncio as aioredis
 from redisvl.query.filter import FilterExpression, Tag
 from redisvl.utils.token_escaper import TokenEscaper
 
+from indexing.contract.index_schema import CARD_FIELDS, RETURN_FIELDS
 from indexing.contract.redis_text import as_text
-from service.store.catalog_reader import CatalogView
+from service.store.catalog_reader import CatalogView, ProductCard, split_categories
 from service.store.tag_value import check_tag_value
 
 MAX_LIMIT = 100
@@ -26,9 +27,7 @@ MAX_OFFSET = 10_000 - MAX_LIMIT
 MAX_WORDS = 10
 MAX_CATEGORIES = 500
 SCAN_ROUNDS = 50
-FIELDS = ("product_id", "title", "category", "price", "img_url")
-# The index's TAG separator (product_index.yaml leaves the default): "A,B" is two categories.
-TAG_SEPARATOR = ","
+FIELDS = RETURN_FIELDS
 _WORD = re.compile(r"\w+")
 _ESCAPER = TokenEscaper()
 _GLOB = re.compile(r"([*?\[\]\\])")
@@ -37,10 +36,7 @@ _GLOB = re.compile(r"([*?\[\]\\])")
 @dataclass(frozen=True)
 class ListedProduct:
     product_id: str
-    title: str
-    categories: list[str]
-    price: float | None
-    img_url: str | None
+    card: ProductCard
 
 
 @dataclass(frozen=True)
@@ -79,17 +75,6 @@ class CatalogQuery:
             tags.append(Tag("product_id") == list(self.ids))
         parts.extend(f"({tag})" for tag in tags)
         return " ".join(parts) or "*"
-
-
-def split_categories(raw: str) -> list[str]:
-    return [part.strip() for part in raw.split(TAG_SEPARATOR) if part.strip()]
-
-
-def _price(raw: str | None) -> float | None:
-    try:
-        return float(raw) if raw not in (None, "") else None
-    except ValueError:
-        return None
 
 
 def _hits(reply: object) -> tuple[int, list[dict[str, str]]]:
@@ -148,16 +133,12 @@ class CatalogSearch:
             2,
         )
         total, rows = _hits(reply)
-        return total, [
-            ListedProduct(
-                product_id=row.get("product_id", ""),
-                title=row.get("title", ""),
-                categories=split_categories(row.get("category", "")),
-                price=_price(row.get("price")),
-                img_url=row.get("img_url") or None,
-            )
-            for row in rows
-        ]
+        found = []
+        for row in rows:
+            card = ProductCard.parse(*(row.get(name) for name in CARD_FIELDS))
+            if card is not None:
+                found.append(ListedProduct(row.get("product_id", ""), card))
+        return total, found
 
     async def categories(self, view: CatalogView) -> list[tuple[str, int]]:
         """(category, products) of the live version, by name, at most MAX_CATEGORIES; the

@@ -9,6 +9,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 
 from indexing.contract.redis_text import as_text
+from indexing.contract.settings import SEEN_POLICIES
 from service.store.catalog_reader import CatalogView
 from service.store.read_plan import Pending, ReadPlan
 
@@ -19,15 +20,24 @@ class UserState:
     history: list[tuple[str, float]] = field(default_factory=list)
     bought: frozenset[str] = frozenset()
     dismissed: frozenset[str] = frozenset()
+    carted: frozenset[str] = frozenset()
 
     @property
     def is_new(self) -> bool:
         return not self.history
 
-    @property
-    def never_show(self) -> frozenset[str]:
-        """Products a personalised answer must leave out."""
-        return self.bought | self.dismissed
+    def never_show(self, exclude_seen: str) -> frozenset[str]:
+        """Products a personalised answer must leave out under a seen policy (SEEN_POLICIES):
+        the dismissed ones always, and what the user bought; with "carted" also what they
+        added to a cart; with "all" anything in their history as well."""
+        if exclude_seen not in SEEN_POLICIES:
+            raise ValueError(f"exclude_seen must be one of {', '.join(SEEN_POLICIES)}")
+        out = self.bought | self.dismissed
+        if exclude_seen in ("carted", "all"):
+            out |= self.carted
+        if exclude_seen == "all":
+            out |= frozenset(self.history_ids)
+        return out
 
     @property
     def history_ids(self) -> list[str]:
@@ -41,14 +51,14 @@ class UserStateReader:
         self._history_items = history_items
 
     async def read(self, view: CatalogView, user_id: str) -> UserState:
-        """History, bought and dismissed sets in one round trip."""
+        """History, bought, dismissed and carted sets in one round trip."""
         plan = ReadPlan(self._client)
         state = self.queue_read(plan, view, user_id)
         await plan.run()
         return state.value
 
     def queue_read(self, plan: ReadPlan, view: CatalogView, user_id: str) -> Pending[UserState]:
-        """Queue the three reads of `read` on a plan, so a request can fetch the user's state
+        """Queue the reads of `read` on a plan, so a request can fetch the user's state
         and other keys in one round trip."""
         layout, version = view.layout, view.version
 
@@ -56,6 +66,7 @@ class UserStateReader:
             pipe.zrevrange(layout.history(version, user_id), 0, self._history_items - 1, True)
             pipe.smembers(layout.bought(version, user_id))
             pipe.smembers(layout.dismissed(user_id))
+            pipe.smembers(layout.carted(version, user_id))
 
         return plan.add(queue, _state)
 
@@ -71,12 +82,13 @@ class UserStateReader:
         return [(as_text(pid), float(score)) for pid, score in raw]
 
 
-def _state(history: Any, bought: Any, dismissed: Any) -> UserState:
-    """The UserState from the three replies `queue_read` queues."""
+def _state(history: Any, bought: Any, dismissed: Any, carted: Any) -> UserState:
+    """The UserState from the replies `queue_read` queues."""
     return UserState(
         history=[(pid.decode(), float(weight)) for pid, weight in history],
         bought=_ids(bought),
         dismissed=_ids(dismissed),
+        carted=_ids(carted),
     )
 
 

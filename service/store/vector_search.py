@@ -15,9 +15,9 @@ import numpy as np
 import redis.asyncio as aioredis
 from redisvl.query.filter import FilterExpression, Num, Tag
 
-from indexing.contract.index_schema import RETURN_FIELDS
+from indexing.contract.index_schema import CARD_FIELDS, RETURN_FIELDS
 from service.recommend.base import Scored
-from service.store.catalog_reader import CatalogView
+from service.store.catalog_reader import CatalogView, ProductCard
 from service.store.read_routing import ReadRouting
 from service.store.tag_value import check_tag_value
 
@@ -70,15 +70,16 @@ class VectorSearch:
         k: int,
         search_filter: SearchFilter | None = None,
         exclude: Collection[str] = (),
-        titles: bool = True,
+        cards: bool = True,
     ) -> list[Scored]:
         """The k nearest products on `field`, best first, scored 1 - distance: the cosine
         similarity on a cosine field, the dot product on an inner-product one (RediSearch's IP
-        distance is 1 - dot). With `titles=False` the titles are left empty: loading any field
-        of a hit costs RediSearch more than the search itself (at k=40 on 50K products: 346 µs
-        with id and title, 193 µs without), so a caller that keeps only a few of many
-        candidates reads their titles after."""
-        query = KnnQuery(field, vector, k, search_filter or SearchFilter(), exclude, titles)
+        distance is 1 - dot). Each hit carries its card (title, category, price, image), read
+        by the search itself. With `cards=False` it carries none: loading any field of a hit
+        costs RediSearch more than the search itself (at k=40 on 50K products: 346 µs with id
+        and title, 193 µs without), so a caller that keeps only a few of many candidates
+        reads their cards after."""
+        query = KnnQuery(field, vector, k, search_filter or SearchFilter(), exclude, cards)
         arguments = self._arguments(view, query)
         reply = await self._routing.search(lambda client: client.execute_command(*arguments))
         return _scored(reply, view, query)
@@ -111,7 +112,7 @@ class VectorSearch:
             self._ef_runtime
             if view.meta.params.get("vector_algorithm", "hnsw") == "hnsw"
             else None,
-            RETURN_FIELDS if query.titles else (),
+            RETURN_FIELDS if query.cards else (),
         )
 
 
@@ -124,15 +125,15 @@ class KnnQuery:
     k: int
     search_filter: SearchFilter = SearchFilter()
     exclude: Collection[str] = ()
-    titles: bool = True
+    cards: bool = True
 
 
 def _scored(reply: object, view: CatalogView, query: KnnQuery) -> list[Scored]:
     out: list[Scored] = []
-    for product_id, title, distance in knn_rows(reply, view.product_key("")):
+    for product_id, card, distance in knn_rows(reply, view.product_key("")):
         if product_id in query.exclude:
             continue
-        out.append(Scored(product_id, title, 1.0 - distance))
+        out.append(Scored(product_id, 1.0 - distance, card))
         if len(out) >= query.k:
             break
     return out
@@ -174,10 +175,10 @@ def knn_arguments(
     ]
 
 
-def knn_rows(reply: object, key_prefix: str) -> Iterator[tuple[str, str, float]]:
-    """(product_id, title, distance) per hit of an FT.SEARCH reply, best first. The reply is a
+def knn_rows(reply: object, key_prefix: str) -> Iterator[tuple[str, ProductCard | None, float]]:
+    """(product_id, card, distance) per hit of an FT.SEARCH reply, best first. The reply is a
     map under RESP3 and a flat list under RESP2; without returned fields the product id is
-    taken from the key and the title is empty."""
+    taken from the key and the card is None."""
     cut = len(key_prefix)
     if isinstance(reply, dict):
         for hit in reply[b"results"]:
@@ -188,10 +189,10 @@ def knn_rows(reply: object, key_prefix: str) -> Iterator[tuple[str, str, float]]
         yield _row(key, dict(zip(raw[::2], raw[1::2], strict=True)), cut)
 
 
-def _row(key: bytes, fields: dict[bytes, bytes], cut: int) -> tuple[str, str, float]:
+def _row(key: bytes, fields: dict[bytes, bytes], cut: int) -> tuple[str, ProductCard | None, float]:
     product_id = fields.get(b"product_id")
     return (
         product_id.decode() if product_id is not None else key[cut:].decode(),
-        fields.get(b"title", b"").decode(),
+        ProductCard.parse(*(fields.get(name.encode()) for name in CARD_FIELDS)),
         float(fields[DISTANCE_KEY]),
     )

@@ -16,6 +16,7 @@ from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
 from indexing.validation.metrics import score_lists
 from indexing.validation.split import time_split
+from service.cli.errors import CommandError
 from service.cli.evaluate_cmd import cmd_evaluate
 from service.cli.main import build_parser
 from tests.conftest import make_settings
@@ -145,3 +146,39 @@ def test_the_train_index_is_removed_and_the_live_index_untouched(
         assert client.exists(layout.product(1, "P000001"))
     finally:
         client.close()
+
+
+def test_seen_policies_are_scored_with_repeats_and_on_novel_products(
+    redis_url: str, sample_csvs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    settings = make_settings(redis_url)
+    args = build_parser(settings).parse_args(
+        [
+            *("evaluate", "--products", str(sample_csvs[0]), "--interactions", str(sample_csvs[1])),
+            *("--out", str(tmp_path), "--quiet", "--no-tune", "--exclude-seen", "bought,all"),
+        ]
+    )
+    assert cmd_evaluate(args, settings) == 0
+    report = json.loads((tmp_path / "evaluation.json").read_text())
+    rows = {r["name"]: r["all_users"] for r in report["results"] if r["kind"] == "ours"}
+    w_cf = f"{settings.serving.w_cf:g}"
+    names = [f"cf, exclude_seen={p}" for p in ("bought", "all")]
+    names += [f"hybrid w_cf={w_cf}, exclude_seen={p}" for p in ("bought", "all")]
+    assert set(rows) == {f"{n} [{t}]" for n in names for t in ("repeats count", "novel only")}
+    for name in names:
+        repeats, novel = rows[f"{name} [repeats count]"], rows[f"{name} [novel only]"]
+        # Every test user counts with repeats; only those with a new product without.
+        assert repeats["users"] > novel["users"] > 0
+        assert 0.0 <= novel["ndcg"] <= 1.0 and 0.0 <= repeats["ndcg"] <= 1.0
+
+
+def test_an_unknown_seen_policy_is_refused(redis_url: str, sample_csvs: tuple[Path, Path]) -> None:
+    settings = make_settings(redis_url)
+    args = build_parser(settings).parse_args(
+        [
+            *("evaluate", "--products", str(sample_csvs[0]), "--interactions", str(sample_csvs[1])),
+            *("--exclude-seen", "bought,viewed"),
+        ]
+    )
+    with pytest.raises(CommandError, match="--exclude-seen takes bought, carted, all"):
+        cmd_evaluate(args, settings)

@@ -149,3 +149,23 @@ def test_a_request_without_what_the_strategy_answers_around_is_refused(
         return
     with pytest.raises(ValueError, match="needs a"):
         recommend(demo_index, strategy, bare)
+
+
+def test_every_product_comes_with_its_card(
+    demo_index: Settings, redis_client: redis.Redis, strategy: str, shopper: str
+) -> None:
+    # What a shop's card shows is read with the answer, equal to the product's hash.
+    layout = RedisLayout(demo_index.redis.key_prefix)
+    version = int(redis_client.hget(layout.meta, "version"))
+    (answer,) = recommend(demo_index, strategy, request_for(strategy, shopper, 12))
+    assert len(answer) == 12
+    for scored in answer:
+        assert scored.card is not None
+        stored = redis_client.hmget(
+            layout.product(version, scored.product_id), "title", "category", "price", "img_url"
+        )
+        title, category, price, img_url = (v.decode() if v else None for v in stored)
+        assert scored.card.title == title
+        assert "|".join(scored.card.categories) == category
+        assert scored.card.price == (float(price) if price else None)
+        assert scored.card.img_url == img_url

@@ -112,3 +112,24 @@ def test_user_sample_is_deterministic_and_keeps_train() -> None:
     first, second = sample_users(split, 10), sample_users(split, 10)
     assert first.users == second.users and len(first.users) == 10
     assert set(first.users) <= set(split.users) and len(first.train) == len(split.train)
+
+
+def test_with_repeats_a_product_touched_again_is_relevant_too() -> None:
+    events = _events(
+        [
+            ("old", "a", 1.0),
+            ("old", "b", 2.0),
+            ("repeat", "a", 3.0),
+            ("fresh", "x", 4.0),
+            ("old", "c", 5.0),
+            ("old", "a", 5.0),
+            ("repeat", "a", 5.0),
+            ("newcomer", "c", 5.0),
+        ]
+    )
+    split = time_split(events, 3 / 8, repeats=True)
+    assert split.cut_ts == 5.0
+    # "repeat" only came back to what it had: a test user now; the newcomer still is not.
+    assert split.users == ["old", "repeat"]
+    assert split.relevant == {"old": {"a", "c"}, "repeat": {"a"}}
+    assert split.seen == {"old": {"a", "b"}, "repeat": {"a"}}

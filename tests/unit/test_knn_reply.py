@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from service.store.catalog_reader import ProductCard
 from service.store.vector_search import knn_arguments, knn_rows
 
 PREFIX = "shoprec:v3:product:"
@@ -16,6 +17,9 @@ def test_resp3_reply_with_fields() -> None:
                 b"extra_attributes": {
                     b"product_id": b"P1",
                     b"title": b"Lamp",
+                    b"category": b"Home|Lighting",
+                    b"price": b"12.5",
+                    b"img_url": b"https://img.example.com/lamp.jpg",
                     b"vector_distance": b"0.25",
                 },
             },
@@ -25,7 +29,8 @@ def test_resp3_reply_with_fields() -> None:
             },
         ],
     }
-    assert list(knn_rows(reply, PREFIX)) == [("P1", "Lamp", 0.25), ("P2", "", 0.5)]
+    lamp = ProductCard("Lamp", ("Home", "Lighting"), 12.5, "https://img.example.com/lamp.jpg")
+    assert list(knn_rows(reply, PREFIX)) == [("P1", lamp, 0.25), ("P2", None, 0.5)]
 
 
 def test_resp2_reply_takes_the_id_from_the_key() -> None:
@@ -36,7 +41,9 @@ def test_resp2_reply_takes_the_id_from_the_key() -> None:
         f"{PREFIX}P2".encode(),
         [b"title", b"Rug", b"vector_distance", b"0.3", b"product_id", b"P2"],
     ]
-    assert list(knn_rows(reply, PREFIX)) == [("P:9", "", 0.1), ("P2", "Rug", 0.3)]
+    # A product without category, price or image: an empty card, not a missing one.
+    rug = ProductCard("Rug", (), None, None)
+    assert list(knn_rows(reply, PREFIX)) == [("P:9", None, 0.1), ("P2", rug, 0.3)]
 
 
 def test_arguments_return_only_the_distance_when_asked() -> None:

@@ -118,18 +118,7 @@ async function dismiss(item) {
 }
 
 // --- recommendation rows -----------------------------------------------------------------
-// Recommendation answers carry id, title and score; a card's price, categories and image come
-// from one /catalog read of the row's ids (none when the answer already has them).
-async function withDetails(answer) {
-  const missing = answer.results.filter((item) => !("price" in item));
-  if (!missing.length) return answer;
-  const ids = missing.map((item) => item.product_id).join(",");
-  const page = await api(`/catalog?${new URLSearchParams({ ids, limit: missing.length })}`);
-  const byId = new Map(page.results.map((product) => [product.product_id, product]));
-  const results = answer.results.map((item) => ({ ...byId.get(item.product_id), ...item }));
-  return { ...answer, results };
-}
-
+// Recommendation answers carry each card's title, price, categories and image: no second read.
 function renderRow(id, answer) {
   const row = $(id);
   const source = row.querySelector(".source");
@@ -163,18 +152,17 @@ async function loadForYou() {
     $("variant").textContent = answer.variant;
     $("foryou-how").textContent = `A/B: ${answer.variant}`;
   }
-  renderRow("row-foryou", await withDetails(answer));
+  renderRow("row-foryou", answer);
 }
 
 async function loadProductRows(productId) {
   const id = encodeURIComponent(productId);
   const similar = exclude(new URLSearchParams({ top_k: ROW }));
   const together = exclude(new URLSearchParams({ product_id: productId, top_k: ROW, w_content: 0, w_cf: 1 }));
-  const [a, b] = await Promise.all([
+  const [similarRow, togetherRow] = await Promise.all([
     api(`/recommend/content/${id}?${similar}`),
     api(`/recommend/hybrid?${together}`),
   ]);
-  const [similarRow, togetherRow] = await Promise.all([withDetails(a), withDetails(b)]);
   renderRow("row-similar", similarRow);
   renderRow("row-together", togetherRow);
 }
@@ -194,9 +182,11 @@ async function showProduct(productId) {
   state.product = productId;
   $("catalog-view").hidden = true;
   $("product-view").hidden = false;
-  const answer = await api(`/catalog?ids=${encodeURIComponent(productId)}&limit=1`);
-  const item = answer.results[0];
-  if (!item) {
+  let item;
+  try {
+    item = await api(`/products/${encodeURIComponent(productId)}`);
+  } catch (err) {
+    if (err.status !== 404) throw err;
     $("product-title").textContent = `Unknown product ${productId}`;
     return;
   }

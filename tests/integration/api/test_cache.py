@@ -55,13 +55,34 @@ def test_parameters_are_part_of_the_key_in_sorted_order(
 
 
 def test_user_answer_miss_then_hit_in_the_users_own_hash(
-    api: TestClient, redis_client: redis.Redis, cache_prefix: str
+    api: TestClient, api_settings: Settings, redis_client: redis.Redis, cache_prefix: str
 ) -> None:
     assert api.get(f"/recommend/user/{USER}").json()["source"] == "model"
     assert api.get(f"/recommend/user/{USER}").json()["source"] == "cache"
     fields = redis_client.hkeys(f"{cache_prefix}user:{USER}")
-    assert fields == [cache_key("user", {"top_k": 10, "user_id": USER}).encode()]
+    # The seen policy applied (here the configured default) is part of the key.
+    seen = api_settings.serving.exclude_seen
+    assert fields == [
+        cache_key("user", {"exclude_seen": seen, "top_k": 10, "user_id": USER}).encode()
+    ]
     assert 0 < redis_client.ttl(f"{cache_prefix}user:{USER}") <= 300
+
+
+@pytest.mark.parametrize("path", [f"/recommend/user/{USER}", f"/recommend/hybrid?user_id={USER}"])
+def test_each_seen_policy_is_its_own_entry(
+    api: TestClient, redis_client: redis.Redis, cache_prefix: str, path: str
+) -> None:
+    joiner = "&" if "?" in path else "?"
+    for policy in ("bought", "carted", "all"):
+        assert api.get(f"{path}{joiner}exclude_seen={policy}").json()["source"] == "model"
+    for policy in ("bought", "carted", "all"):
+        assert api.get(f"{path}{joiner}exclude_seen={policy}").json()["source"] == "cache"
+    fields = {f.decode() for f in redis_client.hkeys(f"{cache_prefix}user:{USER}")}
+    assert {
+        policy
+        for policy in ("bought", "carted", "all")
+        if any(f"exclude_seen:{policy}|" in field for field in fields)
+    } == {"bought", "carted", "all"}
 
 
 @pytest.mark.parametrize(

@@ -21,10 +21,14 @@ RECOMMEND_URLS = [
 def _check_results(results: list[dict], top_k: int) -> None:
     assert len(results) == top_k
     for item in results:
-        assert set(item) == {"product_id", "title", "score"}
+        assert set(item) == {"product_id", "title", "score", "price", "category", "img_url"}
         assert isinstance(item["product_id"], str) and item["product_id"]
         assert isinstance(item["title"], str) and item["title"]
         assert isinstance(item["score"], float)
+        # Every demo product has a price, a category and an image (test_cards: equal to its hash).
+        assert isinstance(item["price"], float)
+        assert isinstance(item["category"], list) and item["category"]
+        assert isinstance(item["img_url"], str)
     scores = [item["score"] for item in results]
     assert scores == sorted(scores, reverse=True), "best first"
     assert len({item["product_id"] for item in results}) == len(results), "no duplicates"
@@ -132,8 +136,11 @@ def test_openapi_schema_has_every_endpoint_with_examples(api: TestClient) -> Non
     params = {p["name"]: p for p in content["parameters"]}
     assert params["product_id"]["examples"]
     assert "404" in content["responses"]
-    item = schema["components"]["schemas"]["RecommendedItem"]["properties"]
-    assert item["product_id"]["examples"]
+    item = schema["components"]["schemas"]["RecommendedItem"]
+    assert item["properties"]["product_id"]["examples"]
+    # The card fields are always there (null when absent), so a client can rely on them.
+    assert {"price", "category", "img_url"} <= set(item["required"])
+    assert "/products/{product_id}" in schema["paths"]
     feedback = schema["components"]["schemas"]["FeedbackRequest"]["properties"]
     # Any spelling of the CSV's vocabulary is taken, so the schema names the words instead of
     # an enum (an unknown one is a 422 that lists them).

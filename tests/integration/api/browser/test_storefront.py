@@ -66,10 +66,16 @@ def test_the_storefront_lists_the_live_catalog_and_searches_it(
 def test_a_product_page_shows_what_the_content_and_cf_endpoints_answer(
     page: Any, shop_url: str, shopper: str
 ) -> None:
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
     ready(page, f"{shop_url}/#product={PRODUCT}")
     page.wait_for_function(
         "() => Number(document.getElementById('row-together').dataset.generation) > 0"
     )
+    page.wait_for_load_state("networkidle")
+    # The product from /products/{id}; the cards of its rows from the answers alone.
+    assert f"{shop_url}/products/{PRODUCT}" in requested
+    assert not [url for url in requested if "/catalog?" in url and "ids=" in url]
     similar = httpx.get(f"{shop_url}/recommend/content/{PRODUCT}", params={"top_k": ROW})
     together = httpx.get(
         f"{shop_url}/recommend/hybrid",
@@ -80,12 +86,18 @@ def test_a_product_page_shows_what_the_content_and_cf_endpoints_answer(
     assert page.locator("#product-title").inner_text().startswith("GreenThumb Terracotta Planter")
     assert "Garden" in page.locator("#product-meta").inner_text()
     # Recommendation cards show the product's own price and category (every demo product has
-    # both), read with the row's ids from /catalog.
+    # both), as the answer carries them: the page reads no product details per card.
     first = ids(similar.json())[0]
-    listed = httpx.get(f"{shop_url}/catalog", params={"ids": first}).json()["results"][0]
+    listed = httpx.get(f"{shop_url}/products/{first}").json()
     meta = page.locator("#row-similar li.card .meta").first.inner_text()
     assert f"{listed['price']:.2f}" in meta.replace(",", "")
     assert listed["categories"][0] in meta and "no price" not in meta
+
+
+def test_an_unknown_product_page_says_so(page: Any, shop_url: str, shopper: str) -> None:
+    ready(page, f"{shop_url}/#product=P999999")
+    assert page.locator("#product-title").inner_text() == "Unknown product P999999"
+    assert page.locator("#notice").inner_text() == ""
 
 
 def test_a_click_posts_feedback_and_the_for_you_row_follows(
