@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from litestar import Response, get
+from litestar import MediaType, Response, get
 from litestar.di import NamedDependency
 from redis.exceptions import RedisError
 
@@ -26,6 +26,7 @@ Recommendations = NamedDependency[RecommendationService]
     description="Names and labels: docs/operations.md#metrics-and-request-logs. Needs the "
     "admin key when SHOPREC_ADMIN_KEY is set.",
     opt=ADMIN,
+    media_type=MediaType.TEXT,
 )
 async def metrics_page(recommendations: Recommendations) -> Response[bytes]:
     try:
@@ -40,7 +41,8 @@ async def metrics_page(recommendations: Recommendations) -> Response[bytes]:
     except RedisError:
         pass
     body, content_type = metrics.exposition()
-    return Response(body, media_type=content_type)
+    # Litestar adds the charset itself: without this, the header would name it twice.
+    return Response(body, media_type=content_type.replace("; charset=utf-8", ""))
 
 
 async def _pipeline_progress(recommendations: RecommendationService) -> None:

@@ -148,12 +148,12 @@ def test_export_feedback_round_trips_through_the_interactions_loader(
 
 
 def test_export_feedback_quotes_cells_a_spreadsheet_would_run_as_formulas(
-    built: tuple[Settings, redis.Redis], small_csvs: tuple[Path, Path], tmp_path: Path
+    small_built: tuple[Settings, redis.Redis], small_csvs: tuple[Path, Path], tmp_path: Path
 ) -> None:
     """Issue 15: `=HYPERLINK(...)` user ids went into the CSV as they came (formula injection)."""
     from indexing.feedback.feedback_export import export_feedback
 
-    settings, client = built
+    settings, client = small_built
     product = pd.read_csv(small_csvs[0], dtype=str)["product_id"].iloc[0]
     users = ['=HYPERLINK("http://evil.example","x")', "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
     with TestClient(create_app(settings)) as http:

@@ -77,12 +77,8 @@ def test_each_seen_policy_is_its_own_entry(
         assert api.get(f"{path}{joiner}exclude_seen={policy}").json()["source"] == "model"
     for policy in ("bought", "carted", "all"):
         assert api.get(f"{path}{joiner}exclude_seen={policy}").json()["source"] == "cache"
-    fields = {f.decode() for f in redis_client.hkeys(f"{cache_prefix}user:{USER}")}
-    assert {
-        policy
-        for policy in ("bought", "carted", "all")
-        if any(f"exclude_seen:{policy}|" in field for field in fields)
-    } == {"bought", "carted", "all"}
+    # Three entries, one per policy (the keys are digests: their count is what shows it).
+    assert len(redis_client.hkeys(f"{cache_prefix}user:{USER}")) == 3
 
 
 @pytest.mark.parametrize(
