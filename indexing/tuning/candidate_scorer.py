@@ -21,9 +21,10 @@ import scipy.sparse as sp
 
 from indexing.build.history_writer import interest_frame, user_histories
 from indexing.contract.query_blend import blend, query_weights
+from indexing.contract.tuned_params import TuningParams
 from indexing.models.cf_model import CFVectors, fit_cf_vectors
 from indexing.models.interaction_matrix import build_interaction_matrix
-from indexing.tuning.search_space import TuningParams, fit_key
+from indexing.tuning.search_space import fit_key
 from indexing.validation.baselines import BATCH_USERS, top_k_indices, user_items
 from indexing.validation.metrics import score_lists
 from indexing.validation.split import TimeSplit

@@ -90,7 +90,7 @@ class Services:
             recommendations.cache,
             counters,
             settings.cf.event_weights,
-            settings.cf.history_max_items,
+            recommendations.history_items,
             durable=settings.reliability.feedback_durable,
             fsync_timeout_ms=settings.reliability.feedback_fsync_timeout_ms,
             require_durable=settings.reliability.feedback_require_durable,

@@ -11,7 +11,8 @@ from litestar.di import NamedDependency
 from redis.exceptions import RedisError, ResponseError
 
 from indexing.connection.redis_connection import display_url
-from service.api.schemas import HealthResponse
+from indexing.contract.tuned_params import TuningParams
+from service.api.schemas import HealthResponse, ServedSettings
 from service.errors import NoLiveIndex
 from service.recommend.service import RecommendationService
 
@@ -47,6 +48,7 @@ async def _health(
         return body, 503
     durability = await feedback_durability(recommendations)
     meta = view.meta
+    served = (await recommendations.served(view)).settings
     body = HealthResponse(
         "ok",
         "ok",
@@ -59,6 +61,13 @@ async def _health(
         feedback_durability=durability,
         redis_url=redis_url,
         key_prefix=key_prefix,
+        served=ServedSettings(
+            tuned=TuningParams.from_meta(meta.params) is not None,
+            query_weighting=served.cf.query_weighting,
+            history_max_items=served.cf.history_max_items,
+            w_cf=served.serving.w_cf,
+            w_content=served.serving.w_content,
+        ),
     )
     return body, 200
 

@@ -76,6 +76,18 @@ class FeedbackResponse(msgspec.Struct, kw_only=True):
     ]
 
 
+class ServedSettings(msgspec.Struct):
+    """What the live version answers with: its build's tuned values, or the configured ones."""
+
+    tuned: Annotated[
+        bool, msgspec.Meta(description="True: the values below are what the build's tuning chose.")
+    ]
+    query_weighting: Annotated[str, msgspec.Meta(examples=["uniform"])]
+    history_max_items: Annotated[int, msgspec.Meta(examples=[300])]
+    w_cf: Annotated[float, msgspec.Meta(description="/recommend/hybrid's default CF weight.")]
+    w_content: float
+
+
 class HealthResponse(msgspec.Struct):
     status: Literal["ok", "degraded"]
     redis: Literal["ok", "unreachable"]
@@ -103,6 +115,7 @@ class HealthResponse(msgspec.Struct):
     ) = None
     redis_url: Annotated[str, msgspec.Meta(description="Without its password.")] | None = None
     key_prefix: str | None = None
+    served: ServedSettings | None = None
 
 
 class VariantReport(msgspec.Struct):

@@ -14,8 +14,8 @@ from pathlib import Path
 import redis
 
 from indexing.contract.settings import Settings
+from indexing.contract.tuned_params import served_settings
 from indexing.load.csv_loader import load_interactions, load_products
-from indexing.tuning.search_space import TuningParams
 from indexing.validation import baselines
 from indexing.validation.beyond_accuracy import BeyondAccuracy, beyond_accuracy
 from indexing.validation.metrics import Scores, score_lists
@@ -168,12 +168,10 @@ def run_evaluation(
     ) as (eval_settings, summary):
         seconds["train index build"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        # The service reads the query and blend settings the build's tuning chose.
-        tuned = TuningParams.from_meta(summary.meta.params)
-        if tuned is not None:
-            eval_settings = tuned.applied_to(eval_settings)
+        # The service serves the version with what its build's tuning chose, as a shop's does.
+        served = served_settings(eval_settings, summary.meta.params)
         _say(config, "- ask the service for every test user")
-        models = service_models(config.hybrid_weights, tuned.w_cf if tuned else None)
+        models = service_models(config.hybrid_weights, served.serving.w_cf)
         rankings = rank_through_service(
             redis_url, eval_settings, split, models, config.k, config.quiet
         )
@@ -202,7 +200,7 @@ def run_evaluation(
             "ease_lambda": lam,
             "ease_validation_ndcg": {f"{k:g}": v for k, v in validation_ndcg.items()},
         },
-        settings=_model_settings(eval_settings, summary.cf_model, summary.cf_dims),
+        settings=_model_settings(served, summary.cf_model, summary.cf_dims),
         seconds=seconds,
     )
 

@@ -77,18 +77,15 @@ class ServiceModel:
 
     name: str
     endpoint: str  # "content", "user" or "hybrid"
-    w_cf: float | None = None
+    w_cf: float | None = None  # hybrid: None asks with the version's served default weights
 
 
-def service_models(
-    hybrid_weights: Sequence[float], tuned_w_cf: float | None = None
-) -> list[ServiceModel]:
-    """content, cf, a hybrid row per weight, and the hybrid at the weight the build's tuning
-    chose (what a shop's /recommend/hybrid serves by default)."""
+def service_models(hybrid_weights: Sequence[float], served_w_cf: float) -> list[ServiceModel]:
+    """content, cf, a hybrid row per weight, and the hybrid as a shop's /recommend/hybrid
+    serves it by default (the weights the build's tuning chose, else the configured ones)."""
     models = [ServiceModel("content", "content"), ServiceModel("cf", "user")]
     models += [ServiceModel(f"hybrid w_cf={w:g}", "hybrid", w) for w in hybrid_weights]
-    if tuned_w_cf is not None:
-        models.append(ServiceModel(f"hybrid tuned (w_cf={tuned_w_cf:g})", "hybrid", tuned_w_cf))
+    models.append(ServiceModel(f"hybrid served (w_cf={served_w_cf:g})", "hybrid"))
     return models
 
 
@@ -101,9 +98,10 @@ def request_for(
         return "content", RecommendRequest(top_k=k, product_id=last_item[user], exclude=exclude)
     if model.endpoint == "user":
         return "user", RecommendRequest(top_k=k, user_id=user, exclude=exclude)
-    w_cf = float(model.w_cf or 0.0)
+    if model.w_cf is None:
+        return "hybrid", RecommendRequest(top_k=k, user_id=user, exclude=exclude)
     request = RecommendRequest(
-        top_k=k, user_id=user, exclude=exclude, w_content=1.0 - w_cf, w_cf=w_cf
+        top_k=k, user_id=user, exclude=exclude, w_content=1.0 - model.w_cf, w_cf=model.w_cf
     )
     return "hybrid", request
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -85,14 +86,14 @@ class FeedbackRecorder:
         cache: AnswerCache,
         ab: ABCounters,
         weights: EventWeights,
-        history_items: int,
+        history_items: Callable[[CatalogView], Awaitable[int]],
         durable: bool = True,
         fsync_timeout_ms: int = 300,
         require_durable: bool = False,
     ):
         self._client, self._products, self._cache, self._ab = client, products, cache, ab
         self._weights = weights.as_dict()
-        self._history_items = history_items
+        self._history_items = history_items  # a version's history length (it may be tuned)
         self._stream = StreamAppender(client, durable, fsync_timeout_ms)
         self._require_durable = require_durable
 
@@ -130,9 +131,8 @@ class FeedbackRecorder:
         return appended.durable
 
     async def _apply(self, view: CatalogView, event: FeedbackEvent) -> None:
+        history_items = await self._history_items(view)
         pipe = self._client.pipeline(transaction=True)
-        queue_history_update(
-            pipe, view.layout, view.meta, event, self._weights, self._history_items
-        )
+        queue_history_update(pipe, view.layout, view.meta, event, self._weights, history_items)
         await pipe.execute()
         await self._cache.drop_user(view, event.user_id)

@@ -18,6 +18,7 @@ from redis.exceptions import ResponseError
 
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
+from indexing.contract.tuned_params import served_settings
 from service.api.schemas import RecommendedItem
 from service.recommend.base import Recommender, RecommendRequest, Scored
 from service.recommend.collaborative import CFRecommender
@@ -59,25 +60,61 @@ class Recommenders:
         return cls(
             content=ContentRecommender(products, search, users),
             cf=cf,
-            hybrid=HybridRecommender(products, users, search, cf, popular),
+            hybrid=HybridRecommender(
+                products,
+                users,
+                search,
+                cf,
+                popular,
+                (settings.serving.w_content, settings.serving.w_cf),
+            ),
             popular=popular,
         )
+
+    def endpoint(self, name: str) -> Recommender:
+        """The strategy an endpoint asks; the names are also the cache keys'."""
+        return {"content": self.content, "user": self.cf, "hybrid": self.hybrid}[name]
+
+
+@dataclass(frozen=True)
+class ServedVersion:
+    """What one catalog version is served with: its settings and the recommenders over them."""
+
+    settings: Settings
+    recommenders: Recommenders
+
+
+# Versions whose recommenders are kept: the live one and the one a rebuild just replaced
+# (requests that started on it finish there during the grace period).
+KEPT_VERSIONS = 2
 
 
 class RecommendationService:
     def __init__(self, settings: Settings, client: aioredis.Redis):
-        self.settings = settings
+        self.settings = settings  # as configured; a version serves `served(view).settings`
         self.client = client
         self.live = LiveCatalog(client, RedisLayout(settings.redis.key_prefix))
         self.products = ProductReader(client)
-        self.recommenders = Recommenders.build(settings, client, self.products)
-        # The endpoints and the strategy each one asks; the names are also the cache keys'.
-        self._endpoints: dict[str, Recommender] = {
-            "content": self.recommenders.content,
-            "user": self.recommenders.cf,
-            "hybrid": self.recommenders.hybrid,
-        }
+        self._served: dict[int, ServedVersion] = {}
         self.cache = AnswerCache(client, settings.serving.cache_ttl_s)
+
+    async def served(self, view: CatalogView) -> ServedVersion:
+        """The recommenders of `view`'s version, with the settings its build chose (the
+        configured ones overridden by its tuning, see indexing/contract/tuned_params.py);
+        made once per version, as a rebuild may switch versions while the service runs."""
+        served = self._served.get(view.version)
+        if served is None:
+            settings = served_settings(self.settings, view.meta.params)
+            recommenders = Recommenders.build(settings, self.client, self.products)
+            served = ServedVersion(settings, recommenders)
+            self._served[view.version] = served
+            for old in sorted(self._served)[:-KEPT_VERSIONS]:
+                del self._served[old]
+        return served
+
+    async def history_items(self, view: CatalogView) -> int:
+        """How many of a user's products the version keeps (live feedback trims to it)."""
+        return (await self.served(view)).settings.cf.history_max_items
 
     async def recommend(self, endpoint: str, request: RecommendRequest) -> Answer:
         """Answer one endpoint ("content", "user", "hybrid") through the cache."""
@@ -86,6 +123,7 @@ class RecommendationService:
     async def _recommend(
         self, view: CatalogView, endpoint: str, request: RecommendRequest
     ) -> Answer:
+        served = await self.served(view)
         key = cache_key(endpoint, _cache_params(endpoint, request))
         # Any answer computed for a user (user, hybrid with a user, the A/B content arm that
         # leaves out the user's dismissals) lives in that user's own cache hash.
@@ -93,7 +131,7 @@ class RecommendationService:
         cached = await self.cache.get(view, key, personal)
         if cached is not None:
             return Answer("cache", cached)
-        scored = await self._endpoints[endpoint].recommend(view, request)
+        scored = await served.recommenders.endpoint(endpoint).recommend(view, request)
         items = _items(scored)
         await self.cache.put(view, key, personal, items)
         return Answer("model", items)
