@@ -69,7 +69,12 @@ def write_popularity(
     client: redis.Redis, layout: RedisLayout, version: int, interest: pd.DataFrame, max_items: int
 ) -> int:
     """Write the `max_items` products with the most interest; returns how many."""
-    totals = interest.groupby("product_id")["weight"].sum().nlargest(max_items)
+    totals = popularity_totals(interest, max_items)
     if len(totals):
         client.zadd(layout.popular(version), totals.to_dict())
     return len(totals)
+
+
+def popularity_totals(interest: pd.DataFrame, max_items: int) -> pd.Series:
+    """product_id -> summed interest of the `max_items` most popular products, best first."""
+    return interest.groupby("product_id")["weight"].sum().nlargest(max_items)

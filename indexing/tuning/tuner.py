@@ -44,6 +44,8 @@ class TuningResult:
     seconds: float = 0.0
     stopped_by_budget: bool = False
     trials: list[dict[str, Any]] = field(default_factory=list)
+    # The validation split and the fits behind `chosen`, for the re-ranker's training.
+    scorer: CandidateScorer | None = field(default=None, compare=False, repr=False)
 
     def settings(self, settings: Settings) -> Settings:
         return self.chosen.applied_to(settings) if self.chosen is not None else settings
@@ -137,6 +139,7 @@ def tune(
         seconds=clock() - started,
         stopped_by_budget=stopped,
         trials=trials,
+        scorer=scorer,
     )
 
 

@@ -48,7 +48,8 @@ async def _health(
         return body, 503
     durability = await feedback_durability(recommendations)
     meta = view.meta
-    served = (await recommendations.served(view)).settings
+    version = await recommendations.served(view)
+    served = version.settings
     body = HealthResponse(
         "ok",
         "ok",
@@ -67,6 +68,7 @@ async def _health(
             history_max_items=served.cf.history_max_items,
             w_cf=served.serving.w_cf,
             w_content=served.serving.w_content,
+            reranker=version.reranker is not None,
         ),
     )
     return body, 200

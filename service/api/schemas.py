@@ -86,6 +86,13 @@ class ServedSettings(msgspec.Struct):
     history_max_items: Annotated[int, msgspec.Meta(examples=[300])]
     w_cf: Annotated[float, msgspec.Meta(description="/recommend/hybrid's default CF weight.")]
     w_content: float
+    reranker: Annotated[
+        bool,
+        msgspec.Meta(
+            description="True: a learned model re-ranks /recommend/user and the default "
+            "/recommend/hybrid (the build chose it on validation)."
+        ),
+    ] = False
 
 
 class HealthResponse(msgspec.Struct):

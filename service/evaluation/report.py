@@ -35,6 +35,14 @@ def markdown(result: EvalResult) -> str:
         "Train index: " + "; ".join(summary_lines(_mapping(result.chosen.get("tuning")))),
     ]
     lines.append("Run time: " + ", ".join(f"{n} {s:.1f} s" for n, s in result.seconds.items()))
+    if result.latency_ms:
+        lines.append(
+            "Service time per request, ms p50 / p99 (in process, 8 in flight): "
+            + ", ".join(
+                f"{name} {ms['p50']:.1f} / {ms['p99']:.1f}"
+                for name, ms in result.latency_ms.items()
+            )
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -74,6 +82,7 @@ def as_json(result: EvalResult) -> dict[str, object]:
         "chosen_on_validation": result.chosen,
         "settings": result.settings,
         "seconds": result.seconds,
+        "latency_ms": result.latency_ms,
     }
 
 

@@ -64,6 +64,7 @@ class EvalResult:
     chosen: dict[str, object]
     settings: dict[str, object]
     seconds: dict[str, float] = field(default_factory=dict)
+    latency_ms: dict[str, dict[str, float]] = field(default_factory=dict)  # model -> p50, p99
 
 
 def _say(config: EvalConfig, message: str) -> None:
@@ -172,12 +173,12 @@ def run_evaluation(
         served = served_settings(eval_settings, summary.meta.params)
         _say(config, "- ask the service for every test user")
         models = service_models(config.hybrid_weights, served.serving.w_cf)
-        rankings = rank_through_service(
+        answered = rank_through_service(
             redis_url, eval_settings, split, models, config.k, config.quiet
         )
         seconds["service queries"] = time.perf_counter() - mark
     for model in models:
-        results.append(score(model.name, "ours", rankings[model.name]))
+        results.append(score(model.name, "ours", answered.rankings[model.name]))
     seconds["total"] = time.perf_counter() - started
     return EvalResult(
         dataset={
@@ -202,6 +203,7 @@ def run_evaluation(
         },
         settings=_model_settings(served, summary.cf_model, summary.cf_dims),
         seconds=seconds,
+        latency_ms=answered.latency_summary(),
     )
 
 

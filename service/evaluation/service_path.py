@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import tempfile
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import redis
 
@@ -111,19 +113,41 @@ def latest_items(split: TimeSplit) -> dict[str, str]:
     return ordered.groupby("user_id")["product_id"].last().astype(str).to_dict()
 
 
+@dataclasses.dataclass
+class ServiceRankings:
+    """model name -> user -> the product ids answered, best first; and per model the time
+    each request took in the service (ms, CONCURRENCY requests in flight)."""
+
+    rankings: dict[str, dict[str, list[str]]] = dataclasses.field(default_factory=dict)
+    latency_ms: dict[str, list[float]] = dataclasses.field(default_factory=dict)
+
+    def latency_summary(self) -> dict[str, dict[str, float]]:
+        return {
+            name: {
+                "p50": float(np.percentile(ms, 50)),
+                "p99": float(np.percentile(ms, 99)),
+            }
+            for name, ms in self.latency_ms.items()
+            if ms
+        }
+
+
 async def _ask_all(
     ask: Callable[[str], Awaitable[list[str]]], users: Sequence[str], progress: Progress
-) -> dict[str, list[str]]:
+) -> tuple[dict[str, list[str]], list[float]]:
     gate = asyncio.Semaphore(CONCURRENCY)
     out: dict[str, list[str]] = {}
+    took: list[float] = []
 
     async def one(user: str) -> None:
         async with gate:
+            started = time.perf_counter()
             out[user] = await ask(user)
+            took.append((time.perf_counter() - started) * 1000.0)
         progress.advance(1)
 
     await asyncio.gather(*(one(u) for u in users))
-    return out
+    return out, took
 
 
 async def _rank_all(
@@ -133,12 +157,12 @@ async def _rank_all(
     models: Sequence[ServiceModel],
     k: int,
     quiet: bool,
-) -> dict[str, dict[str, list[str]]]:
+) -> ServiceRankings:
     client = redis_pool_client(url, settings)
     service = RecommendationService(settings, client)
     last_item = latest_items(split)
     users = split.users
-    rankings: dict[str, dict[str, list[str]]] = {}
+    out = ServiceRankings()
     try:
         for model in models:
 
@@ -148,10 +172,12 @@ async def _rank_all(
                 return [item.product_id for item in answer.results]
 
             progress = Progress(f"{model.name}", len(users), quiet=quiet)
-            rankings[model.name] = await _ask_all(ask, users, progress)
+            out.rankings[model.name], out.latency_ms[model.name] = await _ask_all(
+                ask, users, progress
+            )
     finally:
         await client.aclose()
-    return rankings
+    return out
 
 
 def rank_through_service(
@@ -161,6 +187,6 @@ def rank_through_service(
     models: Sequence[ServiceModel],
     k: int,
     quiet: bool = False,
-) -> dict[str, dict[str, list[str]]]:
-    """model name -> user -> the product ids the service answered, best first."""
+) -> ServiceRankings:
+    """What the service answered every test user, per model, and how fast."""
     return asyncio.run(_rank_all(url, settings, split, models, k, quiet))

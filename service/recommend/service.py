@@ -25,8 +25,10 @@ from service.recommend.collaborative import CFRecommender
 from service.recommend.content import ContentRecommender
 from service.recommend.hybrid import HybridRecommender
 from service.recommend.popular import PopularRecommender
+from service.recommend.reranked import RerankedRecommender
 from service.store.answer_cache import AnswerCache, cache_key
 from service.store.catalog_reader import CatalogView, LiveCatalog, ProductReader
+from service.store.rerank_reader import VersionReranker, read_reranker
 from service.store.user_state import UserStateReader
 from service.store.vector_search import VectorSearch
 
@@ -37,6 +39,23 @@ T = TypeVar("T")
 class Answer:
     source: str  # "model" or "cache"
     results: list[RecommendedItem]
+
+
+@dataclass(frozen=True)
+class Readers:
+    """The Redis readers every strategy of a version reads through."""
+
+    products: ProductReader
+    users: UserStateReader
+    search: VectorSearch
+
+    @classmethod
+    def build(cls, settings: Settings, client: aioredis.Redis, products: ProductReader) -> Readers:
+        return cls(
+            products,
+            UserStateReader(client, settings.cf.history_max_items),
+            VectorSearch(client, settings.index.hnsw_ef_runtime),
+        )
 
 
 @dataclass(frozen=True)
@@ -53,8 +72,11 @@ class Recommenders:
     def build(
         cls, settings: Settings, client: aioredis.Redis, products: ProductReader
     ) -> Recommenders:
-        users = UserStateReader(client, settings.cf.history_max_items)
-        search = VectorSearch(client, settings.index.hnsw_ef_runtime)
+        return cls.over(settings, Readers.build(settings, client, products))
+
+    @classmethod
+    def over(cls, settings: Settings, readers: Readers) -> Recommenders:
+        products, users, search = readers.products, readers.users, readers.search
         popular = PopularRecommender(products, users)
         cf = CFRecommender(products, users, search, popular, settings.cf.query_weighting)
         return cls(
@@ -71,17 +93,31 @@ class Recommenders:
             popular=popular,
         )
 
-    def endpoint(self, name: str) -> Recommender:
-        """The strategy an endpoint asks; the names are also the cache keys'."""
-        return {"content": self.content, "user": self.cf, "hybrid": self.hybrid}[name]
-
 
 @dataclass(frozen=True)
 class ServedVersion:
-    """What one catalog version is served with: its settings and the recommenders over them."""
+    """What one catalog version is served with: its settings, the recommenders over them,
+    and the endpoints: with the version's re-ranker (if its build chose one) in front of the
+    user and hybrid strategies."""
 
     settings: Settings
+    readers: Readers
     recommenders: Recommenders
+    reranker: VersionReranker | None = None
+
+    def endpoint(self, name: str) -> Recommender:
+        """The strategy an endpoint asks; the names are also the cache keys'."""
+        r = self.recommenders
+        first_stage: dict[str, Recommender] = {
+            "content": r.content,
+            "user": r.cf,
+            "hybrid": r.hybrid,
+        }
+        strategy = first_stage[name]
+        if self.reranker is None or name == "content":
+            return strategy
+        readers = (self.readers.products, self.readers.users, self.readers.search)
+        return RerankedRecommender(strategy, self.reranker, readers, r.cf, r.popular)
 
 
 # Versions whose recommenders are kept: the live one and the one a rebuild just replaced
@@ -105,8 +141,13 @@ class RecommendationService:
         served = self._served.get(view.version)
         if served is None:
             settings = served_settings(self.settings, view.meta.params)
-            recommenders = Recommenders.build(settings, self.client, self.products)
-            served = ServedVersion(settings, recommenders)
+            readers = Readers.build(settings, self.client, self.products)
+            reranker = None
+            if settings.cf.rerank != "off":
+                reranker = await read_reranker(self.client, view, settings.cf.popular_max_items)
+            served = ServedVersion(
+                settings, readers, Recommenders.over(settings, readers), reranker
+            )
             self._served[view.version] = served
             for old in sorted(self._served)[:-KEPT_VERSIONS]:
                 del self._served[old]
@@ -131,7 +172,7 @@ class RecommendationService:
         cached = await self.cache.get(view, key, personal)
         if cached is not None:
             return Answer("cache", cached)
-        scored = await served.recommenders.endpoint(endpoint).recommend(view, request)
+        scored = await served.endpoint(endpoint).recommend(view, request)
         items = _items(scored)
         await self.cache.put(view, key, personal, items)
         return Answer("model", items)

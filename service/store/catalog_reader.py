@@ -122,7 +122,7 @@ class ProductReader:
         the product has to its vector (an unknown product: empty)."""
 
         def parse(raws: list[Any]) -> dict[str, np.ndarray]:
-            return _present(fields, raws)
+            return present_vectors(fields, raws)
 
         return plan.add(lambda pipe: pipe.hmget(view.product_key(product_id), fields), parse)
 
@@ -136,7 +136,7 @@ class ProductReader:
         )
         out, start = {}, 0
         for field, ids in wanted.items():
-            out[field] = _present(ids, raws[start : start + len(ids)])
+            out[field] = present_vectors(ids, raws[start : start + len(ids)])
             start += len(ids)
         return out
 
@@ -166,16 +166,21 @@ class ProductReader:
         for i, pid in enumerate(ids):
             title, category, price = raws[i * width : (i + 1) * width]
             if title is not None:
-                names = (category or b"").decode().split(CATEGORY_SEPARATOR)
-                out[pid] = Listing(
-                    title.decode(),
-                    tuple(n for n in names if n),
-                    float(price) if price else None,
-                )
+                out[pid] = Listing(title.decode(), categories_of(category), price_of(price))
         return out
 
 
-def _present(ids: Sequence[str], raws: Sequence[Any]) -> dict[str, np.ndarray]:
+def categories_of(raw: bytes | None) -> tuple[str, ...]:
+    """A product hash's `category` field as its categories."""
+    return tuple(n for n in (raw or b"").decode().split(CATEGORY_SEPARATOR) if n)
+
+
+def price_of(raw: bytes | None) -> float | None:
+    """A product hash's `price` field; None where the product has no price."""
+    return float(raw) if raw else None
+
+
+def present_vectors(ids: Sequence[str], raws: Sequence[Any]) -> dict[str, np.ndarray]:
     """id -> vector for the ids whose field is present, in the order given."""
     out = {}
     for pid, raw in zip(ids, raws, strict=True):

@@ -30,7 +30,8 @@ def tuned_build(
     """A small catalog built with tuning; returns the build's settings, what it chose and some
     users with history."""
     settings = make_settings(
-        redis_url, cf={"tune": True, "tune_min_users": 5, "tune_budget_s": 20.0}
+        redis_url,
+        cf={"tune": True, "tune_min_users": 5, "tune_budget_s": 20.0, "rerank": "off"},
     )
     client = redis.Redis.from_url(redis_url)
     summary = build_index(client, settings, *small_csvs, quiet=True)
@@ -82,6 +83,7 @@ def test_health_shows_the_tuned_values(
         "history_max_items": chosen.history_max_items,
         "w_cf": chosen.w_cf,
         "w_content": round(1 - chosen.w_cf, 6),
+        "reranker": False,
     }
 
 
