@@ -18,6 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 FEATURES = (
+    # The two CF dot products are divided by their largest size among the user's candidates:
+    # a refit on more events (the served model is fit on the whole log, the training one on
+    # its earlier part) changes their scale, not their order.
     "cf_score",  # dot of the user's CF query with the product's CF vector (the CF KNN score)
     "cf_rank",  # position in the CF KNN list (NaN: not in it)
     "content_score",  # cosine to the user's strongest products' content centroid
@@ -119,7 +122,16 @@ def feature_rows(
         if price is not None and price > 0 and user.median_price:
             row[6] = math.log(price / user.median_price)
         row[7] = history
+    for column in (0, 8):
+        rows[:, column] = _relative(rows[:, column])
     return rows
+
+
+def _relative(values: np.ndarray) -> np.ndarray:
+    """`values` over the largest of their sizes (NaN stays NaN; all missing or 0: as is)."""
+    finite = values[np.isfinite(values)]
+    top = float(np.abs(finite).max()) if len(finite) else 0.0
+    return values / top if top > 0 else values
 
 
 def relative_popularity(ranked: Sequence[tuple[str, float]]) -> dict[str, float]:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from indexing.rerank.trainer import summary_lines as rerank_lines
 from indexing.tuning.tuner import summary_lines
 from service.evaluation.runner import EvalResult, ModelResult
 
@@ -32,7 +33,13 @@ def markdown(result: EvalResult) -> str:
     lines += [
         "",
         f"Chosen on the validation split: EASE lambda = {result.chosen['ease_lambda']:g}.",
-        "Train index: " + "; ".join(summary_lines(_mapping(result.chosen.get("tuning")))),
+        "Train index: "
+        + "; ".join(
+            [
+                *summary_lines(_mapping(result.chosen.get("tuning"))),
+                *rerank_lines(_mapping(result.chosen.get("rerank"))),
+            ]
+        ),
     ]
     lines.append("Run time: " + ", ".join(f"{n} {s:.1f} s" for n, s in result.seconds.items()))
     if result.latency_ms:

@@ -198,6 +198,7 @@ def run_evaluation(
         results=results,
         chosen={
             "tuning": summary.meta.params.get("tuning", {}),
+            "rerank": summary.meta.params.get("rerank", {}),
             "ease_lambda": lam,
             "ease_validation_ndcg": {f"{k:g}": v for k, v in validation_ndcg.items()},
         },

@@ -4,10 +4,10 @@ same way the build trained on them).
 
 It answers a user with history when the request leaves the blend to the service (no
 product_id, no w_content / w_cf); anything else, the first-stage strategy it wraps answers.
-Reads: the user's state; the history's CF query vectors, its strongest products' content
-vectors and every history product's category and price (one command); both KNNs (one
-pipeline); the candidates' titles, categories, prices and CF vectors (one command): as many
-round trips as the hybrid, none per candidate.
+Reads: the user's state; the history's CF query vectors, categories and prices and its
+strongest products' content vectors (one pipeline); both KNNs (one pipeline); the candidates'
+titles, categories, prices and CF vectors (one command): as many round trips as the hybrid,
+none per candidate.
 """
 
 from __future__ import annotations
@@ -80,23 +80,19 @@ class RerankedRecommender(Recommender):
     ) -> list[Scored]:
         history = state.history_ids
         seeds = history[:CONTENT_SEED_ITEMS]
-        wanted = [(pid, CF_QUERY_FIELD) for pid in history]
-        wanted += [(pid, CONTENT_FIELD) for pid in seeds]
-        wanted += [(pid, field) for pid in history for field in HISTORY_FIELDS]
-        raws = await self._products.field_values(view, wanted)
-        n, s = len(history), len(seeds)
-        cf_vectors = present_vectors(history, raws[:n])
-        seed_vectors = present_vectors(seeds, raws[n : n + s])
-        history_facts = _facts(history, raws[n + s :], HISTORY_FIELDS)
+        history_raws, seed_raws = await self._products.fields_each(
+            view, [(history, (CF_QUERY_FIELD, *HISTORY_FIELDS)), (seeds, (CONTENT_FIELD,))]
+        )
+        cf_vectors = present_vectors(history, [raw[0] for raw in history_raws])
+        seed_vectors = present_vectors(seeds, [raw[0] for raw in seed_raws])
+        history_facts = _facts(history, [raw[1:] for raw in history_raws])
         cf_query = self._cf.query_from(state, cf_vectors)
         content_query = history_centroid(seed_vectors, dict(state.history))
         lists = await self._first_stage_lists(view, request, state, cf_query, content_query)
         ids = candidates(lists)
         if not ids:
             return []
-        raws = await self._products.field_values(
-            view, [(pid, field) for pid in ids for field in CANDIDATE_FIELDS]
-        )
+        (raws,) = await self._products.fields_each(view, [(ids, CANDIDATE_FIELDS)])
         listings, cf_index = _candidate_reads(ids, raws)
         facts = ProductFacts(
             {**history_facts.categories, **{p: x.categories for p, x in listings.items()}},
@@ -155,25 +151,21 @@ def _reranks(request: RecommendRequest) -> bool:
     )
 
 
-def _facts(ids: Sequence[str], raws: Sequence[bytes | None], fields: Sequence[str]) -> ProductFacts:
+def _facts(ids: Sequence[str], raws: Sequence[Sequence[bytes | None]]) -> ProductFacts:
     """Categories and prices of `ids` from their (category, price) replies."""
-    width = len(fields)
     categories, prices = {}, {}
-    for i, pid in enumerate(ids):
-        category, price = raws[i * width : (i + 1) * width]
+    for pid, (category, price) in zip(ids, raws, strict=True):
         categories[pid] = categories_of(category)
         prices[pid] = price_of(price)
     return ProductFacts(categories, prices, {})
 
 
 def _candidate_reads(
-    ids: Sequence[str], raws: Sequence[bytes | None]
+    ids: Sequence[str], raws: Sequence[Sequence[bytes | None]]
 ) -> tuple[dict[str, Listing], dict[str, np.ndarray]]:
     """The listing (products still in the catalog) and CF vector of each candidate."""
-    width = len(CANDIDATE_FIELDS)
     listings, cf_index = {}, {}
-    for i, pid in enumerate(ids):
-        title, category, price, vector = raws[i * width : (i + 1) * width]
+    for pid, (title, category, price, vector) in zip(ids, raws, strict=True):
         if title is None:
             continue
         listings[pid] = Listing(title.decode(), categories_of(category), price_of(price))

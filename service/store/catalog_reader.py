@@ -78,6 +78,17 @@ return out
 """
 
 
+# The same fields of many hashes, as one command: each key is sent once, however many fields
+# (HGET_EACH would repeat it per field).
+HMGET_EACH = """
+local out = {}
+for i, key in ipairs(KEYS) do
+    out[i] = redis.call('HMGET', key, unpack(ARGV))
+end
+return out
+"""
+
+
 @dataclass(frozen=True)
 class Listing:
     """What a list outside the KNN filters and shows: the popular products."""
@@ -94,6 +105,7 @@ class ProductReader:
     def __init__(self, client: aioredis.Redis):
         self._client = client
         self._hget_each = client.register_script(HGET_EACH)
+        self._hmget_each = client.register_script(HMGET_EACH)
 
     def plan(self) -> ReadPlan:
         """A read plan on this reader's client, for reads of several readers in one trip."""
@@ -107,6 +119,17 @@ class ProductReader:
             return []
         keys = [view.product_key(product_id) for product_id, _ in wanted]
         return list(await self._hget_each(keys=keys, args=[field for _, field in wanted]))
+
+    async def fields_each(
+        self, view: CatalogView, wanted: Sequence[tuple[Sequence[str], Sequence[str]]]
+    ) -> list[list[list[bytes | None]]]:
+        """For each (product ids, fields) of `wanted`: per product, its values of those fields
+        (None where absent), in order. One round trip for all of `wanted`."""
+        pipe = self._client.pipeline(transaction=False)
+        for ids, fields in wanted:
+            keys = [view.product_key(pid) for pid in ids]
+            await self._hmget_each(keys=keys, args=list(fields), client=pipe)
+        return [list(reply) for reply in await pipe.execute()]
 
     async def vector(self, view: CatalogView, product_id: str, field: str) -> np.ndarray | None:
         """The product's vector field; None if the product has no such vector.
