@@ -1,11 +1,11 @@
-"""The re-ranker is kept only where it beats the first stage on the held-out users."""
+"""The re-ranker is kept only where, fit on one window, it beats the first stage on the next."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from indexing.contract.rerank_features import FEATURES
-from indexing.rerank.trainer import DECIDE_EVERY, fit_and_decide, summary_lines
+from indexing.rerank.trainer import fit_and_decide, summary_lines
 from indexing.rerank.training_data import UserCandidates
 
 USERS, CANDIDATES, SIGNAL = 300, 40, FEATURES.index("category_share")
@@ -37,23 +37,25 @@ def _relevant(data: list[UserCandidates]) -> dict[str, frozenset[str]]:
 
 
 def test_a_feature_that_predicts_the_future_makes_the_reranker_win() -> None:
-    data, first_stage = _data(1, noise_labels=False)
-    result = fit_and_decide(data, first_stage, _relevant(data), 10_000)
+    earlier, _ = _data(1, noise_labels=False)
+    later, first_stage = _data(2, noise_labels=False)
+    result = fit_and_decide(earlier, later, first_stage, _relevant(later), 10_000)
     assert result.on and result.model_text
     assert result.ndcg["reranked"] > result.ndcg["first_stage"] + 0.3
-    assert result.users["decide"] == USERS // DECIDE_EVERY
+    assert result.users["decide"] == USERS
     assert summary_lines({**result.as_meta(), "seconds": 1.0})[0].startswith("re-ranker: on")
 
 
 def test_a_reranker_trained_on_noise_is_skipped() -> None:
-    """Training labels are noise; on the deciding users the first stage already puts what
-    they went on to touch first, which a model that learned nothing cannot beat."""
-    data, _ = _data(2, noise_labels=True)
+    """The earlier window's labels are noise; in the later one the first stage already puts
+    what users went on to touch first, which a model that learned nothing cannot beat."""
+    earlier, _ = _data(3, noise_labels=True)
+    later, _ = _data(4, noise_labels=True)
     first_stage = {}
-    for d in data:
+    for d in later:
         hits = [p for p, y in zip(d.products, d.labels, strict=True) if y]
         first_stage[d.user] = hits + [p for p in d.products if p not in hits]
-    result = fit_and_decide(data, first_stage, _relevant(data), 10_000)
+    result = fit_and_decide(earlier, later, first_stage, _relevant(later), 10_000)
     assert not result.on and result.model_text is None
     assert result.reason == "did not win"
     assert result.ndcg["reranked"] < result.ndcg["first_stage"]
