@@ -78,12 +78,22 @@ return out
 """
 
 
-# The same fields of many hashes, as one command: each key is sent once, however many fields
-# (HGET_EACH would repeat it per field).
-HMGET_EACH = """
-local out = {}
-for i, key in ipairs(KEYS) do
-    out[i] = redis.call('HMGET', key, unpack(ARGV))
+# Fields of many hashes, as one command, in groups (keys, fields): each key is sent once,
+# however many fields (HGET_EACH repeats it per field). ARGV: the number of groups, then per
+# group its key count, its field count and the fields. A script, not a pipeline of HMGETs
+# (~10 us of client CPU each), nor a pipeline of scripts (redis-py adds a SCRIPT EXISTS
+# round trip to every pipeline that holds one).
+HMGET_GROUPS = """
+local out, k, a = {}, 1, 2
+for g = 1, tonumber(ARGV[1]) do
+    local nkeys, nfields = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+    local fields = {}
+    for f = 1, nfields do fields[f] = ARGV[a + 1 + f] end
+    a = a + 2 + nfields
+    for i = 1, nkeys do
+        out[#out + 1] = redis.call('HMGET', KEYS[k], unpack(fields))
+        k = k + 1
+    end
 end
 return out
 """
@@ -105,7 +115,7 @@ class ProductReader:
     def __init__(self, client: aioredis.Redis):
         self._client = client
         self._hget_each = client.register_script(HGET_EACH)
-        self._hmget_each = client.register_script(HMGET_EACH)
+        self._hmget_groups = client.register_script(HMGET_GROUPS)
 
     def plan(self) -> ReadPlan:
         """A read plan on this reader's client, for reads of several readers in one trip."""
@@ -124,12 +134,17 @@ class ProductReader:
         self, view: CatalogView, wanted: Sequence[tuple[Sequence[str], Sequence[str]]]
     ) -> list[list[list[bytes | None]]]:
         """For each (product ids, fields) of `wanted`: per product, its values of those fields
-        (None where absent), in order. One round trip for all of `wanted`."""
-        pipe = self._client.pipeline(transaction=False)
+        (None where absent), in order. One command for all of `wanted`."""
+        keys = [view.product_key(pid) for ids, _ in wanted for pid in ids]
+        args: list[str | int] = [len(wanted)]
         for ids, fields in wanted:
-            keys = [view.product_key(pid) for pid in ids]
-            await self._hmget_each(keys=keys, args=list(fields), client=pipe)
-        return [list(reply) for reply in await pipe.execute()]
+            args += [len(ids), len(fields), *fields]
+        replies = list(await self._hmget_groups(keys=keys, args=args))
+        out, start = [], 0
+        for ids, _ in wanted:
+            out.append([list(reply) for reply in replies[start : start + len(ids)]])
+            start += len(ids)
+        return out
 
     async def vector(self, view: CatalogView, product_id: str, field: str) -> np.ndarray | None:
         """The product's vector field; None if the product has no such vector.
