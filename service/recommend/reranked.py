@@ -5,7 +5,7 @@ same way the build trained on them).
 It answers a user with history when the request leaves the blend to the service (no
 product_id, no w_content / w_cf); anything else, the first-stage strategy it wraps answers.
 Reads: the user's state; the history's CF query vectors, categories and prices and its
-strongest products' content vectors (one pipeline); both KNNs (one pipeline); the candidates'
+strongest products' content vectors (one command); both KNNs (one pipeline); the candidates'
 titles, categories, prices and CF vectors (one command): as many round trips as the hybrid,
 none per candidate.
 """

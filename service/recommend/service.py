@@ -9,6 +9,7 @@ routes call.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -132,26 +133,33 @@ class RecommendationService:
         self.live = LiveCatalog(client, RedisLayout(settings.redis.key_prefix))
         self.products = ProductReader(client)
         self._served: dict[int, ServedVersion] = {}
+        self._loading = asyncio.Lock()
         self.cache = AnswerCache(client, settings.serving.cache_ttl_s)
 
     async def served(self, view: CatalogView) -> ServedVersion:
         """The recommenders of `view`'s version, with the settings its build chose (the
-        configured ones overridden by its tuning, see indexing/contract/tuned_params.py);
-        made once per version, as a rebuild may switch versions while the service runs."""
+        configured ones overridden by its tuning, see indexing/contract/tuned_params.py) and
+        its re-ranker; made once per version, as a rebuild may switch versions while the
+        service runs. Concurrent first requests wait for one load instead of each loading."""
         served = self._served.get(view.version)
-        if served is None:
-            settings = served_settings(self.settings, view.meta.params)
-            readers = Readers.build(settings, self.client, self.products)
-            reranker = None
-            if settings.cf.rerank != "off":
-                reranker = await read_reranker(self.client, view, settings.cf.popular_max_items)
-            served = ServedVersion(
-                settings, readers, Recommenders.over(settings, readers), reranker
-            )
-            self._served[view.version] = served
-            for old in sorted(self._served)[:-KEPT_VERSIONS]:
-                del self._served[old]
+        if served is not None:
+            return served
+        async with self._loading:
+            served = self._served.get(view.version)
+            if served is None:
+                served = await self._load(view)
+                self._served[view.version] = served
+                for old in sorted(self._served)[:-KEPT_VERSIONS]:
+                    del self._served[old]
         return served
+
+    async def _load(self, view: CatalogView) -> ServedVersion:
+        settings = served_settings(self.settings, view.meta.params)
+        readers = Readers.build(settings, self.client, self.products)
+        reranker = None
+        if settings.cf.rerank != "off":
+            reranker = await read_reranker(self.client, view, settings.cf.popular_max_items)
+        return ServedVersion(settings, readers, Recommenders.over(settings, readers), reranker)
 
     async def history_items(self, view: CatalogView) -> int:
         """How many of a user's products the version keeps (live feedback trims to it)."""
