@@ -7,6 +7,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# 0. LightGBM (the re-ranker) links OpenMP's runtime, which the slim image lacks.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libgomp1 \
+    && rm -rf /var/lib/apt/lists/*
+
 # 1. Dependencies only, read from pyproject.toml, so this layer is rebuilt when the dependency
 #    list changes, not on every source edit. The `embedded` extra (the local Redis wheels of
 #    `make run`) is left out: the container talks to the Redis in REDIS_URL.

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from indexing.contract.catalog_meta import CatalogMeta
 from indexing.load.csv_loader import LoadReport
+from indexing.rerank.trainer import summary_lines as rerank_lines
 from indexing.tuning.tuner import summary_lines
 
 
@@ -71,6 +72,7 @@ class BuildSummary:
             f"CF vectors: {meta.cf_items:,} x {meta.cf_dims} ({meta.cf_model}); "
             f"{self.products_without_cf:,} products have no interactions and no CF vector",
             *summary_lines(meta.params.get("tuning", {})),
+            *rerank_lines(meta.params.get("rerank", {})),
             "seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in self.seconds.items()),
         ]
         versions = self.versions

@@ -106,8 +106,16 @@ def write_popularity(
 ) -> int:
     """Write the `max_items` products with the most interest, each user counting at most
     `max_per_user` per product; returns how many."""
-    pairs = pair_interest(interest, max_per_user)
-    totals = pairs.groupby("product_id")["weight"].sum().nlargest(max_items)
+    totals = popularity_totals(interest, max_items, max_per_user)
     if len(totals):
         client.zadd(layout.popular(version), totals.to_dict())
     return len(totals)
+
+
+def popularity_totals(
+    interest: pd.DataFrame, max_items: int, max_per_user: float = math.inf
+) -> pd.Series:
+    """product_id -> summed interest of the `max_items` most popular products, best first,
+    each user counting at most `max_per_user` per product."""
+    pairs = pair_interest(interest, max_per_user)
+    return pairs.groupby("product_id")["weight"].sum().nlargest(max_items)

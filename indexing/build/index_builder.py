@@ -13,6 +13,7 @@ so running service workers can follow the swap, then dropped.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
@@ -61,6 +62,8 @@ from indexing.models.content_embedder import ContentEmbedder, product_texts
 from indexing.models.content_model_store import store_content_model
 from indexing.models.embedder_registry import make_embedder
 from indexing.models.interaction_matrix import build_interaction_matrix
+from indexing.rerank.model_store import store_model
+from indexing.rerank.trainer import RerankResult, train_reranker
 from indexing.tuning.tuner import TuningResult, tune
 
 log = logging.getLogger(__name__)
@@ -135,6 +138,7 @@ class _Build:
     ):
         self.client, self.settings, self.layout, self.timer = client, settings, layout, timer
         self.tuning = TuningResult(None, "not run")
+        self.rerank = RerankResult(False, "not trained")
 
     def run(self, given: _BuildInput, wait_for_grace: bool) -> BuildSummary:
         started = time.perf_counter() - sum(self.timer.seconds.values())
@@ -156,6 +160,10 @@ class _Build:
                 interactions.events, given.catalog.product_ids, content, self.settings
             )
             self.settings = self.tuning.settings(self.settings)
+        # The learned re-ranker (issue 16), trained on the tuning's validation split.
+        with self.timer.stage("rerank"):
+            self.rerank = train_reranker(self.tuning, given.catalog.products, self.settings)
+            self.tuning = dataclasses.replace(self.tuning, scorer=None)  # its fits: memory
         with self.timer.stage("cf vectors"):
             vectors = _Vectors(content, self._fit_cf(interactions))
         previous = live_version(self.client, self.layout)
@@ -243,6 +251,8 @@ class _Build:
             quiet=self.timer.quiet,
         )
         store_content_model(self.client, self.layout, version, given.embedder.to_bytes())
+        if self.rerank.model_text is not None:
+            store_model(self.client, self.layout, version, self.rerank.model_text)
 
     def _write_users(
         self, version: int, catalog: Catalog, interactions: Interactions
@@ -307,6 +317,7 @@ class _Build:
                 "events": len(interactions.events),
                 "embedder_model": given.embedder.model_name,
                 "tuning": self.tuning.as_meta(),
+                "rerank": self.rerank.as_meta(),
             },
             feedback_stream_id=stream_id,
         )

@@ -120,6 +120,11 @@ class RedisLayout:
         """Hash of the version's fitted models (the content model, to embed new products)."""
         return f"{self.version_prefix(version)}:models"
 
+    def reranker(self, version: int) -> str:
+        """String: the version's re-ranker model (LightGBM text), present only where the
+        build's validation chose to serve it (see indexing/rerank/trainer.py)."""
+        return f"{self.version_prefix(version)}:reranker"
+
     def cache_prefix(self, version: int) -> str:
         """Every cached answer of a version (shared and personal) is under this prefix."""
         return f"{self.version_prefix(version)}:cache:"

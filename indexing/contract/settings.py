@@ -186,6 +186,13 @@ class CFSettings:
     tune_max_users: int = _int_field("SHOPREC_TUNE_MAX_USERS", 1500)
     # Fewer validation users than this: too noisy to choose by, the build keeps the settings.
     tune_min_users: int = _int_field("SHOPREC_TUNE_MIN_USERS", 50)
+    # The learned re-ranker (indexing/rerank): "auto" trains it on the tuning's held-out
+    # windows and serves it where, fit one window earlier, it beats the first stage on the
+    # validation window; "off" neither trains nor serves one (a service with off ignores a
+    # version's model).
+    rerank: str = _str_field("SHOPREC_RERANK", "auto")
+    # CF and content KNN candidates per side that the re-ranker orders (plus popular ones).
+    rerank_candidates: int = _int_field("SHOPREC_RERANK_CANDIDATES", 50)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ service/recommend/hybrid.py. Products the user touched before the cut are left o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -21,9 +22,10 @@ import scipy.sparse as sp
 
 from indexing.build.history_writer import interest_frame, user_histories
 from indexing.contract.query_blend import blend, query_weights
+from indexing.contract.tuned_params import TuningParams
 from indexing.models.cf_model import CFVectors, fit_cf_vectors
 from indexing.models.interaction_matrix import build_interaction_matrix
-from indexing.tuning.search_space import TuningParams, fit_key
+from indexing.tuning.search_space import fit_key
 from indexing.validation.baselines import BATCH_USERS, top_k_indices, user_items
 from indexing.validation.metrics import score_lists
 from indexing.validation.split import TimeSplit
@@ -31,6 +33,14 @@ from indexing.validation.split import TimeSplit
 # The served hybrid's candidate list per side and its content seeds (service/recommend/hybrid.py).
 HYBRID_CANDIDATES = 30
 CONTENT_SEED_ITEMS = 5
+
+
+@dataclass(frozen=True)
+class ScoredBatch:
+    users: list[str]
+    cf_query: np.ndarray  # users x dims: the served CF query of each user
+    cf: np.ndarray  # users x catalog; -inf: no CF vector, or touched before the cut
+    content: np.ndarray | None  # users x catalog cosine; -inf: touched before the cut
 
 
 @dataclass(frozen=True)
@@ -68,31 +78,56 @@ class CandidateScorer:
 
     def rank(self, params: TuningParams) -> dict[str, list[str]]:
         """user -> the k products the service would answer for `params`, best first."""
-        cf = self._vectors(*fit_key(params))
-        history = self._histories(params.half_life_days, params.history_max_items)
-        query_w = self._rows(history, query_weights(history["weight"], params.query_weighting))
-        query, index, has_cf = self._catalog_vectors(cf)
-        hybrid = params.w_cf < 1.0 and self.given.content is not None
-        seeds = history[history.groupby("user_id").cumcount() < CONTENT_SEED_ITEMS]
-        seed_w = self._rows(seeds, seeds["weight"].tolist()) if hybrid else None
         items = np.asarray(self.given.item_ids)
         out: dict[str, list[str]] = {}
+        for batch in self.batches(params):
+            if batch.content is None:
+                ranked = top_k_indices(batch.cf, self.given.k)
+            else:
+                ranked = self._blended(batch.cf, batch.content, params.w_cf)
+            for user, order in zip(batch.users, ranked, strict=True):
+                out[user] = items[order].tolist()
+        return out
+
+    def batches(self, params: TuningParams, hybrid: bool | None = None) -> Iterator[ScoredBatch]:
+        """The validation users in batches, with the scores the service's two KNNs would give
+        every catalog product for `params`. `hybrid`: whether to score the content side
+        (default: where the served hybrid would blend it in)."""
+        cf = self.vectors(params)
+        history = self.histories(params)
+        query_w = self._rows(history, query_weights(history["weight"], params.query_weighting))
+        query, index, has_cf = self._catalog_vectors(cf)
+        if hybrid is None:
+            hybrid = params.w_cf < 1.0
+        content = self.given.content if hybrid else None
+        seeds = history[history.groupby("user_id").cumcount() < CONTENT_SEED_ITEMS]
+        seed_w = self._rows(seeds, seeds["weight"].tolist()) if content is not None else None
         for start in range(0, len(self.users), BATCH_USERS):
             rows = slice(start, start + BATCH_USERS)
             seen = self.seen[rows].nonzero()
-            cf_scores = np.asarray(query_w[rows] @ query) @ index.T
+            # The served CF query is the weighted mean of the history's query vectors.
+            weights = query_w[rows]
+            total = np.maximum(np.asarray(weights.sum(axis=1)).ravel(), 1e-12)
+            cf_query = np.asarray(weights @ query) / total[:, None]
+            cf_scores = cf_query @ index.T
             cf_scores[:, ~has_cf] = -np.inf
             cf_scores[seen] = -np.inf
-            if seed_w is None or self.given.content is None:
-                ranked = top_k_indices(cf_scores, self.given.k)
-            else:
-                content = self.given.content
-                content_scores = np.asarray(seed_w[rows] @ content) @ content.T
+            content_scores = None
+            if content is not None and seed_w is not None:
+                centroid = np.asarray(seed_w[rows] @ content)
+                norm = np.maximum(np.linalg.norm(centroid, axis=1), 1e-12)
+                content_scores = (centroid / norm[:, None]) @ content.T  # cosine, as served
                 content_scores[seen] = -np.inf
-                ranked = self._blended(cf_scores, content_scores, params.w_cf)
-            for user, order in zip(self.users[rows], ranked, strict=True):
-                out[user] = items[order].tolist()
-        return out
+            yield ScoredBatch(list(self.users[rows]), cf_query, cf_scores, content_scores)
+
+    def vectors(self, params: TuningParams) -> CFVectors:
+        """The CF vectors a build with `params` would index (fit on the validation train)."""
+        return self._vectors(*fit_key(params))
+
+    def histories(self, params: TuningParams) -> pd.DataFrame:
+        """user_id, product_id, weight of the validation users: each user's strongest
+        history_max_items products, strongest first (the history sorted sets of a build)."""
+        return self._histories(params.half_life_days, params.history_max_items)
 
     def _blended(
         self, cf_scores: np.ndarray, content_scores: np.ndarray, w_cf: float

@@ -7,13 +7,10 @@ log too small to tune on is built exactly as configured.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from typing import Any
 
 from indexing.contract.query_blend import QUERY_WEIGHTINGS
-from indexing.contract.settings import Settings
-from indexing.models.cf_model import choose_model
+from indexing.contract.tuned_params import TuningParams
 from indexing.models.interaction_matrix import MATRIX_VALUES
 
 # Half-lives in days; 0 switches decay off (recency does not matter).
@@ -22,55 +19,6 @@ HALF_LIVES = (0.0, 7.0, 14.0, 30.0, 90.0)
 EASE_LAMBDAS = (30.0, 100.0, 300.0, 1000.0, 3000.0)
 HISTORY_ITEMS = (30, 100, 300)
 HYBRID_W_CF = (0.5, 0.75, 0.9, 1.0)  # w_content = 1 - w_cf; 1 serves CF alone
-
-
-@dataclass(frozen=True)
-class TuningParams:
-    """One candidate: everything the build and the served query depend on that is tuned."""
-
-    matrix_values: str
-    half_life_days: float
-    cf_model: str  # "ease" or "cosine", resolved (never "auto")
-    ease_lambda: float
-    query_weighting: str
-    history_max_items: int
-    w_cf: float
-
-    @classmethod
-    def from_settings(cls, settings: Settings, n_items: int) -> TuningParams:
-        cf = settings.cf
-        w_total = settings.serving.w_cf + settings.serving.w_content
-        return cls(
-            matrix_values=cf.matrix_values,
-            half_life_days=cf.half_life_days,
-            cf_model=choose_model(cf.model, n_items, cf.ease_max_items),
-            ease_lambda=cf.ease_lambda,
-            query_weighting=cf.query_weighting,
-            history_max_items=cf.history_max_items,
-            w_cf=settings.serving.w_cf / w_total if w_total > 0 else 1.0,
-        )
-
-    def applied_to(self, settings: Settings) -> Settings:
-        return settings.replace(
-            cf={
-                "matrix_values": self.matrix_values,
-                "half_life_days": self.half_life_days,
-                "model": self.cf_model,
-                "ease_lambda": self.ease_lambda,
-                "query_weighting": self.query_weighting,
-                "history_max_items": self.history_max_items,
-            },
-            serving={"w_cf": self.w_cf, "w_content": round(1.0 - self.w_cf, 6)},
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_meta(cls, params: dict[str, Any]) -> TuningParams | None:
-        """What a version's build chose (CatalogMeta.params["tuning"]), None if not tuned."""
-        chosen = params.get("tuning", {}).get("chosen")
-        return cls(**chosen) if chosen else None
 
 
 def axes(start: TuningParams, n_items: int, ease_max_items: int) -> list[tuple[str, list[Any]]]:

@@ -20,8 +20,10 @@ import numpy as np
 import pandas as pd
 
 from indexing.contract.settings import Settings
+from indexing.contract.tuned_params import TuningParams
+from indexing.models.cf_model import choose_model
 from indexing.tuning.candidate_scorer import CandidateScorer, ScorerInput
-from indexing.tuning.search_space import TuningParams, axes
+from indexing.tuning.search_space import axes
 from indexing.validation import baselines
 from indexing.validation.metrics import score_lists
 from indexing.validation.split import TimeSplit, sample_users, time_split
@@ -42,6 +44,8 @@ class TuningResult:
     seconds: float = 0.0
     stopped_by_budget: bool = False
     trials: list[dict[str, Any]] = field(default_factory=list)
+    # The validation split and the fits behind `chosen`, for the re-ranker's training.
+    scorer: CandidateScorer | None = field(default=None, compare=False, repr=False)
 
     def settings(self, settings: Settings) -> Settings:
         return self.chosen.applied_to(settings) if self.chosen is not None else settings
@@ -99,7 +103,9 @@ def tune(
     scorer = CandidateScorer(
         ScorerInput(split, item_ids, content, config.dims, config.ease_max_items, K)
     )
-    start = TuningParams.from_settings(settings, n_items)
+    start = TuningParams.from_settings(
+        settings, choose_model(config.model, n_items, config.ease_max_items)
+    )
     mark = clock()
     best, best_ndcg = start, scorer.ndcg(start)
     fit_seconds = clock() - mark  # what a candidate that needs new CF vectors costs
@@ -133,6 +139,7 @@ def tune(
         seconds=clock() - started,
         stopped_by_budget=stopped,
         trials=trials,
+        scorer=scorer,
     )
 
 

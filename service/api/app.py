@@ -105,7 +105,7 @@ class Services:
             recommendations.cache,
             counters,
             settings.cf.event_weights,
-            settings.cf.history_max_items,
+            recommendations.history_items,
             settings.abuse.max_user_product_interest,
             FeedbackRateLimit(client, layout, settings.abuse),
             durable=settings.reliability.feedback_durable,

@@ -13,7 +13,8 @@ from litestar.di import NamedDependency
 from redis.exceptions import RedisError, ResponseError
 
 from indexing.connection.redis_connection import display_url
-from service.api.schemas import HealthResponse
+from indexing.contract.tuned_params import TuningParams
+from service.api.schemas import HealthResponse, ServedSettings
 from service.errors import NoLiveIndex
 from service.recommend.service import RecommendationService
 
@@ -56,6 +57,8 @@ async def _health(
     durability = await feedback_durability(recommendations)
     await recommendations.routing.check(view.version, force=True)
     meta = view.meta
+    version = await recommendations.served(view)
+    served = version.settings
     body = HealthResponse(
         "ok",
         "ok",
@@ -69,6 +72,14 @@ async def _health(
         redis_url=redis_url,
         key_prefix=key_prefix,
         read_replica=recommendations.routing.state,
+        served=ServedSettings(
+            tuned=TuningParams.from_meta(meta.params) is not None,
+            query_weighting=served.cf.query_weighting,
+            history_max_items=served.cf.history_max_items,
+            w_cf=served.serving.w_cf,
+            w_content=served.serving.w_content,
+            reranker=version.reranker is not None,
+        ),
     )
     return body, 200
 

@@ -119,7 +119,8 @@ Weight = Annotated[
         ge=0,
         le=1000,
         schema_extra={"minimum": 0, "maximum": 1000},
-        description="Blend weight (>= 0; w_content and w_cf not both 0); default from config.",
+        description="Blend weight (>= 0; w_content and w_cf not both 0); default: the live "
+        "version's (tuned, or configured; /health shows it under `served`).",
         examples=_example(0.5),
     ),
 ]
@@ -195,8 +196,8 @@ class ListFilters:
         self,
         user_id: str | None = None,
         product_id: str | None = None,
-        w_content: float = 0.5,
-        w_cf: float = 0.5,
+        w_content: float | None = None,
+        w_cf: float | None = None,
         exclude_seen: str = DEFAULT_SEEN_POLICY,
     ) -> RecommendRequest:
         return RecommendRequest(
@@ -290,13 +291,10 @@ class RecommendController(Controller):
     ) -> RecommendationResponse:
         if user_id is None and product_id is None:
             raise ValidationException("give user_id, product_id or both")
-        settings = recommendations.settings
-        wc = settings.serving.w_content if w_content is None else w_content
-        wf = settings.serving.w_cf if w_cf is None else w_cf
-        if wc == 0 and wf == 0:
-            raise ValidationException("w_content and w_cf must not both be 0")
-        seen = seen_policy(exclude_seen, settings.serving.exclude_seen)
-        request = filters.request(user_id, product_id, wc, wf, seen)
+        # A weight left out is the live version's default (its tuned w_cf, else the configured
+        # one); both 0 is refused (422) where the defaults are known, in the hybrid.
+        seen = seen_policy(exclude_seen, recommendations.settings.serving.exclude_seen)
+        request = filters.request(user_id, product_id, w_content, w_cf, seen)
         return _response(await recommendations.recommend("hybrid", request))
 
     @get(

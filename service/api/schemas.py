@@ -96,6 +96,25 @@ class FeedbackResponse(msgspec.Struct, kw_only=True):
     ]
 
 
+class ServedSettings(msgspec.Struct):
+    """What the live version answers with: its build's tuned values, or the configured ones."""
+
+    tuned: Annotated[
+        bool, msgspec.Meta(description="True: the values below are what the build's tuning chose.")
+    ]
+    query_weighting: Annotated[str, msgspec.Meta(examples=["uniform"])]
+    history_max_items: Annotated[int, msgspec.Meta(examples=[300])]
+    w_cf: Annotated[float, msgspec.Meta(description="/recommend/hybrid's default CF weight.")]
+    w_content: float
+    reranker: Annotated[
+        bool,
+        msgspec.Meta(
+            description="True: a learned model re-ranks /recommend/user and the default "
+            "/recommend/hybrid (the build chose it on validation)."
+        ),
+    ] = False
+
+
 class HealthResponse(msgspec.Struct):
     status: Literal["ok", "degraded"]
     redis: Literal["ok", "unreachable"]
@@ -134,6 +153,7 @@ class HealthResponse(msgspec.Struct):
         | None
     ) = None
     key_prefix: str | None = None
+    served: ServedSettings | None = None
 
 
 class VariantReport(msgspec.Struct):

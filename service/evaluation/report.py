@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from indexing.rerank.trainer import summary_lines as rerank_lines
 from indexing.tuning.tuner import summary_lines
 from service.evaluation.runner import EvalResult, ModelResult
 
@@ -33,9 +34,23 @@ def markdown(result: EvalResult) -> str:
     lines += [
         "",
         f"Chosen on the validation split: EASE lambda = {result.chosen['ease_lambda']:g}.",
-        "Train index: " + "; ".join(summary_lines(_mapping(result.chosen.get("tuning")))),
+        "Train index: "
+        + "; ".join(
+            [
+                *summary_lines(_mapping(result.chosen.get("tuning"))),
+                *rerank_lines(_mapping(result.chosen.get("rerank"))),
+            ]
+        ),
     ]
     lines.append("Run time: " + ", ".join(f"{n} {s:.1f} s" for n, s in result.seconds.items()))
+    if result.latency_ms:
+        lines.append(
+            "Service time per request, ms p50 / p99 (in process, 8 in flight): "
+            + ", ".join(
+                f"{name} {ms['p50']:.1f} / {ms['p99']:.1f}"
+                for name, ms in result.latency_ms.items()
+            )
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -75,6 +90,7 @@ def as_json(result: EvalResult) -> dict[str, object]:
         "chosen_on_validation": result.chosen,
         "settings": result.settings,
         "seconds": result.seconds,
+        "latency_ms": result.latency_ms,
     }
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import redis
 
 from indexing.contract.settings import Settings
+from indexing.contract.tuned_params import served_settings
 from indexing.load.csv_loader import load_interactions, load_products
-from indexing.tuning.search_space import TuningParams
 from indexing.validation import baselines
 from indexing.validation.beyond_accuracy import BeyondAccuracy, beyond_accuracy
 from indexing.validation.metrics import Scores, score_lists
@@ -69,6 +69,7 @@ class EvalResult:
     chosen: dict[str, object]
     settings: dict[str, object]
     seconds: dict[str, float] = field(default_factory=dict)
+    latency_ms: dict[str, dict[str, float]] = field(default_factory=dict)  # model -> p50, p99
 
 
 def _say(config: EvalConfig, message: str) -> None:
@@ -184,21 +185,18 @@ def run_evaluation(
     ) as (eval_settings, summary):
         seconds["train index build"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        # The service reads the query and blend settings the build's tuning chose.
-        tuned = TuningParams.from_meta(summary.meta.params)
-        if tuned is not None:
-            eval_settings = tuned.applied_to(eval_settings)
+        # The service serves the version with what its build's tuning chose, as a shop's does.
+        served = served_settings(eval_settings, summary.meta.params)
         _say(config, "- ask the service for every test user")
-        models = service_models(config.hybrid_weights, tuned.w_cf if tuned else None)
+        models = service_models(config.hybrid_weights, served.serving.w_cf)
         if repeats:
-            w_cf = tuned.w_cf if tuned else eval_settings.serving.w_cf
-            models = seen_policy_models(config.exclude_seen, w_cf)
-        rankings = rank_through_service(
+            models = seen_policy_models(config.exclude_seen, served.serving.w_cf)
+        answered = rank_through_service(
             redis_url, eval_settings, split, models, config.k, config.quiet
         )
         seconds["service queries"] = time.perf_counter() - mark
     for model in models:
-        results += score(model.name, "ours", rankings[model.name])
+        results += score(model.name, "ours", answered.rankings[model.name])
     seconds["total"] = time.perf_counter() - started
     return EvalResult(
         dataset={
@@ -221,11 +219,13 @@ def run_evaluation(
         results=results,
         chosen={
             "tuning": summary.meta.params.get("tuning", {}),
+            "rerank": summary.meta.params.get("rerank", {}),
             "ease_lambda": lam,
             "ease_validation_ndcg": {f"{k:g}": v for k, v in validation_ndcg.items()},
         },
-        settings=_model_settings(eval_settings, summary.cf_model, summary.cf_dims),
+        settings=_model_settings(served, summary.cf_model, summary.cf_dims),
         seconds=seconds,
+        latency_ms=answered.latency_summary(),
     )
 
 

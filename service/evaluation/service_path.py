@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import tempfile
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import redis
 
@@ -77,21 +79,18 @@ class ServiceModel:
 
     name: str
     endpoint: str  # "content", "user" or "hybrid"
-    w_cf: float | None = None
+    w_cf: float | None = None  # hybrid: None asks with the version's served default weights
     # Set: the request carries no exclusions and the service leaves out what this seen policy
     # says (SHOPREC_EXCLUDE_SEEN); None: everything the user touched before the cut is excluded.
     exclude_seen: str | None = None
 
 
-def service_models(
-    hybrid_weights: Sequence[float], tuned_w_cf: float | None = None
-) -> list[ServiceModel]:
-    """content, cf, a hybrid row per weight, and the hybrid at the weight the build's tuning
-    chose (what a shop's /recommend/hybrid serves by default)."""
+def service_models(hybrid_weights: Sequence[float], served_w_cf: float) -> list[ServiceModel]:
+    """content, cf, a hybrid row per weight, and the hybrid as a shop's /recommend/hybrid
+    serves it by default (the weights the build's tuning chose, else the configured ones)."""
     models = [ServiceModel("content", "content"), ServiceModel("cf", "user")]
     models += [ServiceModel(f"hybrid w_cf={w:g}", "hybrid", w) for w in hybrid_weights]
-    if tuned_w_cf is not None:
-        models.append(ServiceModel(f"hybrid tuned (w_cf={tuned_w_cf:g})", "hybrid", tuned_w_cf))
+    models.append(ServiceModel(f"hybrid served (w_cf={served_w_cf:g})", "hybrid"))
     return models
 
 
@@ -118,9 +117,15 @@ def request_for(
     seen = model.exclude_seen or "all"
     if model.endpoint == "user":
         return "user", RecommendRequest(top_k=k, user_id=user, exclude=exclude, exclude_seen=seen)
-    w_cf = float(model.w_cf or 0.0)
+    if model.w_cf is None:
+        return "hybrid", RecommendRequest(top_k=k, user_id=user, exclude=exclude, exclude_seen=seen)
     request = RecommendRequest(
-        top_k=k, user_id=user, exclude=exclude, w_content=1.0 - w_cf, w_cf=w_cf, exclude_seen=seen
+        top_k=k,
+        user_id=user,
+        exclude=exclude,
+        w_content=1.0 - model.w_cf,
+        w_cf=model.w_cf,
+        exclude_seen=seen,
     )
     return "hybrid", request
 
@@ -130,19 +135,41 @@ def latest_items(split: TimeSplit) -> dict[str, str]:
     return ordered.groupby("user_id")["product_id"].last().astype(str).to_dict()
 
 
+@dataclasses.dataclass
+class ServiceRankings:
+    """model name -> user -> the product ids answered, best first; and per model the time
+    each request took in the service (ms, CONCURRENCY requests in flight)."""
+
+    rankings: dict[str, dict[str, list[str]]] = dataclasses.field(default_factory=dict)
+    latency_ms: dict[str, list[float]] = dataclasses.field(default_factory=dict)
+
+    def latency_summary(self) -> dict[str, dict[str, float]]:
+        return {
+            name: {
+                "p50": float(np.percentile(ms, 50)),
+                "p99": float(np.percentile(ms, 99)),
+            }
+            for name, ms in self.latency_ms.items()
+            if ms
+        }
+
+
 async def _ask_all(
     ask: Callable[[str], Awaitable[list[str]]], users: Sequence[str], progress: Progress
-) -> dict[str, list[str]]:
+) -> tuple[dict[str, list[str]], list[float]]:
     gate = asyncio.Semaphore(CONCURRENCY)
     out: dict[str, list[str]] = {}
+    took: list[float] = []
 
     async def one(user: str) -> None:
         async with gate:
+            started = time.perf_counter()
             out[user] = await ask(user)
+            took.append((time.perf_counter() - started) * 1000.0)
         progress.advance(1)
 
     await asyncio.gather(*(one(u) for u in users))
-    return out
+    return out, took
 
 
 async def _rank_all(
@@ -152,12 +179,12 @@ async def _rank_all(
     models: Sequence[ServiceModel],
     k: int,
     quiet: bool,
-) -> dict[str, dict[str, list[str]]]:
+) -> ServiceRankings:
     client = redis_pool_client(url, settings)
     service = RecommendationService(settings, client)
     last_item = latest_items(split)
     users = split.users
-    rankings: dict[str, dict[str, list[str]]] = {}
+    out = ServiceRankings()
     try:
         for model in models:
 
@@ -167,10 +194,12 @@ async def _rank_all(
                 return [item.product_id for item in answer.results]
 
             progress = Progress(f"{model.name}", len(users), quiet=quiet)
-            rankings[model.name] = await _ask_all(ask, users, progress)
+            out.rankings[model.name], out.latency_ms[model.name] = await _ask_all(
+                ask, users, progress
+            )
     finally:
         await client.aclose()
-    return rankings
+    return out
 
 
 def rank_through_service(
@@ -180,6 +209,6 @@ def rank_through_service(
     models: Sequence[ServiceModel],
     k: int,
     quiet: bool = False,
-) -> dict[str, dict[str, list[str]]]:
-    """model name -> user -> the product ids the service answered, best first."""
+) -> ServiceRankings:
+    """What the service answered every test user, per model, and how fast."""
     return asyncio.run(_rank_all(url, settings, split, models, k, quiet))

@@ -30,7 +30,6 @@ class ABExperiment:
     ):
         self._experiment = settings.ab.experiment
         self._split = Split.parse(settings.ab.split)
-        self._serving = settings.serving
         self._recommendations = recommendations
         self._counters = counters
 
@@ -56,7 +55,7 @@ class ABExperiment:
             return "hybrid", request.with_weights(1.0, 0.0)
         if variant in ("user", "cf"):
             return "user", request
-        return "hybrid", request.with_weights(self._serving.w_content, self._serving.w_cf)
+        return "hybrid", request.with_weights(None, None)  # the version's served weights
 
     async def report(self) -> ABReport:
         counts = await self._counters.counts()

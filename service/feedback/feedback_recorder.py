@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -88,7 +89,7 @@ class FeedbackRecorder:
         cache: AnswerCache,
         ab: ABCounters,
         weights: EventWeights,
-        history_items: int,
+        history_items: Callable[[CatalogView], Awaitable[int]],
         max_interest: float,
         rate_limit: FeedbackRateLimit,
         durable: bool = True,
@@ -97,7 +98,8 @@ class FeedbackRecorder:
     ):
         self._client, self._products, self._cache, self._ab = client, products, cache, ab
         self._weights = weights.as_dict()
-        self._history_items, self._max_interest = history_items, max_interest
+        self._history_items = history_items  # a version's history length (it may be tuned)
+        self._max_interest = max_interest
         self._rate_limit = rate_limit
         self._stream = StreamAppender(client, durable, fsync_timeout_ms)
         self._require_durable = require_durable
@@ -139,6 +141,7 @@ class FeedbackRecorder:
         return appended.durable
 
     async def _apply(self, view: CatalogView, event: FeedbackEvent) -> None:
+        history_items = await self._history_items(view)
         pipe = self._client.pipeline(transaction=True)
         queue_history_update(
             pipe,
@@ -146,7 +149,7 @@ class FeedbackRecorder:
             view.meta,
             event,
             self._weights,
-            self._history_items,
+            history_items,
             self._max_interest,
         )
         await pipe.execute()

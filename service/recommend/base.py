@@ -46,13 +46,15 @@ class RecommendRequest:
     price_min: float | None = None
     price_max: float | None = None
     exclude: frozenset[str] = field(default_factory=frozenset)
-    w_content: float = 0.5
-    w_cf: float = 0.5
+    # The hybrid blend's weights; None: the served version's default (its tuned w_cf, or the
+    # configured SHOPREC_W_CONTENT / SHOPREC_W_CF).
+    w_content: float | None = None
+    w_cf: float | None = None
     # What of the user's own history the answer leaves out (SEEN_POLICIES); the routes pass
     # the request's `exclude_seen` or SHOPREC_EXCLUDE_SEEN.
     exclude_seen: str = DEFAULT_SEEN_POLICY
 
-    def with_weights(self, w_content: float, w_cf: float) -> RecommendRequest:
+    def with_weights(self, w_content: float | None, w_cf: float | None) -> RecommendRequest:
         return replace(self, w_content=w_content, w_cf=w_cf)
 
     @property

@@ -37,23 +37,35 @@ class HybridRecommender(Recommender):
         search: VectorSearch,
         cf: CFRecommender,
         popular: PopularRecommender,
+        default_weights: tuple[float, float] = (0.5, 0.5),
     ):
         self._products, self._users, self._search = products, users, search
         self._cf, self._popular = cf, popular
+        self._default_weights = default_weights  # (w_content, w_cf) where a request has none
 
     async def _recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
+        weights = self._weights(request)
         state, product = await self._read_request(view, request)
-        content, cf = await self._candidates(view, request, state, product)
+        content, cf = await self._candidates(view, request, weights, state, product)
         if not content and not cf:
             return await self._popular.excluding(
                 view, request, state.never_show(request.exclude_seen)
             )
-        return await self._blended(view, request, content, cf)
+        return await self._blended(view, request, weights, content, cf)
+
+    def _weights(self, request: RecommendRequest) -> tuple[float, float]:
+        """(w_content, w_cf): the request's, a weight it left out (None) the served default."""
+        w_content = self._default_weights[0] if request.w_content is None else request.w_content
+        w_cf = self._default_weights[1] if request.w_cf is None else request.w_cf
+        if w_content == 0 and w_cf == 0:
+            raise ValueError("w_content and w_cf must not both be 0")
+        return w_content, w_cf
 
     async def _candidates(
         self,
         view: CatalogView,
         request: RecommendRequest,
+        weights: tuple[float, float],
         state: UserState,
         product: dict[str, np.ndarray],
     ) -> tuple[list[Scored], list[Scored]]:
@@ -72,8 +84,8 @@ class HybridRecommender(Recommender):
         sides = {
             field: KnnQuery(field, query, k, flt, exclude, cards=False)
             for field, query, weight in (
-                (CONTENT_FIELD, content_query, request.w_content),
-                (CF_FIELD, cf_query, request.w_cf),
+                (CONTENT_FIELD, content_query, weights[0]),
+                (CF_FIELD, cf_query, weights[1]),
             )
             if query is not None and weight > 0
         }
@@ -85,12 +97,13 @@ class HybridRecommender(Recommender):
         self,
         view: CatalogView,
         request: RecommendRequest,
+        weights: tuple[float, float],
         content: list[Scored],
         cf: list[Scored],
     ) -> list[Scored]:
         """The best top_k of both sides blended, with their cards. A side that found nothing
         leaves the other to serve alone, at full weight."""
-        w_content, w_cf = (request.w_content, request.w_cf) if content and cf else (1.0, 1.0)
+        w_content, w_cf = weights if content and cf else (1.0, 1.0)
         scores = blend(
             {s.product_id: s.score for s in content},
             {s.product_id: s.score for s in cf},

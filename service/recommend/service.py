@@ -9,6 +9,7 @@ routes call.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -18,6 +19,7 @@ from redis.exceptions import ResponseError
 
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
+from indexing.contract.tuned_params import served_settings
 from service.api.schemas import RecommendedItem
 from service.observability import request_facts
 from service.recommend.base import Recommender, RecommendRequest, Scored
@@ -25,9 +27,11 @@ from service.recommend.collaborative import CFRecommender
 from service.recommend.content import ContentRecommender
 from service.recommend.hybrid import HybridRecommender
 from service.recommend.popular import PopularRecommender
+from service.recommend.reranked import RerankedRecommender
 from service.store.answer_cache import AnswerCache, cache_key
 from service.store.catalog_reader import CatalogView, LiveCatalog, ProductReader
 from service.store.read_routing import ReadRouting
+from service.store.rerank_reader import VersionReranker, read_reranker
 from service.store.user_state import UserStateReader
 from service.store.vector_search import VectorSearch
 
@@ -38,6 +42,29 @@ T = TypeVar("T")
 class Answer:
     source: str  # "model" or "cache"
     results: list[RecommendedItem]
+
+
+@dataclass(frozen=True)
+class Readers:
+    """The Redis readers every strategy of a version reads through."""
+
+    products: ProductReader
+    users: UserStateReader
+    search: VectorSearch
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        client: aioredis.Redis,
+        products: ProductReader,
+        routing: ReadRouting,
+    ) -> Readers:
+        return cls(
+            products,
+            UserStateReader(client, settings.cf.history_max_items),
+            VectorSearch(routing, settings.index.hnsw_ef_runtime),
+        )
 
 
 @dataclass(frozen=True)
@@ -58,38 +85,103 @@ class Recommenders:
         products: ProductReader,
         routing: ReadRouting,
     ) -> Recommenders:
-        users = UserStateReader(client, settings.cf.history_max_items)
-        search = VectorSearch(routing, settings.index.hnsw_ef_runtime)
+        return cls.over(settings, Readers.build(settings, client, products, routing))
+
+    @classmethod
+    def over(cls, settings: Settings, readers: Readers) -> Recommenders:
+        products, users, search = readers.products, readers.users, readers.search
         popular = PopularRecommender(products, users)
         cf = CFRecommender(products, users, search, popular, settings.cf.query_weighting)
         return cls(
             content=ContentRecommender(products, search, users),
             cf=cf,
-            hybrid=HybridRecommender(products, users, search, cf, popular),
+            hybrid=HybridRecommender(
+                products,
+                users,
+                search,
+                cf,
+                popular,
+                (settings.serving.w_content, settings.serving.w_cf),
+            ),
             popular=popular,
         )
+
+
+@dataclass(frozen=True)
+class ServedVersion:
+    """What one catalog version is served with: its settings, the recommenders over them,
+    and the endpoints: with the version's re-ranker (if its build chose one) in front of the
+    user and hybrid strategies."""
+
+    settings: Settings
+    readers: Readers
+    recommenders: Recommenders
+    reranker: VersionReranker | None = None
+
+    def endpoint(self, name: str) -> Recommender:
+        """The strategy an endpoint asks; the names are also the cache keys'."""
+        r = self.recommenders
+        first_stage: dict[str, Recommender] = {
+            "content": r.content,
+            "user": r.cf,
+            "hybrid": r.hybrid,
+        }
+        strategy = first_stage[name]
+        if self.reranker is None or name == "content":
+            return strategy
+        readers = (self.readers.products, self.readers.users, self.readers.search)
+        return RerankedRecommender(strategy, self.reranker, readers, r.cf, r.popular)
+
+
+# Versions whose recommenders are kept: the live one and the one a rebuild just replaced
+# (requests that started on it finish there during the grace period).
+KEPT_VERSIONS = 2
 
 
 class RecommendationService:
     def __init__(
         self, settings: Settings, client: aioredis.Redis, replica: aioredis.Redis | None = None
     ):
-        self.settings = settings
+        self.settings = settings  # as configured; a version serves `served(view).settings`
         self.client = client
         layout = RedisLayout(settings.redis.key_prefix)
         self.routing = ReadRouting(client, replica, layout)
         self.live = LiveCatalog(client, layout, routing=self.routing)
         self.products = ProductReader(client)
-        self.recommenders = Recommenders.build(settings, client, self.products, self.routing)
-        # The endpoints and the strategy each one asks; the names are also the cache keys'.
-        self._endpoints: dict[str, Recommender] = {
-            "content": self.recommenders.content,
-            "user": self.recommenders.cf,
-            "hybrid": self.recommenders.hybrid,
-        }
+        self._served: dict[int, ServedVersion] = {}
+        self._loading = asyncio.Lock()
         self.cache = AnswerCache(
             client, settings.serving.cache_ttl_s, settings.resources.cache_max_answer_bytes
         )
+
+    async def served(self, view: CatalogView) -> ServedVersion:
+        """The recommenders of `view`'s version, with the settings its build chose (the
+        configured ones overridden by its tuning, see indexing/contract/tuned_params.py) and
+        its re-ranker; made once per version, as a rebuild may switch versions while the
+        service runs. Concurrent first requests wait for one load instead of each loading."""
+        served = self._served.get(view.version)
+        if served is not None:
+            return served
+        async with self._loading:
+            served = self._served.get(view.version)
+            if served is None:
+                served = await self._load(view)
+                self._served[view.version] = served
+                for old in sorted(self._served)[:-KEPT_VERSIONS]:
+                    del self._served[old]
+        return served
+
+    async def _load(self, view: CatalogView) -> ServedVersion:
+        settings = served_settings(self.settings, view.meta.params)
+        readers = Readers.build(settings, self.client, self.products, self.routing)
+        reranker = None
+        if settings.cf.rerank != "off":
+            reranker = await read_reranker(self.client, view, settings.cf.popular_max_items)
+        return ServedVersion(settings, readers, Recommenders.over(settings, readers), reranker)
+
+    async def history_items(self, view: CatalogView) -> int:
+        """How many of a user's products the version keeps (live feedback trims to it)."""
+        return (await self.served(view)).settings.cf.history_max_items
 
     async def recommend(self, endpoint: str, request: RecommendRequest) -> Answer:
         """Answer one endpoint ("content", "user", "hybrid") through the cache."""
@@ -98,6 +190,7 @@ class RecommendationService:
     async def _recommend(
         self, view: CatalogView, endpoint: str, request: RecommendRequest
     ) -> Answer:
+        served = await self.served(view)
         key = cache_key(endpoint, _cache_params(endpoint, request))
         # Any answer computed for a user (user, hybrid with a user, the A/B content arm that
         # leaves out the user's dismissals) lives in that user's own cache hash.
@@ -106,7 +199,7 @@ class RecommendationService:
         request_facts.current().cache_hit = cached is not None
         if cached is not None:
             return Answer("cache", cached)
-        scored = await self._endpoints[endpoint].recommend(view, request)
+        scored = await served.endpoint(endpoint).recommend(view, request)
         items = _items(scored)
         await self.cache.put(view, key, personal, items)
         return Answer("model", items)

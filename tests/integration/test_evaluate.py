@@ -83,7 +83,7 @@ def test_the_train_index_was_tuned_and_the_service_asked_with_it(
     assert report["settings"]["cf_query_weighting"] == chosen["query_weighting"]
     assert report["settings"]["cf_matrix_values"] == chosen["matrix_values"]
     names = [r["name"] for r in report["results"]]
-    assert names[-1] == f"hybrid tuned (w_cf={chosen['w_cf']:g})"
+    assert names[-1] == f"hybrid served (w_cf={chosen['w_cf']:g})"
 
 
 def test_every_model_is_reported_with_metrics_in_range(

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from indexing.contract.settings import Settings
-from indexing.tuning.search_space import TuningParams
+from indexing.contract.tuned_params import TuningParams
 from indexing.tuning.tuner import summary_lines, tune
 
 CLUSTERS, PER_CLUSTER, USERS, EACH = 8, 30, 300, 8
