@@ -31,22 +31,27 @@ function credentials() {
 }
 
 // fetch + JSON; a non-2xx answer throws ApiError with the service's `detail`.
-export async function api(path, options = {}) {
+export function api(path, options = {}) {
+  return call(path, options, "application/json", (text) => JSON.parse(text));
+}
+
+// fetch of a text answer (GET /metrics); errors as `api` throws them.
+export function apiText(path) {
+  return call(path, {}, "text/plain", (text) => text);
+}
+
+async function call(path, options, accept, read) {
   let response;
   try {
     response = await fetch(path, {
-      headers: { accept: "application/json", "content-type": "application/json", ...credentials() },
+      headers: { accept, "content-type": "application/json", ...credentials() },
       ...options,
     });
   } catch (err) {
     throw new ApiError(0, `the service did not answer (${err.message})`);
   }
-  let body = null;
-  try {
-    body = await response.json();
-  } catch {
-    body = null;
-  }
+  const text = await response.text();
+  const body = parsed(response.ok ? read : JSON.parse, text);
   const entry = {
     method: options.method || "GET",
     path,
@@ -61,6 +66,14 @@ export async function api(path, options = {}) {
     throw new ApiError(response.status, detail);
   }
   return body;
+}
+
+function parsed(read, text) {
+  try {
+    return read(text);
+  } catch {
+    return null;
+  }
 }
 
 export function el(tag, attrs = {}, ...children) {

@@ -1,6 +1,7 @@
 // The insight page: the live index (GET /catalog/meta, /health), the settings it was built
 // with, and the A/B report (GET /ab/report) as an SVG chart with its table.
-import { api, el, isNoIndex, rememberAdminKey, showError, showNoIndex } from "./api.js";
+import { api, apiText, el, isNoIndex, rememberAdminKey, showError, showNoIndex } from "./api.js";
+import { traffic } from "./metrics_text.js";
 
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
@@ -108,12 +109,37 @@ function abTable(report) {
   );
 }
 
+// A bucket bound as the page shows it: "≤ 4 ms", or "> 2.5 s" past the last bound.
+const bound = (s) => (s === null ? "—" : s === Infinity ? "> 2.5 s" : `≤ ${+(s * 1000).toFixed(1)} ms`);
+
+function trafficTable(text) {
+  const rows = traffic(text);
+  $("traffic").querySelector("tbody").replaceChildren(
+    ...rows.map((r) =>
+      el(
+        "tr",
+        { "data-endpoint": r.endpoint },
+        el("th", { scope: "row" }, el("code", {}, r.endpoint)),
+        ...[
+          int(r.requests), int(r.errors), r.hitRatio === null ? "—" : pct(r.hitRatio),
+          bound(r.p50), bound(r.p99),
+        ].map((text) => el("td", { class: "num" }, text)),
+      ),
+    ),
+  );
+}
+
 async function load() {
   $("notice").hidden = true;
   try {
     const health = await api("/health").catch(() => null);
-    const [meta, report] = await Promise.all([api("/catalog/meta"), api("/ab/report")]);
+    const [meta, report, metrics] = await Promise.all([
+      api("/catalog/meta"),
+      api("/ab/report"),
+      apiText("/metrics"),
+    ]);
     facts(meta, health);
+    trafficTable(metrics);
     settings(meta);
     abTable(report);
     chart(report);

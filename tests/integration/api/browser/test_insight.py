@@ -32,6 +32,20 @@ def test_the_insight_page_shows_the_live_version_and_the_ab_report(
     assert "p-value" in page.locator("#ab-summary").inner_text()
 
 
+def test_the_insight_page_shows_traffic_from_the_metrics(page: Any, shop_url: str) -> None:
+    for _ in range(2):  # a model answer, then the cache's
+        httpx.get(f"{shop_url}/recommend/content/P000009", params={"top_k": 3})
+    page.goto(f"{shop_url}/insight")
+    page.wait_for_selector("body[data-ready='yes']")
+    row = page.locator("#traffic tr[data-endpoint='/recommend/content/{product_id}']")
+    cells = row.locator("td").all_inner_texts()
+    requests, errors, hits, p50, p99 = cells
+    assert int(requests.replace(",", "")) >= 2
+    assert errors == "0"
+    assert hits.endswith("%") and float(hits[:-1]) > 0  # the second call was a cache hit
+    assert p50.startswith("≤") and p99.startswith("≤")
+
+
 @pytest.fixture
 def empty_url(redis_url: str) -> Iterator[str]:
     settings: Settings = make_settings(redis_url)  # a fresh prefix: nothing was ever built
