@@ -58,6 +58,9 @@ class RecommendRequest:
     # dissimilarity (0: the strategy's order).
     max_per_category: int | None = None
     diversity: float = 0.0
+    # Categories the answer must not hold a product of: set by the service only, for the
+    # category cap's later rounds (never a request parameter, so no part of the cache key).
+    without_categories: frozenset[str] = frozenset()
 
     @property
     def diversifies(self) -> bool:

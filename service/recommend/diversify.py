@@ -1,8 +1,9 @@
 """Diversity controls over any strategy's scored list: a hard cap per category and MMR.
 
 The service asks a strategy for more candidates than `top_k` when a request diversifies
-(`candidate_rounds`), then re-selects `top_k` of them here (`diversified`). Pure: the content
-vectors MMR compares come from the caller, read in one round trip.
+(`candidates_for`) and re-selects `top_k` of them here (`diversified`); where the cap leaves
+the list short it asks again without the categories already full (`full_categories`) and
+continues the selection. Pure: the content vectors MMR compares come from the caller.
 
 MMR (maximal marginal relevance, Carbonell & Goldstein 1998) picks, one at a time, the
 candidate maximising (1 - diversity) * relevance - diversity * (its highest cosine similarity
@@ -26,13 +27,20 @@ CANDIDATE_FACTOR = 3
 # At most MAX_TOP_K * CANDIDATE_FACTOR; with the most exclusions a request may carry
 # (routes.MAX_EXCLUDE) the KNN still stays within vector_search.MAX_KNN.
 MAX_CANDIDATES = MAX_TOP_K * CANDIDATE_FACTOR
+# Rounds a capped request may take: each asks without the categories already full, so one
+# category per round is the slowest progress; a catalog with fewer left has no more to give.
+CAP_ROUNDS = 10
 
 
-def candidate_rounds(top_k: int) -> tuple[int, ...]:
-    """How many candidates to ask for, first and (where the cap left the list short) once
-    more: the cap may need far more candidates than MMR when neighbours share categories."""
-    first = min(top_k * CANDIDATE_FACTOR, MAX_CANDIDATES)
-    return (first, MAX_CANDIDATES) if first < MAX_CANDIDATES else (first,)
+def candidates_for(top_k: int) -> int:
+    return min(top_k * CANDIDATE_FACTOR, MAX_CANDIDATES)
+
+
+def full_categories(picked: Sequence[Scored], cap: int) -> frozenset[str]:
+    """The categories `picked` holds `cap` products of (case-folded): what the cap's next
+    round asks the strategy to leave out."""
+    counts = Counter(c for item in picked for c in _categories(item))
+    return frozenset(c for c, n in counts.items() if n >= cap)
 
 
 def diversified(
@@ -41,19 +49,25 @@ def diversified(
     max_per_category: int | None,
     diversity: float,
     vectors: Mapping[str, np.ndarray],
+    picked: Sequence[Scored] = (),
 ) -> list[Scored]:
-    """Up to `top_k` of `scored` (best first): none that would put any of its categories over
-    `max_per_category`, picked by MMR at `diversity` (0: in the given order). A candidate
-    without a vector counts as similar to nothing. Scores stay the strategy's, each capped at
-    the one before it, so the list stays best first by score as the API promises."""
-    pool = list(scored)
+    """`picked` and then more of `scored` (best first), up to `top_k` in all: none that would
+    put any of its categories over `max_per_category`, chosen by MMR at `diversity` (0: in
+    the given order) against everything picked. `picked`: an earlier round's choice, which
+    this round continues. A candidate without a vector counts as similar to nothing. Scores
+    stay the strategy's, each capped at the one before it, so the list stays best first by
+    score as the API promises."""
+    chosen = list(picked)
+    pool = [*chosen, *scored]
     unit = _unit_rows([vectors.get(s.product_id) for s in pool])
-    relevance = _relevance([s.score for s in pool])
+    relevance = np.concatenate([np.zeros(len(chosen)), _relevance([s.score for s in scored])])
+    left = np.arange(len(pool)) >= len(chosen)
     # The highest similarity of each candidate to the products picked so far.
     closest = np.full(len(pool), -np.inf if diversity > 0 else 0.0)
-    left = np.ones(len(pool), dtype=bool)
-    counts: Counter[str] = Counter()
-    picked: list[Scored] = []
+    if diversity > 0 and chosen:
+        closest = (unit @ unit[: len(chosen)].T).max(axis=1)
+    counts: Counter[str] = Counter(c for item in chosen for c in _categories(item))
+    picked = chosen
     while len(picked) < top_k:
         i = _best(relevance, closest, left, diversity, pool, counts, max_per_category)
         if i is None:

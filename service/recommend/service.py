@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+import numpy as np
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
@@ -26,7 +27,7 @@ from service.observability import request_facts
 from service.recommend.base import Recommender, RecommendRequest, Scored
 from service.recommend.collaborative import CFRecommender
 from service.recommend.content import ContentRecommender
-from service.recommend.diversify import candidate_rounds, diversified
+from service.recommend.diversify import CAP_ROUNDS, candidates_for, diversified, full_categories
 from service.recommend.hybrid import HybridRecommender
 from service.recommend.popular import PopularRecommender
 from service.recommend.reranked import RerankedRecommender
@@ -210,23 +211,30 @@ class RecommendationService:
         self, view: CatalogView, strategy: Recommender, request: RecommendRequest
     ) -> list[Scored]:
         """The strategy's list; a diversifying request asks it for more candidates and keeps
-        `top_k` of them (the content vectors MMR compares: one round trip). Where the cap
-        leaves the list short of a full strategy list (neighbours all of a few categories), it
-        asks once more, for the most candidates it may."""
+        `top_k` of them (the content vectors MMR compares: one round trip per round). Where
+        the cap leaves the list short (neighbours mostly of a few categories), the next round
+        asks the strategy again without the full categories and what is already picked."""
         if not request.diversifies:
             return await strategy.recommend(view, request)
+        cap = request.max_per_category
+        asked = replace(request, top_k=candidates_for(request.top_k))
         picked: list[Scored] = []
-        for wanted in candidate_rounds(request.top_k):
-            scored = await strategy.recommend(view, replace(request, top_k=wanted))
-            vectors = {}
+        vectors: dict[str, np.ndarray] = {}
+        for _ in range(CAP_ROUNDS):
+            scored = await strategy.recommend(view, asked)
             if request.diversity > 0:
                 ids = [s.product_id for s in scored]
-                vectors = await self.products.vectors(view, ids, CONTENT_FIELD)
-            picked = diversified(
-                scored, request.top_k, request.max_per_category, request.diversity, vectors
+                vectors |= await self.products.vectors(view, ids, CONTENT_FIELD)
+            before = len(picked)
+            picked = diversified(scored, request.top_k, cap, request.diversity, vectors, picked)
+            if len(picked) >= request.top_k or len(scored) < asked.top_k or len(picked) == before:
+                break  # full, the strategy has no more to give, or nothing more fits
+            assert cap is not None  # without a cap a full candidate list fills top_k
+            asked = replace(
+                asked,
+                exclude=request.exclude | {s.product_id for s in picked},
+                without_categories=full_categories(picked, cap),
             )
-            if len(picked) >= request.top_k or len(scored) < wanted:
-                break  # full, or the strategy has no more to give
         return picked
 
     async def _with_view(self, work: Callable[[CatalogView], Awaitable[T]]) -> T:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from service.recommend.base import Scored
-from service.recommend.diversify import MAX_CANDIDATES, candidate_rounds, diversified
+from service.recommend.diversify import (
+    MAX_CANDIDATES,
+    candidates_for,
+    diversified,
+    full_categories,
+)
 from service.store.catalog_reader import ProductCard
 
 
@@ -95,7 +100,33 @@ def test_short_and_empty_lists() -> None:
     assert _ids(diversified(same, 2, None, 0.3, {})) == ["p", "q"]
 
 
-def test_candidate_rounds_widen_within_the_bound() -> None:
-    assert candidate_rounds(10) == (30, MAX_CANDIDATES)
-    assert candidate_rounds(100) == (MAX_CANDIDATES,)
-    assert all(n <= MAX_CANDIDATES for k in range(1, 101) for n in candidate_rounds(k))
+def test_candidates_widen_within_the_bound() -> None:
+    assert candidates_for(10) == 30
+    assert candidates_for(100) == MAX_CANDIDATES
+    assert all(candidates_for(k) <= MAX_CANDIDATES for k in range(1, 101))
+
+
+def test_a_later_round_continues_the_selection() -> None:
+    first = diversified(LIST, 5, 1, 0.0, {})
+    assert _ids(first) == ["a1", "b1", "c1"]
+    assert full_categories(first, 1) == {"a", "b", "c"}
+    more = [_item("d1", 0.35, "D"), _item("c2", 0.3, "C"), _item("e1", 0.2, "E")]
+    assert _ids(diversified(more, 5, 1, 0.0, {}, first)) == ["a1", "b1", "c1", "d1", "e1"]
+    # MMR compares the new candidates with what is already picked: y is a1 again.
+    vectors = {"a1": np.array([1.0, 0.0]), "y": np.array([1.0, 0.0]), "z": np.array([0.0, 1.0])}
+    later = [_item("y", 0.3, "Y"), _item("z", 0.2, "Z")]
+    assert _ids(diversified(later, 2, None, 0.6, vectors, first[:1])) == ["a1", "z"]
+
+
+def test_a_later_round_leaves_the_full_categories_out_of_the_knn_and_the_popular_list() -> None:
+    from service.recommend.filters import admits
+    from service.store.vector_search import SearchFilter
+
+    flt = SearchFilter(price_max=50.0, without=frozenset({"garden", "sports & outdoors"}))
+    assert (
+        str(flt.expression())
+        == "(@price:[-inf 50.0] (-@category:{garden|sports\\ \\&\\ outdoors}))"
+    )
+    card = ProductCard("t", ("Books", "Garden"), 10.0, None)  # either category full: out
+    assert not admits(flt, card)
+    assert admits(flt, ProductCard("t", ("Books",), 10.0, None))
