@@ -227,9 +227,9 @@ class RecommendationService:
                 vectors |= await self.products.vectors(view, ids, CONTENT_FIELD)
             before = len(picked)
             picked = diversified(scored, request.top_k, cap, request.diversity, vectors, picked)
-            if len(picked) >= request.top_k or len(scored) < asked.top_k or len(picked) == before:
+            done = len(picked) >= request.top_k or len(scored) < asked.top_k
+            if done or cap is None or len(picked) == before:
                 break  # full, the strategy has no more to give, or nothing more fits
-            assert cap is not None  # without a cap a full candidate list fills top_k
             asked = replace(
                 asked,
                 exclude=request.exclude | {s.product_id for s in picked},
