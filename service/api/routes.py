@@ -125,6 +125,31 @@ Weight = Annotated[
     ),
 ]
 
+MaxPerCategory = Annotated[
+    int | None,
+    Parameter(
+        ge=1,
+        le=MAX_TOP_K,
+        schema_extra={"minimum": 1, "maximum": MAX_TOP_K},
+        description=f"At most this many products per category (1..{MAX_TOP_K}); a product of "
+        "several categories counts in each and is left out if any of them is full. top_k is "
+        "still filled where the candidates allow. Default: no cap.",
+        examples=_example(2),
+    ),
+]
+Diversity = Annotated[
+    float,
+    Parameter(
+        ge=0,
+        le=1,
+        schema_extra={"minimum": 0, "maximum": 1},
+        description="How much the list trades relevance for variety (0..1): products are "
+        "re-picked by MMR over their content embeddings, 0 keeps the model's order (default), "
+        "1 picks each next product least like those already listed. Scores stay the model's, "
+        "each at most the one before it (the list stays best first).",
+        examples=_example(0.3),
+    ),
+]
 
 ExcludeSeen = Annotated[
     str | None,
@@ -182,6 +207,13 @@ def _check_price(price_min: float | None, price_max: float | None) -> None:
         raise ValidationException("price_min must not exceed price_max")
 
 
+def _check_diversity(diversity: float) -> float:
+    # NaN passes the bounds (every comparison with it is false).
+    if not 0.0 <= diversity <= 1.0:
+        raise ValidationException(f"diversity must be between 0 and 1, not {diversity!r}")
+    return diversity
+
+
 @dataclass(frozen=True)
 class ListFilters:
     """The list parameters every recommend endpoint takes, validated together."""
@@ -191,6 +223,8 @@ class ListFilters:
     price_min: float | None
     price_max: float | None
     exclude: frozenset[str]
+    max_per_category: int | None = None
+    diversity: float = 0.0
 
     def request(
         self,
@@ -211,6 +245,8 @@ class ListFilters:
             w_content,
             w_cf,
             exclude_seen,
+            self.max_per_category,
+            self.diversity,
         )
 
 
@@ -223,11 +259,21 @@ async def list_filters(
     price_min: PriceMin = None,
     price_max: PriceMax = None,
     exclude: Exclude = None,
+    max_per_category: MaxPerCategory = None,
+    diversity: Diversity = 0.0,
 ) -> ListFilters:
     """Litestar dependency: its parameters are query parameters of each route that uses it."""
     _check_price(price_min, price_max)
     check_tag_value("category", category)
-    return ListFilters(top_k, category, price_min, price_max, _exclude(exclude))
+    return ListFilters(
+        top_k,
+        category,
+        price_min,
+        price_max,
+        _exclude(exclude),
+        max_per_category,
+        _check_diversity(diversity),
+    )
 
 
 def _response(answer: Answer) -> RecommendationResponse:
@@ -312,9 +358,18 @@ class RecommendController(Controller):
         product_id: QueryProductId = None,
         top_k: TopK = DEFAULT_TOP_K,
         exclude_seen: ExcludeSeen = None,
+        max_per_category: MaxPerCategory = None,
+        diversity: Diversity = 0.0,
     ) -> ABResponse:
         seen = seen_policy(exclude_seen, recommendations.settings.serving.exclude_seen)
-        request = RecommendRequest(top_k, user_id, product_id, exclude_seen=seen)
+        request = RecommendRequest(
+            top_k,
+            user_id,
+            product_id,
+            exclude_seen=seen,
+            max_per_category=max_per_category,
+            diversity=_check_diversity(diversity),
+        )
         served = await experiment.recommend(request)
         return ABResponse(
             variant=served.variant,

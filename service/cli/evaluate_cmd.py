@@ -73,6 +73,13 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:
         "requests carry no exclusions, and cf and the hybrid are scored per policy, with "
         "repeats and on novel products only",
     )
+    p.add_argument(
+        "--diversity",
+        default="",
+        metavar="VALUES",
+        help="comma-separated diversity values (0..1, MMR as the endpoints' `diversity`) to "
+        "score the served hybrid at, one row each, e.g. 0,0.3,0.6; default: none",
+    )
     add_tuning_arguments(p, settings)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.set_defaults(handler=cmd_evaluate)
@@ -98,6 +105,7 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     policies = [p.strip() for p in args.exclude_seen.split(",") if p.strip()]
     if any(p not in SEEN_POLICIES for p in policies):
         raise CommandError(f"--exclude-seen takes {', '.join(SEEN_POLICIES)}", code=2)
+    diversities = _diversities(args.diversity)
     settings = tuning_settings(args, settings.replace(catalog={"embedder": args.embedder}))
     url = resolve_redis_url(settings)
     client = sync_client(url)
@@ -111,6 +119,7 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         hybrid_weights=weights,
         validation=args.validation,
         exclude_seen=policies,
+        diversity=diversities,
         quiet=args.quiet,
     )
     try:
@@ -126,3 +135,13 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     print("wrote " + ", ".join(str(p) for p in paths))
     print(f"run time: {time.perf_counter() - started:.1f} s")
     return 0
+
+
+def _diversities(raw: str) -> list[float]:
+    try:
+        values = [float(d) for d in raw.split(",") if d.strip()]
+    except ValueError:
+        raise CommandError("--diversity must be numbers like 0,0.3,0.6", code=2) from None
+    if any(not 0.0 <= d <= 1.0 for d in values):  # NaN fails too
+        raise CommandError("--diversity values must each be between 0 and 1", code=2)
+    return values

@@ -48,6 +48,8 @@ class EvalConfig:
     # count as relevant, requests carry no exclusions, and every row is scored twice, with
     # repeats and on novel products only. Empty: the standard protocol (novel products).
     exclude_seen: Sequence[str] = ()
+    # `diversity` values (MMR) to score the served hybrid at, one row each; empty: none.
+    diversity: Sequence[float] = ()
     quiet: bool = False
 
 
@@ -188,7 +190,7 @@ def run_evaluation(
         # The service serves the version with what its build's tuning chose, as a shop's does.
         served = served_settings(eval_settings, summary.meta.params)
         _say(config, "- ask the service for every test user")
-        models = service_models(config.hybrid_weights, served.serving.w_cf)
+        models = service_models(config.hybrid_weights, served.serving.w_cf, config.diversity)
         if repeats:
             models = seen_policy_models(config.exclude_seen, served.serving.w_cf)
         answered = rank_through_service(

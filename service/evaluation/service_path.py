@@ -83,14 +83,22 @@ class ServiceModel:
     # Set: the request carries no exclusions and the service leaves out what this seen policy
     # says (SHOPREC_EXCLUDE_SEEN); None: everything the user touched before the cut is excluded.
     exclude_seen: str | None = None
+    diversity: float = 0.0  # the request's `diversity` (MMR; 0: off)
 
 
-def service_models(hybrid_weights: Sequence[float], served_w_cf: float) -> list[ServiceModel]:
-    """content, cf, a hybrid row per weight, and the hybrid as a shop's /recommend/hybrid
-    serves it by default (the weights the build's tuning chose, else the configured ones)."""
+def service_models(
+    hybrid_weights: Sequence[float], served_w_cf: float, diversities: Sequence[float] = ()
+) -> list[ServiceModel]:
+    """content, cf, a hybrid row per weight, the hybrid as a shop's /recommend/hybrid
+    serves it by default (the weights the build's tuning chose, else the configured ones),
+    and that hybrid once per `diversity` asked for (`shoprec evaluate --diversity`)."""
     models = [ServiceModel("content", "content"), ServiceModel("cf", "user")]
     models += [ServiceModel(f"hybrid w_cf={w:g}", "hybrid", w) for w in hybrid_weights]
-    models.append(ServiceModel(f"hybrid served (w_cf={served_w_cf:g})", "hybrid"))
+    served = f"hybrid served (w_cf={served_w_cf:g})"
+    models.append(ServiceModel(served, "hybrid"))
+    models += [
+        ServiceModel(f"{served}, diversity={d:g}", "hybrid", diversity=d) for d in diversities
+    ]
     return models
 
 
@@ -118,7 +126,10 @@ def request_for(
     if model.endpoint == "user":
         return "user", RecommendRequest(top_k=k, user_id=user, exclude=exclude, exclude_seen=seen)
     if model.w_cf is None:
-        return "hybrid", RecommendRequest(top_k=k, user_id=user, exclude=exclude, exclude_seen=seen)
+        request = RecommendRequest(
+            top_k=k, user_id=user, exclude=exclude, exclude_seen=seen, diversity=model.diversity
+        )
+        return "hybrid", request
     request = RecommendRequest(
         top_k=k,
         user_id=user,

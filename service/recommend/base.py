@@ -53,6 +53,18 @@ class RecommendRequest:
     # What of the user's own history the answer leaves out (SEEN_POLICIES); the routes pass
     # the request's `exclude_seen` or SHOPREC_EXCLUDE_SEEN.
     exclude_seen: str = DEFAULT_SEEN_POLICY
+    # Diversity controls, applied over the strategy's list (service/recommend/diversify.py):
+    # at most this many products per category (None: no cap), and MMR's weight on
+    # dissimilarity (0: the strategy's order).
+    max_per_category: int | None = None
+    diversity: float = 0.0
+    # Categories the answer must not hold a product of: set by the service only, for the
+    # category cap's later rounds (never a request parameter, so no part of the cache key).
+    without_categories: frozenset[str] = frozenset()
+
+    @property
+    def diversifies(self) -> bool:
+        return self.max_per_category is not None or self.diversity > 0
 
     def with_weights(self, w_content: float | None, w_cf: float | None) -> RecommendRequest:
         return replace(self, w_content=w_content, w_cf=w_cf)

@@ -9,14 +9,19 @@ from service.store.vector_search import SearchFilter
 
 
 def search_filter(request: RecommendRequest) -> SearchFilter:
-    return SearchFilter(request.category, request.price_min, request.price_max)
+    return SearchFilter(
+        request.category, request.price_min, request.price_max, request.without_categories
+    )
 
 
 def admits(search: SearchFilter, card: ProductCard) -> bool:
     """Whether a product passes the filter as the KNN's TAG and NUMERIC filters pass it: any of
     its categories matches, case-folded (a TAG field without CASESENSITIVE lowercases values
     and queries); a product without a price fails every price filter."""
-    if search.category and search.category.lower() not in {c.lower() for c in card.categories}:
+    categories = {c.lower() for c in card.categories}
+    if search.category and search.category.lower() not in categories:
+        return False
+    if search.without and categories & {c.lower() for c in search.without}:
         return False
     if card.price is None:
         return search.price_min is None and search.price_max is None

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
+import numpy as np
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
+from indexing.contract.index_schema import CONTENT_FIELD
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
 from indexing.contract.tuned_params import served_settings
@@ -25,6 +27,7 @@ from service.observability import request_facts
 from service.recommend.base import Recommender, RecommendRequest, Scored
 from service.recommend.collaborative import CFRecommender
 from service.recommend.content import ContentRecommender
+from service.recommend.diversify import CAP_ROUNDS, candidates_for, diversified, full_categories
 from service.recommend.hybrid import HybridRecommender
 from service.recommend.popular import PopularRecommender
 from service.recommend.reranked import RerankedRecommender
@@ -199,10 +202,40 @@ class RecommendationService:
         request_facts.current().cache_hit = cached is not None
         if cached is not None:
             return Answer("cache", cached)
-        scored = await served.endpoint(endpoint).recommend(view, request)
+        scored = await self._scored(view, served.endpoint(endpoint), request)
         items = _items(scored)
         await self.cache.put(view, key, personal, items)
         return Answer("model", items)
+
+    async def _scored(
+        self, view: CatalogView, strategy: Recommender, request: RecommendRequest
+    ) -> list[Scored]:
+        """The strategy's list; a diversifying request asks it for more candidates and keeps
+        `top_k` of them (the content vectors MMR compares: one round trip per round). Where
+        the cap leaves the list short (neighbours mostly of a few categories), the next round
+        asks the strategy again without the full categories and what is already picked."""
+        if not request.diversifies:
+            return await strategy.recommend(view, request)
+        cap = request.max_per_category
+        asked = replace(request, top_k=candidates_for(request.top_k))
+        picked: list[Scored] = []
+        vectors: dict[str, np.ndarray] = {}
+        for _ in range(CAP_ROUNDS):
+            scored = await strategy.recommend(view, asked)
+            if request.diversity > 0:
+                ids = [s.product_id for s in scored]
+                vectors |= await self.products.vectors(view, ids, CONTENT_FIELD)
+            before = len(picked)
+            picked = diversified(scored, request.top_k, cap, request.diversity, vectors, picked)
+            done = len(picked) >= request.top_k or len(scored) < asked.top_k
+            if done or cap is None or len(picked) == before:
+                break  # full, the strategy has no more to give, or nothing more fits
+            asked = replace(
+                asked,
+                exclude=request.exclude | {s.product_id for s in picked},
+                without_categories=full_categories(picked, cap),
+            )
+        return picked
 
     async def _with_view(self, work: Callable[[CatalogView], Awaitable[T]]) -> T:
         """Run `work` on the live version; if that version vanished under us (a rebuild
@@ -235,6 +268,9 @@ def _cache_params(endpoint: str, request: RecommendRequest) -> dict[str, object]
     if endpoint == "hybrid":
         params["w_content"] = request.w_content
         params["w_cf"] = request.w_cf
+    # Unset (no cap, diversity 0) they drop out, so today's answers keep their keys.
+    params["max_per_category"] = request.max_per_category
+    params["diversity"] = request.diversity or None
     return params
 
 

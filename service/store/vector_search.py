@@ -35,6 +35,9 @@ class SearchFilter:
     category: str | None = None
     price_min: float | None = None
     price_max: float | None = None
+    # Categories none of whose products may come back (the category cap's full ones, see
+    # service/recommend/diversify.py); never from a request's text.
+    without: frozenset[str] = frozenset()
 
     def expression(self) -> FilterExpression | None:
         """The filter inside the KNN query; None without one. Excluded ids are no part of it
@@ -49,6 +52,8 @@ class SearchFilter:
             parts.append(Num("price") >= self.price_min)
         if self.price_max is not None:
             parts.append(Num("price") <= self.price_max)
+        if self.without:
+            parts.append(Tag("category") != sorted(self.without))
         if not parts:
             return None
         combined = parts[0]

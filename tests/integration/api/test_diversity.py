@@ -1,0 +1,149 @@
+"""max_per_category and diversity on every recommending endpoint (docs/api.md#diversity):
+the cap holds and still fills top_k, MMR changes the list and raises its intra-list
+diversity, hostile values are 422, and each value is its own cache entry."""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import combinations
+
+import pytest
+from litestar.testing import TestClient
+
+from tests.integration.api.conftest import PRODUCT, USER, ids
+
+ENDPOINTS = [
+    f"/recommend/content/{PRODUCT}?",
+    f"/recommend/user/{USER}?",
+    f"/recommend/user/nobody-{PRODUCT}?",  # popular products for a new user
+    f"/recommend/hybrid?user_id={USER}&",
+    f"/recommend/hybrid?product_id={PRODUCT}&",
+    f"/recommend/hybrid?user_id={USER}&product_id={PRODUCT}&",
+    f"/recommend/ab?user_id={USER}&",
+]
+# Products whose nearest neighbours are mostly of their own category (a Garden planter, a
+# book, a pair of shoes): where diversity has something to do.
+PRODUCTS = ["P000001", "P000500", "P002000", "P004000"]
+
+
+def _results(api: TestClient, url: str) -> list[dict]:
+    response = api.get(url)
+    assert response.status_code == 200, response.text
+    return response.json()["results"]
+
+
+def _per_category(results: list[dict]) -> Counter[str]:
+    """Every category of every product counts (a product of two counts in both)."""
+    return Counter(c.lower() for item in results for c in set(item["category"]))
+
+
+def _intra_list_diversity(results: list[dict]) -> float:
+    pairs = list(combinations([tuple(sorted(i["category"])) for i in results], 2))
+    return sum(a != b for a, b in pairs) / len(pairs)
+
+
+@pytest.mark.parametrize("cap", [1, 2, 3])
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_the_cap_holds_and_top_k_is_still_filled(api: TestClient, url: str, cap: int) -> None:
+    results = _results(api, f"{url}max_per_category={cap}&top_k=10")
+    assert len(results) == 10
+    assert max(_per_category(results).values()) <= cap
+    scores = [item["score"] for item in results]
+    assert scores == sorted(scores, reverse=True), "still best first"
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_a_cap_above_what_the_list_holds_keeps_the_answer(api: TestClient, url: str) -> None:
+    plain = _results(api, f"{url}top_k=5")
+    capped = _results(api, f"{url}top_k=5&max_per_category=5")
+    assert {i["product_id"] for i in capped} == {i["product_id"] for i in plain} or (
+        "hybrid" in url or "ab" in url  # hybrid re-normalises over its (wider) candidates
+    )
+
+
+def test_the_cap_fills_a_long_list(api: TestClient) -> None:
+    """A planter's nearest neighbours are nearly all Garden: the later rounds ask without the
+    categories already full."""
+    results = _results(api, f"/recommend/content/{PRODUCT}?max_per_category=4&top_k=100")
+    assert len(results) == 100  # 25 categories x 4
+    assert max(_per_category(results).values()) == 4
+
+
+def test_the_cap_with_a_category_filter_gives_what_the_category_allows(api: TestClient) -> None:
+    results = _results(api, f"/recommend/content/{PRODUCT}?category=Books&max_per_category=3")
+    assert len(results) == 3
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_diversity_0_is_the_plain_answer(api: TestClient, url: str) -> None:
+    assert ids(api.get(f"{url}diversity=0").json()) == ids(api.get(url).json())
+
+
+@pytest.mark.parametrize("product", PRODUCTS)
+def test_diversity_1_changes_the_list_and_raises_intra_list_diversity(
+    api: TestClient, product: str
+) -> None:
+    url = f"/recommend/hybrid?product_id={product}&top_k=10"
+    plain, diverse = _results(api, url), _results(api, f"{url}&diversity=1")
+    assert len(diverse) == 10
+    assert [i["product_id"] for i in diverse] != [i["product_id"] for i in plain]
+    assert diverse[0]["product_id"] == plain[0]["product_id"], "MMR starts from the best"
+    assert _intra_list_diversity(diverse) > _intra_list_diversity(plain)
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_diversity_on_every_endpoint_keeps_top_k_and_no_duplicates(
+    api: TestClient, url: str
+) -> None:
+    results = _results(api, f"{url}diversity=0.6&max_per_category=4&top_k=20")
+    assert len(results) == 20
+    assert len({i["product_id"] for i in results}) == 20
+    assert max(_per_category(results).values()) <= 4
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "max_per_category=0",
+        "max_per_category=-1",
+        "max_per_category=101",
+        "max_per_category=two",
+        "diversity=-0.1",
+        "diversity=1.01",
+        "diversity=2",
+        "diversity=nan",
+        "diversity=inf",
+        "diversity=high",
+    ],
+)
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_hostile_values_are_422_with_a_message(api: TestClient, url: str, query: str) -> None:
+    response = api.get(f"{url}{query}")
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/recommend/content/{PRODUCT}?",
+        f"/recommend/user/{USER}?",
+        f"/recommend/hybrid?user_id={USER}&",
+    ],
+)
+def test_each_value_is_its_own_cache_entry(api: TestClient, url: str) -> None:
+    queries = [
+        "",
+        "diversity=0.3",
+        "diversity=0.6",
+        "max_per_category=2",
+        "max_per_category=3",
+        "max_per_category=2&diversity=0.3",
+    ]
+    first = {q: api.get(f"{url}{q}").json() for q in queries}
+    assert all(body["source"] == "model" for body in first.values())
+    again = {q: api.get(f"{url}{q}").json() for q in queries}
+    assert all(body["source"] == "cache" for body in again.values())
+    assert all(again[q]["results"] == first[q]["results"] for q in queries)
+    # diversity=0 is the plain request, and its entry.
+    assert api.get(f"{url}diversity=0").json()["source"] == "cache"
