@@ -23,6 +23,7 @@ from service.api.schemas import (
     FeedbackRequest,
     FeedbackResponse,
     RecommendationResponse,
+    TogetherResponse,
 )
 from service.experiments.ab_experiment import ABExperiment
 from service.recommend.base import DEFAULT_TOP_K, MAX_TOP_K, RecommendRequest
@@ -253,6 +254,26 @@ class RecommendController(Controller):
     ) -> RecommendationResponse:
         request = filters.request(product_id=product_id)
         return _response(await recommendations.recommend("content", request))
+
+    @get(
+        "/together/{product_id:str}",
+        operation_id="recommendTogether",
+        summary="Products bought or carted with a product (CF item vectors); text neighbours "
+        "for a product without interactions",
+        responses=RECOMMEND_ERRORS,
+    )
+    async def together(
+        self,
+        recommendations: Recommendations,
+        product_id: PathProductId,
+        filters: Filters,
+    ) -> TogetherResponse:
+        answer = await recommendations.recommend("together", filters.request(product_id=product_id))
+        return TogetherResponse(
+            source=answer.source,  # type: ignore[arg-type]
+            basis=answer.basis,  # type: ignore[arg-type]
+            results=answer.results,
+        )
 
     @get(
         "/user/{user_id:str}",

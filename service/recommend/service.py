@@ -28,7 +28,8 @@ from service.recommend.content import ContentRecommender
 from service.recommend.hybrid import HybridRecommender
 from service.recommend.popular import PopularRecommender
 from service.recommend.reranked import RerankedRecommender
-from service.store.answer_cache import AnswerCache, cache_key
+from service.recommend.together import TogetherRecommender
+from service.store.answer_cache import AnswerCache, CachedAnswer, cache_key
 from service.store.catalog_reader import CatalogView, LiveCatalog, ProductReader
 from service.store.read_routing import ReadRouting
 from service.store.rerank_reader import VersionReranker, read_reranker
@@ -42,6 +43,7 @@ T = TypeVar("T")
 class Answer:
     source: str  # "model" or "cache"
     results: list[RecommendedItem]
+    basis: str | None = None  # what the answer rests on, where the endpoint says (together)
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class Recommenders:
     cf: CFRecommender
     hybrid: HybridRecommender
     popular: PopularRecommender
+    together: TogetherRecommender
 
     @classmethod
     def build(
@@ -92,8 +95,9 @@ class Recommenders:
         products, users, search = readers.products, readers.users, readers.search
         popular = PopularRecommender(products, users)
         cf = CFRecommender(products, users, search, popular, settings.cf.query_weighting)
+        content = ContentRecommender(products, search, users)
         return cls(
-            content=ContentRecommender(products, search, users),
+            content=content,
             cf=cf,
             hybrid=HybridRecommender(
                 products,
@@ -104,6 +108,7 @@ class Recommenders:
                 (settings.serving.w_content, settings.serving.w_cf),
             ),
             popular=popular,
+            together=TogetherRecommender(products, search, users, content),
         )
 
 
@@ -125,9 +130,11 @@ class ServedVersion:
             "content": r.content,
             "user": r.cf,
             "hybrid": r.hybrid,
+            "together": r.together,
         }
         strategy = first_stage[name]
-        if self.reranker is None or name == "content":
+        # The re-ranker is trained on users' next items: it re-ranks only the personal lists.
+        if self.reranker is None or name in ("content", "together"):
             return strategy
         readers = (self.readers.products, self.readers.users, self.readers.search)
         return RerankedRecommender(strategy, self.reranker, readers, r.cf, r.popular)
@@ -184,7 +191,7 @@ class RecommendationService:
         return (await self.served(view)).settings.cf.history_max_items
 
     async def recommend(self, endpoint: str, request: RecommendRequest) -> Answer:
-        """Answer one endpoint ("content", "user", "hybrid") through the cache."""
+        """Answer one endpoint ("content", "user", "hybrid", "together") through the cache."""
         return await self._with_view(lambda view: self._recommend(view, endpoint, request))
 
     async def _recommend(
@@ -198,11 +205,11 @@ class RecommendationService:
         cached = await self.cache.get(view, key, personal)
         request_facts.current().cache_hit = cached is not None
         if cached is not None:
-            return Answer("cache", cached)
-        scored = await served.endpoint(endpoint).recommend(view, request)
-        items = _items(scored)
-        await self.cache.put(view, key, personal, items)
-        return Answer("model", items)
+            return Answer("cache", cached.results, cached.basis)
+        based = await served.endpoint(endpoint).answer(view, request)
+        items = _items(based.results)
+        await self.cache.put(view, key, personal, CachedAnswer(items, based.basis))
+        return Answer("model", items, based.basis)
 
     async def _with_view(self, work: Callable[[CatalogView], Awaitable[T]]) -> T:
         """Run `work` on the live version; if that version vanished under us (a rebuild
@@ -225,7 +232,7 @@ def _cache_params(endpoint: str, request: RecommendRequest) -> dict[str, object]
         "price_max": request.price_max,
         "exclude": request.exclude,
     }
-    if endpoint in ("content", "hybrid"):
+    if endpoint in ("content", "hybrid", "together"):
         params["product_id"] = request.product_id
     # Every endpoint: a request made for a user is answered for that user (None drops out).
     params["user_id"] = request.user_id
