@@ -80,6 +80,20 @@ class TogetherResponse(msgspec.Struct):
     results: list[RecommendedItem]
 
 
+class TrendingResponse(msgspec.Struct):
+    """/recommend/trending's answer (never cached: `source` is always "model")."""
+
+    source: Source
+    basis: Annotated[
+        Literal["trending", "popular"],
+        msgspec.Meta(
+            description='"trending": ranked by the rise of the recent event rate against the '
+            'week\'s; "popular": too few recent events, so the popular list stands in.'
+        ),
+    ]
+    results: list[RecommendedItem]
+
+
 class ABResponse(msgspec.Struct):
     variant: Annotated[
         str, msgspec.Meta(description="The user's (sticky) variant.", examples=["hybrid"])

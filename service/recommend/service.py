@@ -10,6 +10,7 @@ routes call.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -29,10 +30,12 @@ from service.recommend.hybrid import HybridRecommender
 from service.recommend.popular import PopularRecommender
 from service.recommend.reranked import RerankedRecommender
 from service.recommend.together import TogetherRecommender
+from service.recommend.trending import TrendingRecommender, TrendingRequest
 from service.store.answer_cache import AnswerCache, CachedAnswer, cache_key
 from service.store.catalog_reader import CatalogView, LiveCatalog, ProductReader
 from service.store.read_routing import ReadRouting
 from service.store.rerank_reader import VersionReranker, read_reranker
+from service.store.trending_reader import TrendingReader
 from service.store.user_state import UserStateReader
 from service.store.vector_search import VectorSearch
 
@@ -155,6 +158,7 @@ class RecommendationService:
         self.routing = ReadRouting(client, replica, layout)
         self.live = LiveCatalog(client, layout, routing=self.routing)
         self.products = ProductReader(client)
+        self.trends = TrendingReader(client)
         self._served: dict[int, ServedVersion] = {}
         self._loading = asyncio.Lock()
         self.cache = AnswerCache(
@@ -210,6 +214,16 @@ class RecommendationService:
         items = _items(based.results)
         await self.cache.put(view, key, personal, CachedAnswer(items, based.basis))
         return Answer("model", items, based.basis)
+
+    async def trending(self, request: TrendingRequest) -> Answer:
+        """GET /recommend/trending: never cached (it follows feedback within a second)."""
+        return await self._with_view(lambda view: self._trending(view, request))
+
+    async def _trending(self, view: CatalogView, request: TrendingRequest) -> Answer:
+        served = await self.served(view)
+        strategy = TrendingRecommender(self.products, self.trends, served.recommenders.popular)
+        based = await strategy.answer(view, request, time.time())
+        return Answer("model", _items(based.results), based.basis)
 
     async def _with_view(self, work: Callable[[CatalogView], Awaitable[T]]) -> T:
         """Run `work` on the live version; if that version vanished under us (a rebuild
