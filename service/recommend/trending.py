@@ -25,8 +25,11 @@ from service.store.catalog_reader import CatalogView, ProductReader
 from service.store.trending_reader import TrendCounts, TrendingReader
 from service.store.vector_search import SearchFilter
 
+# The smoothing priors (docs/api.md#trending): a pseudo-event on top of the recent count, and
+# the events expected anyway, so a product's first event or two (ratio against ~0) is no trend.
 PRIOR_RECENT = 1.0
 PRIOR_EXPECTED = 5.0
+# Fewer events than this in the whole window (a new shop, an old demo log): popular instead.
 MIN_RECENT_EVENTS = 20
 # Ranked products whose cards one read takes (at least; 4 x top_k where that is more).
 CARD_CHUNK = 100
