@@ -34,6 +34,7 @@ from indexing.build.catalog_versions import (
 from indexing.build.history_writer import interest_frame, write_histories, write_popularity
 from indexing.build.product_loader import create_index, load_products, wait_until_indexed
 from indexing.build.progress import StageTimer
+from indexing.build.trending_seed import seed_trending
 from indexing.build.version_retirement import drop_expired, drop_leftovers, seconds_until_expired
 from indexing.contract.catalog_meta import CatalogMeta
 from indexing.contract.index_schema import HnswParams, product_schema, vector_algorithm
@@ -279,6 +280,7 @@ class _Build:
             cf.popular_max_items,
             abuse.max_user_product_popularity,
         )
+        seed_trending(self.client, self.layout, version, events)
         if not popular:  # no events at all: cold start falls back to catalog order
             first = catalog.product_ids[: cf.popular_max_items]
             self.client.zadd(self.layout.popular(version), dict.fromkeys(first, 0.0))

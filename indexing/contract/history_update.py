@@ -26,6 +26,7 @@ from indexing.contract.catalog_meta import CatalogMeta
 from indexing.contract.event_decay import SECONDS_PER_DAY, decayed
 from indexing.contract.event_types import DISMISS
 from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.trending_counts import queue_count
 
 AnyPipeline = redis.client.Pipeline | redis.asyncio.client.Pipeline
 
@@ -98,7 +99,8 @@ def queue_history_update(
     A dismissal removes the product from the history and adds it to the user's unversioned
     dismissed set (idempotent, so a replay may add it again). Any other event adds its decayed
     weight to the history (in the user's decay window, see above), keeps the strongest
-    `history_items`; a purchase joins the bought set, an add-to-cart the carted set. The
+    `history_items`; a purchase joins the bought set, an add-to-cart the carted set; the
+    event counts in its hour's trending bucket (indexing.contract.trending_counts). The
     product's score stays at most `max_interest` event-weight units at the event's time
     (settings.abuse; <= 0: unbounded), so a flood of one user's events on one product moves it
     by no more than that."""
@@ -109,6 +111,7 @@ def queue_history_update(
         return True
     if event.action not in weights:
         return False
+    queue_count(pipe, layout, meta.version, event.product_id, event.ts)
     half_life = meta.half_life_days
     window, start = decay_window(event.ts, meta.history_epoch, half_life)
     weight = float(decayed(weights[event.action], event.ts, start, half_life))

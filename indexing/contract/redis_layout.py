@@ -116,6 +116,11 @@ class RedisLayout:
         """Sorted set product_id -> decayed popularity, for cold start."""
         return f"{self.version_prefix(version)}:popular"
 
+    def trending_hour(self, version: int, hour: int) -> str:
+        """Sorted set product_id -> events of that hour (hours since the epoch), expiring a
+        week and a day after it; see indexing.contract.trending_counts."""
+        return f"{self.version_prefix(version)}:trending:{hour}"
+
     def models(self, version: int) -> str:
         """Hash of the version's fitted models (the content model, to embed new products)."""
         return f"{self.version_prefix(version)}:models"

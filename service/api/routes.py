@@ -23,10 +23,18 @@ from service.api.schemas import (
     FeedbackRequest,
     FeedbackResponse,
     RecommendationResponse,
+    TogetherResponse,
+    TrendingResponse,
 )
 from service.experiments.ab_experiment import ABExperiment
 from service.recommend.base import DEFAULT_TOP_K, MAX_TOP_K, RecommendRequest
 from service.recommend.service import Answer, RecommendationService
+from service.recommend.trending import (
+    DEFAULT_WINDOW_HOURS,
+    MAX_WINDOW_HOURS,
+    MIN_RECENT_EVENTS,
+    TrendingRequest,
+)
 from service.store.tag_value import TAG_PATTERN, TAG_RULE, check_tag_value
 
 MAX_ID = 256
@@ -150,6 +158,18 @@ Diversity = Annotated[
         examples=_example(0.3),
     ),
 ]
+
+Window = Annotated[
+    int,
+    Parameter(
+        ge=1,
+        le=MAX_WINDOW_HOURS,
+        description=f"The recent window in hours (1..{MAX_WINDOW_HOURS}): the current hour "
+        "and the ones before it.",
+        examples=_example(DEFAULT_WINDOW_HOURS),
+    ),
+]
+
 
 ExcludeSeen = Annotated[
     str | None,
@@ -299,6 +319,48 @@ class RecommendController(Controller):
     ) -> RecommendationResponse:
         request = filters.request(product_id=product_id)
         return _response(await recommendations.recommend("content", request))
+
+    @get(
+        "/together/{product_id:str}",
+        operation_id="recommendTogether",
+        summary="Products bought or carted with a product (CF item vectors); text neighbours "
+        "for a product without interactions",
+        responses=RECOMMEND_ERRORS,
+    )
+    async def together(
+        self,
+        recommendations: Recommendations,
+        product_id: PathProductId,
+        filters: Filters,
+    ) -> TogetherResponse:
+        answer = await recommendations.recommend("together", filters.request(product_id=product_id))
+        return TogetherResponse(
+            source=answer.source,  # type: ignore[arg-type]
+            basis=answer.basis,  # type: ignore[arg-type]
+            results=answer.results,
+        )
+
+    @get(
+        "/trending",
+        operation_id="recommendTrending",
+        summary="Products whose event rate rose most in the recent window against the week's "
+        f"(popular with fewer than {MIN_RECENT_EVENTS} events in the window)",
+        responses={422: INVALID, 503: UNAVAILABLE},
+    )
+    async def trending(
+        self,
+        recommendations: Recommendations,
+        top_k: TopK = DEFAULT_TOP_K,
+        category: Category = None,
+        window: Window = DEFAULT_WINDOW_HOURS,
+    ) -> TrendingResponse:
+        check_tag_value("category", category)
+        answer = await recommendations.trending(TrendingRequest(top_k, window, category))
+        return TrendingResponse(
+            source=answer.source,  # type: ignore[arg-type]
+            basis=answer.basis,  # type: ignore[arg-type]
+            results=answer.results,
+        )
 
     @get(
         "/user/{user_id:str}",

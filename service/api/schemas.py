@@ -65,6 +65,35 @@ class RecommendationResponse(msgspec.Struct):
     results: list[RecommendedItem]
 
 
+class TogetherResponse(msgspec.Struct):
+    """/recommend/together's answer: `basis` says what the list rests on."""
+
+    source: Source
+    basis: Annotated[
+        Literal["bought_with", "similar_content"],
+        msgspec.Meta(
+            description='"bought_with": products users bought, carted or viewed with this one '
+            '(its CF item vector); "similar_content": the product has no interactions yet, '
+            "so its text neighbours stand in."
+        ),
+    ]
+    results: list[RecommendedItem]
+
+
+class TrendingResponse(msgspec.Struct):
+    """/recommend/trending's answer (never cached: `source` is always "model")."""
+
+    source: Source
+    basis: Annotated[
+        Literal["trending", "popular"],
+        msgspec.Meta(
+            description='"trending": ranked by the rise of the recent event rate against the '
+            'week\'s; "popular": too few recent events, so the popular list stands in.'
+        ),
+    ]
+    results: list[RecommendedItem]
+
+
 class ABResponse(msgspec.Struct):
     variant: Annotated[
         str, msgspec.Meta(description="The user's (sticky) variant.", examples=["hybrid"])

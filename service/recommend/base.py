@@ -29,6 +29,15 @@ class Scored:
     card: ProductCard | None = None
 
 
+@dataclass(frozen=True)
+class Based:
+    """An answer with what it rests on, for endpoints that say it (together: "bought_with" or
+    "similar_content"); None for the strategies whose answer needs no such word."""
+
+    basis: str | None
+    results: list[Scored]
+
+
 class Around(Flag):
     """The ids of a request a strategy answers around."""
 
@@ -94,12 +103,19 @@ class Recommender(ABC):
     around: ClassVar[Around]
 
     async def recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
+        self.check_around(request)
+        return await self._recommend(view, request)
+
+    def check_around(self, request: RecommendRequest) -> None:
         # The routes never send a request a strategy cannot answer; a caller that does has a
         # bug, which ValueError (422 at the HTTP edge) names.
         if self.around and not self.around & request.around:
             wanted = " or a ".join(f"{flag.name}_id".lower() for flag in self.around)
             raise ValueError(f"{type(self).__name__} needs a {wanted}")
-        return await self._recommend(view, request)
+
+    async def answer(self, view: CatalogView, request: RecommendRequest) -> Based:
+        """`recommend` with its basis; a strategy whose answer has one overrides this."""
+        return Based(None, await self.recommend(view, request))
 
     @abstractmethod
     async def _recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:

@@ -10,6 +10,7 @@ routes call.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -24,17 +25,20 @@ from indexing.contract.settings import Settings
 from indexing.contract.tuned_params import served_settings
 from service.api.schemas import RecommendedItem
 from service.observability import request_facts
-from service.recommend.base import Recommender, RecommendRequest, Scored
+from service.recommend.base import Based, Recommender, RecommendRequest, Scored
 from service.recommend.collaborative import CFRecommender
 from service.recommend.content import ContentRecommender
 from service.recommend.diversify import CAP_ROUNDS, candidates_for, diversified, full_categories
 from service.recommend.hybrid import HybridRecommender
 from service.recommend.popular import PopularRecommender
 from service.recommend.reranked import RerankedRecommender
-from service.store.answer_cache import AnswerCache, cache_key
+from service.recommend.together import TogetherRecommender
+from service.recommend.trending import TrendingRecommender, TrendingRequest
+from service.store.answer_cache import AnswerCache, CachedAnswer, cache_key
 from service.store.catalog_reader import CatalogView, LiveCatalog, ProductReader
 from service.store.read_routing import ReadRouting
 from service.store.rerank_reader import VersionReranker, read_reranker
+from service.store.trending_reader import TrendingReader
 from service.store.user_state import UserStateReader
 from service.store.vector_search import VectorSearch
 
@@ -45,6 +49,7 @@ T = TypeVar("T")
 class Answer:
     source: str  # "model" or "cache"
     results: list[RecommendedItem]
+    basis: str | None = None  # what the answer rests on, where the endpoint says (together)
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class Recommenders:
     cf: CFRecommender
     hybrid: HybridRecommender
     popular: PopularRecommender
+    together: TogetherRecommender
 
     @classmethod
     def build(
@@ -95,8 +101,9 @@ class Recommenders:
         products, users, search = readers.products, readers.users, readers.search
         popular = PopularRecommender(products, users)
         cf = CFRecommender(products, users, search, popular, settings.cf.query_weighting)
+        content = ContentRecommender(products, search, users)
         return cls(
-            content=ContentRecommender(products, search, users),
+            content=content,
             cf=cf,
             hybrid=HybridRecommender(
                 products,
@@ -107,6 +114,7 @@ class Recommenders:
                 (settings.serving.w_content, settings.serving.w_cf),
             ),
             popular=popular,
+            together=TogetherRecommender(products, search, users, content),
         )
 
 
@@ -128,9 +136,11 @@ class ServedVersion:
             "content": r.content,
             "user": r.cf,
             "hybrid": r.hybrid,
+            "together": r.together,
         }
         strategy = first_stage[name]
-        if self.reranker is None or name == "content":
+        # The re-ranker is trained on users' next items: it re-ranks only the personal lists.
+        if self.reranker is None or name in ("content", "together"):
             return strategy
         readers = (self.readers.products, self.readers.users, self.readers.search)
         return RerankedRecommender(strategy, self.reranker, readers, r.cf, r.popular)
@@ -151,6 +161,7 @@ class RecommendationService:
         self.routing = ReadRouting(client, replica, layout)
         self.live = LiveCatalog(client, layout, routing=self.routing)
         self.products = ProductReader(client)
+        self.trends = TrendingReader(client)
         self._served: dict[int, ServedVersion] = {}
         self._loading = asyncio.Lock()
         self.cache = AnswerCache(
@@ -187,7 +198,7 @@ class RecommendationService:
         return (await self.served(view)).settings.cf.history_max_items
 
     async def recommend(self, endpoint: str, request: RecommendRequest) -> Answer:
-        """Answer one endpoint ("content", "user", "hybrid") through the cache."""
+        """Answer one endpoint ("content", "user", "hybrid", "together") through the cache."""
         return await self._with_view(lambda view: self._recommend(view, endpoint, request))
 
     async def _recommend(
@@ -201,27 +212,40 @@ class RecommendationService:
         cached = await self.cache.get(view, key, personal)
         request_facts.current().cache_hit = cached is not None
         if cached is not None:
-            return Answer("cache", cached)
-        scored = await self._scored(view, served.endpoint(endpoint), request)
-        items = _items(scored)
-        await self.cache.put(view, key, personal, items)
-        return Answer("model", items)
+            return Answer("cache", cached.results, cached.basis)
+        based = await self._answered(view, served.endpoint(endpoint), request)
+        items = _items(based.results)
+        await self.cache.put(view, key, personal, CachedAnswer(items, based.basis))
+        return Answer("model", items, based.basis)
 
-    async def _scored(
+    async def trending(self, request: TrendingRequest) -> Answer:
+        """GET /recommend/trending: never cached (it follows feedback within a second)."""
+        return await self._with_view(lambda view: self._trending(view, request))
+
+    async def _trending(self, view: CatalogView, request: TrendingRequest) -> Answer:
+        served = await self.served(view)
+        strategy = TrendingRecommender(self.products, self.trends, served.recommenders.popular)
+        based = await strategy.answer(view, request, time.time())
+        return Answer("model", _items(based.results), based.basis)
+
+    async def _answered(
         self, view: CatalogView, strategy: Recommender, request: RecommendRequest
-    ) -> list[Scored]:
-        """The strategy's list; a diversifying request asks it for more candidates and keeps
-        `top_k` of them (the content vectors MMR compares: one round trip per round). Where
-        the cap leaves the list short (neighbours mostly of a few categories), the next round
-        asks the strategy again without the full categories and what is already picked."""
+    ) -> Based:
+        """The strategy's list and its basis; a diversifying request asks it for more
+        candidates and keeps `top_k` of them (the content vectors MMR compares: one round trip
+        per round). Where the cap leaves the list short (neighbours mostly of a few
+        categories), the next round asks the strategy again without the full categories and
+        what is already picked."""
         if not request.diversifies:
-            return await strategy.recommend(view, request)
+            return await strategy.answer(view, request)
         cap = request.max_per_category
         asked = replace(request, top_k=candidates_for(request.top_k))
         picked: list[Scored] = []
         vectors: dict[str, np.ndarray] = {}
+        basis: str | None = None
         for _ in range(CAP_ROUNDS):
-            scored = await strategy.recommend(view, asked)
+            based = await strategy.answer(view, asked)
+            scored, basis = based.results, based.basis
             if request.diversity > 0:
                 ids = [s.product_id for s in scored]
                 vectors |= await self.products.vectors(view, ids, CONTENT_FIELD)
@@ -235,7 +259,7 @@ class RecommendationService:
                 exclude=request.exclude | {s.product_id for s in picked},
                 without_categories=full_categories(picked, cap),
             )
-        return picked
+        return Based(basis, picked)
 
     async def _with_view(self, work: Callable[[CatalogView], Awaitable[T]]) -> T:
         """Run `work` on the live version; if that version vanished under us (a rebuild
@@ -258,7 +282,7 @@ def _cache_params(endpoint: str, request: RecommendRequest) -> dict[str, object]
         "price_max": request.price_max,
         "exclude": request.exclude,
     }
-    if endpoint in ("content", "hybrid"):
+    if endpoint in ("content", "hybrid", "together"):
         params["product_id"] = request.product_id
     # Every endpoint: a request made for a user is answered for that user (None drops out).
     params["user_id"] = request.user_id

@@ -26,8 +26,16 @@ from service.store.catalog_reader import CatalogView
 
 log = logging.getLogger(__name__)
 
+
+class CachedAnswer(msgspec.Struct, frozen=True, omit_defaults=True):
+    """What one entry holds: the items, and the basis where the endpoint has one (together)."""
+
+    results: list[RecommendedItem]
+    basis: str | None = None
+
+
 _encoder = msgspec.json.Encoder()
-_decoder = msgspec.json.Decoder(list[RecommendedItem])
+_decoder = msgspec.json.Decoder(CachedAnswer)
 
 
 # 32 hex digits = 128 bits of sha256: no two requests share an entry by accident.
@@ -56,9 +64,7 @@ class AnswerCache:
         # Larger answers are served uncached, so no request can make one entry huge.
         self._max_answer_bytes = max_answer_bytes
 
-    async def get(
-        self, view: CatalogView, key: str, user_id: str | None
-    ) -> list[RecommendedItem] | None:
+    async def get(self, view: CatalogView, key: str, user_id: str | None) -> CachedAnswer | None:
         if self._ttl_s <= 0:
             return None
         try:
@@ -73,11 +79,11 @@ class AnswerCache:
             return None
 
     async def put(
-        self, view: CatalogView, key: str, user_id: str | None, items: list[RecommendedItem]
+        self, view: CatalogView, key: str, user_id: str | None, answer: CachedAnswer
     ) -> None:
         if self._ttl_s <= 0:
             return
-        payload = _encoder.encode(items)
+        payload = _encoder.encode(answer)
         if len(payload) > self._max_answer_bytes:
             return
         try:

@@ -27,6 +27,7 @@ STRATEGIES = [
     "cf",
     "hybrid",
     "popular",
+    "together",
 ]
 
 # Real ids of the demo data: U00007 has a history; P000001 is a Garden planter.

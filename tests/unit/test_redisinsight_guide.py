@@ -45,6 +45,7 @@ def test_key_table_names_every_key_as_the_layout_writes_it() -> None:
         layout.history_windows(n),  # type: ignore[arg-type]
         layout.bought(n, "{user_id}"),  # type: ignore[arg-type]
         layout.popular(n),  # type: ignore[arg-type]
+        layout.trending_hour(n, "{hour}"),  # type: ignore[arg-type]
         layout.cache_prefix(n),  # type: ignore[arg-type]
         layout.user_cache(n, "{user_id}"),  # type: ignore[arg-type]
         layout.models(n),  # type: ignore[arg-type]
