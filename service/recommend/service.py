@@ -87,16 +87,6 @@ class Recommenders:
     together: TogetherRecommender
 
     @classmethod
-    def build(
-        cls,
-        settings: Settings,
-        client: aioredis.Redis,
-        products: ProductReader,
-        routing: ReadRouting,
-    ) -> Recommenders:
-        return cls.over(settings, Readers.build(settings, client, products, routing))
-
-    @classmethod
     def over(cls, settings: Settings, readers: Readers) -> Recommenders:
         products, users, search = readers.products, readers.users, readers.search
         popular = PopularRecommender(products, users)

@@ -3,12 +3,15 @@ own Redis (outage, crash, password): building the demo catalog takes most of a m
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
+import pytest
 import redis
 import uvicorn
 from litestar import Litestar
@@ -49,3 +52,20 @@ def build_small_index(settings: Settings, csvs: tuple[Path, Path]) -> None:
         build_index(client, settings, *csvs, quiet=True)
     finally:
         client.close()
+
+
+def wait_until_serving(server: subprocess.Popen[bytes], url: str, limit_s: float) -> None:
+    """Until `shoprec serve` (a subprocess) answers /health; fails the test with its output if
+    it exits or does not answer within `limit_s` (a bound on a busy machine, not a timing)."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        try:
+            httpx.get(f"{url}/health", timeout=2)
+            return
+        except httpx.TransportError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                # Stop it first: reading the output of a server still running never ends.
+                server.terminate()
+                output = server.communicate(timeout=30)[0].decode()
+                pytest.fail(f"shoprec serve did not come up:\n{output}")
+            time.sleep(0.2)

@@ -12,7 +12,7 @@ import redis.asyncio as aioredis
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
 from service.recommend.base import Recommender, RecommendRequest, Scored
-from service.recommend.service import Recommenders
+from service.recommend.service import Readers, Recommenders
 from service.store.catalog_reader import CatalogView, LiveCatalog, ProductReader
 from service.store.read_routing import ReadRouting
 
@@ -30,10 +30,8 @@ def with_strategy(
     async def run() -> T:
         client = aioredis.Redis.from_url(settings.redis.url)
         try:
-            readers = Recommenders.build(
-                settings, client, ProductReader(client), ReadRouting(client)
-            )
-            strategy = getattr(readers, name)
+            readers = Readers.build(settings, client, ProductReader(client), ReadRouting(client))
+            strategy = getattr(Recommenders.over(settings, readers), name)
             view = await LiveCatalog(client, RedisLayout(settings.redis.key_prefix)).current()
             return await work(strategy, view)
         finally:

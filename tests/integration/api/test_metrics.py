@@ -8,16 +8,15 @@ import logging
 import os
 import subprocess
 import sys
-import time
 
 import httpx
-import pytest
 from litestar.testing import TestClient
 
 from indexing.connection.embedded_redis import free_port
 from indexing.contract.settings import Settings
 from service.api.app import create_app
 from service.bench.served_metrics import sample
+from tests.support.live_server import wait_until_serving
 
 CONTENT = "/recommend/content/{product_id}"
 STARTUP_LIMIT_S = 90  # a bound on waiting for two workers on a busy machine, not a timing check
@@ -136,7 +135,7 @@ def test_two_workers_report_the_sum_of_their_requests(demo_index: Settings) -> N
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_up(server, url)
+        wait_until_serving(server, url, STARTUP_LIMIT_S)
         for _ in range(20):  # a new connection each: both workers take some
             assert httpx.get(f"{url}/recommend/content/P000004?top_k=2").status_code == 200
         text = httpx.get(f"{url}/metrics").text
@@ -146,17 +145,3 @@ def test_two_workers_report_the_sum_of_their_requests(demo_index: Settings) -> N
         output = server.communicate(timeout=30)[0].decode()
     logged = [json.loads(x) for x in output.splitlines() if x.startswith('{"request_id"')]
     assert sum(1 for x in logged if x["path"] == "/recommend/content/P000004") == 20
-
-
-def _wait_up(server: subprocess.Popen[bytes], url: str) -> None:
-    deadline = time.monotonic() + STARTUP_LIMIT_S
-    while True:
-        try:
-            httpx.get(f"{url}/health", timeout=2)
-            return
-        except httpx.TransportError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.terminate()
-                output = server.communicate(timeout=30)[0].decode()
-                pytest.fail(f"shoprec serve did not come up:\n{output}")
-            time.sleep(0.2)

@@ -6,7 +6,6 @@ import argparse
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -16,6 +15,7 @@ from indexing.connection.embedded_redis import free_port
 from indexing.contract.settings import Settings
 from service.cli.errors import CommandError
 from service.cli.serve_cmd import cmd_serve
+from tests.support.live_server import wait_until_serving
 
 STARTUP_LIMIT_S = 60  # a bound on waiting for start-up on a busy machine, not a timing check
 
@@ -51,18 +51,7 @@ def served(demo_index: Settings) -> Iterator[str]:
     server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_LIMIT_S
-        while True:
-            try:
-                httpx.get(f"{url}/health", timeout=2)
-                break
-            except httpx.TransportError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    # Stop it first: reading the output of a server still running never ends.
-                    server.terminate()
-                    output = server.communicate(timeout=30)[0].decode()
-                    pytest.fail(f"shoprec serve did not come up:\n{output}")
-                time.sleep(0.2)
+        wait_until_serving(server, url, STARTUP_LIMIT_S)
         yield url
     finally:
         server.terminate()
