@@ -12,17 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import msgspec
-from litestar.types import (
-    ASGIApp,
-    HTTPResponseBodyEvent,
-    HTTPResponseStartEvent,
-    Receive,
-    Scope,
-    Send,
-)
+from litestar.types import ASGIApp, Receive, Scope, Send
 
-from service.api.schemas import ErrorResponse
+from service.api.json_error import send_json_error
 from service.observability import metrics
 
 ALWAYS_ADMITTED = ("/health", "/metrics")
@@ -39,7 +31,12 @@ def load_shedding(max_in_flight: int, retry_after_s: int = 1) -> Callable[[ASGIA
                 return
             if in_flight >= max_in_flight:
                 metrics.SHED.inc()
-                await _send_503(send, max_in_flight, retry_after_s)
+                detail = (
+                    f"overloaded: {max_in_flight} requests in flight on this worker; retry "
+                    f"after {retry_after_s} s"
+                )
+                retry = ((b"retry-after", str(retry_after_s).encode()),)
+                await send_json_error(send, 503, detail, extra_headers=retry)
                 return
             in_flight += 1
             try:
@@ -50,20 +47,3 @@ def load_shedding(max_in_flight: int, retry_after_s: int = 1) -> Callable[[ASGIA
         return middleware
 
     return middleware_factory
-
-
-async def _send_503(send: Send, limit: int, retry_after_s: int) -> None:
-    detail = f"overloaded: {limit} requests in flight on this worker; retry after {retry_after_s} s"
-    body = msgspec.json.encode(ErrorResponse(503, detail))
-    start: HTTPResponseStartEvent = {
-        "type": "http.response.start",
-        "status": 503,
-        "headers": [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"retry-after", str(retry_after_s).encode()),
-        ],
-    }
-    await send(start)
-    end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
-    await send(end)

@@ -6,24 +6,34 @@ from __future__ import annotations
 import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
 
 
 def sample(text: str, name: str, **labels: str) -> float:
     """The sum of the samples `name` whose labels include `labels`; 0 when there is none (a
     counter nobody has touched yet is absent, which means zero)."""
-    total = 0.0
-    for family in text_string_to_metric_families(text):
-        for s in family.samples:
-            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
-                total += s.value
-    return total
+    return _summed(_samples(text), name, labels)
+
+
+def _samples(text: str) -> list[Sample]:
+    return [s for family in text_string_to_metric_families(text) for s in family.samples]
+
+
+def _summed(samples: list[Sample], name: str, labels: dict[str, str]) -> float:
+    return sum(
+        s.value
+        for s in samples
+        if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())
+    )
 
 
 def cache_counts(host: str, port: int) -> tuple[float, float]:
     """(hits, misses) of the answer cache so far, summed over endpoints and workers."""
     with urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=10) as answer:
         text = answer.read().decode()
-    return sample(text, "shoprec_cache_hits_total"), sample(text, "shoprec_cache_misses_total")
+    samples = _samples(text)  # one parse for both counters
+    hits = _summed(samples, "shoprec_cache_hits_total", {})
+    return hits, _summed(samples, "shoprec_cache_misses_total", {})
 
 
 def hit_ratio(before: tuple[float, float], after: tuple[float, float]) -> float:

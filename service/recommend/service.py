@@ -237,7 +237,8 @@ class RecommendationService:
             based = await strategy.answer(view, asked)
             scored, basis = based.results, based.basis
             if request.diversity > 0:
-                ids = [s.product_id for s in scored]
+                # A later round's candidates overlap the earlier ones': read only the new.
+                ids = [s.product_id for s in scored if s.product_id not in vectors]
                 vectors |= await self.products.vectors(view, ids, CONTENT_FIELD)
             before = len(picked)
             picked = diversified(scored, request.top_k, cap, request.diversity, vectors, picked)

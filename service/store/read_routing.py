@@ -27,6 +27,7 @@ from service.observability import metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+REPLICA_OK = "ok"  # the state while the searches go to the replica
 
 
 class ReadRouting:
@@ -40,8 +41,11 @@ class ReadRouting:
         self._primary, self._replica, self._layout = primary, replica, layout
         self._recheck_s = recheck_s
         self._checked_at = float("-inf")
-        self._use_replica = False
         self.state = "off" if replica is None else "not checked yet"
+
+    @property
+    def _use_replica(self) -> bool:
+        return self.state == REPLICA_OK
 
     def search_client(self) -> aioredis.Redis:
         if self._use_replica and self._replica is not None:
@@ -86,10 +90,10 @@ class ReadRouting:
         else:
             if not self._use_replica:
                 log.info("vector searches go to the read replica")
-            self._use_replica, self.state = True, "ok"
+            self.state = REPLICA_OK
 
     def _fall_back(self, reason: str) -> None:
         if self._use_replica or self.state != f"primary ({reason})":
             log.warning("vector searches go to the primary: %s", reason)
             metrics.REPLICA_FALLBACKS.inc()
-        self._use_replica, self.state = False, f"primary ({reason})"
+        self.state = f"primary ({reason})"
