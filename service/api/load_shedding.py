@@ -39,10 +39,12 @@ def load_shedding(max_in_flight: int, retry_after_s: int = 1) -> Callable[[ASGIA
                 await send_json_error(send, 503, detail, extra_headers=retry)
                 return
             in_flight += 1
+            metrics.IN_FLIGHT.inc()
             try:
                 await app(scope, receive, send)
             finally:
                 in_flight -= 1
+                metrics.IN_FLIGHT.dec()
 
         return middleware
 

@@ -90,6 +90,11 @@ SHED = Counter(
     "shoprec_shed_total",
     "Requests refused at once with 503 because the worker had its maximum in flight",
 )
+IN_FLIGHT = Gauge(
+    "shoprec_http_requests_in_flight",
+    "Requests admitted and not yet answered, summed over the workers",
+    multiprocess_mode="livesum",
+)
 # Set by the worker that answers the scrape, from the live meta: the most recent write wins.
 INDEX_VERSION = Gauge(
     "shoprec_index_version", "Live catalog version number", multiprocess_mode="mostrecent"

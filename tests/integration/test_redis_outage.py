@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from indexing.connection.embedded_redis import EmbeddedRedis
 from service.api.app import create_app
@@ -140,6 +141,7 @@ def test_past_the_in_flight_bound_requests_are_shed_at_once(
         try:
             with ThreadPoolExecutor(max_workers=2) as pool:
                 held = [pool.submit(client.get, f"/recommend/content/P00000{i}") for i in (2, 3)]
+                _wait_in_flight(2)
                 shed = _first_shed(client, attempts=50)
                 health = client.get("/health")
                 assert "overloaded" not in health.text
@@ -152,6 +154,18 @@ def test_past_the_in_flight_bound_requests_are_shed_at_once(
         scrape = client.get("/metrics").text
         assert sample(scrape, "shoprec_shed_total") >= 1
         assert _wait_healthy(client).status_code == 200
+
+
+def _wait_in_flight(count: int) -> None:
+    """Until the server (a thread of this process) has admitted `count` requests: a probe
+    sent earlier would be admitted itself and stall with them instead of being shed. Read
+    from the registry, not /metrics: a scrape reads Redis, which is stopped."""
+    deadline = time.monotonic() + HANG_GUARD_S
+    while time.monotonic() < deadline:
+        if (REGISTRY.get_sample_value("shoprec_http_requests_in_flight") or 0) >= count:
+            return
+        time.sleep(0.02)
+    pytest.fail(f"the server never had {count} requests in flight")
 
 
 def _first_shed(client: httpx.Client, attempts: int) -> httpx.Response:
