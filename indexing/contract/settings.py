@@ -351,6 +351,11 @@ class ResourceSettings:
     http_header_timeout_s: float = _float_field("SHOPREC_HTTP_HEADER_TIMEOUT_S", 10.0)
     # An idle keep-alive connection is closed after this many seconds.
     http_keep_alive_s: int = _int_field("SHOPREC_HTTP_KEEP_ALIVE_S", 5)
+    # With --workers > 1 the supervisor kills a worker that does not answer its health ping
+    # this soon, starting up included. A worker's imports take ~3 s of CPU; on a busy machine
+    # (a build beside it) that is 15-20 s of wall time, and uvicorn's own 5 s killed every
+    # worker before it served, over and over.
+    worker_start_timeout_s: int = _int_field("SHOPREC_WORKER_START_TIMEOUT_S", 60)
 
 
 @dataclass(frozen=True)

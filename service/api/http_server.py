@@ -101,6 +101,7 @@ def server_config(
         log_level=log_level,
         http=BoundedHttpToolsProtocol,
         timeout_keep_alive=resources.http_keep_alive_s,
+        timeout_worker_healthcheck=resources.worker_start_timeout_s,
         # No `server: uvicorn` banner: nothing tells a scanner which server to try.
         server_header=False,
     )
