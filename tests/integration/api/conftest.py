@@ -100,3 +100,14 @@ def fresh_user(demo_index: Settings, redis_client: redis.Redis) -> Iterator[str]
 
 def ids(body: dict) -> list[str]:
     return [item["product_id"] for item in body["results"]]
+
+
+# Every recommending endpoint, each ready for `&`-joined parameters.
+RECOMMENDING_ENDPOINTS = [
+    f"/recommend/content/{PRODUCT}?",
+    f"/recommend/user/{USER}?",
+    f"/recommend/user/nobody-{PRODUCT}?",  # popular products for a new user
+    f"/recommend/hybrid?user_id={USER}&",
+    f"/recommend/hybrid?product_id={PRODUCT}&",
+    f"/recommend/hybrid?user_id={USER}&product_id={PRODUCT}&",
+]

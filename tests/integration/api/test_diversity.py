@@ -10,17 +10,9 @@ from itertools import combinations
 import pytest
 from litestar.testing import TestClient
 
-from tests.integration.api.conftest import PRODUCT, USER, ids
+from tests.integration.api.conftest import PRODUCT, RECOMMENDING_ENDPOINTS, USER, ids
 
-ENDPOINTS = [
-    f"/recommend/content/{PRODUCT}?",
-    f"/recommend/user/{USER}?",
-    f"/recommend/user/nobody-{PRODUCT}?",  # popular products for a new user
-    f"/recommend/hybrid?user_id={USER}&",
-    f"/recommend/hybrid?product_id={PRODUCT}&",
-    f"/recommend/hybrid?user_id={USER}&product_id={PRODUCT}&",
-    f"/recommend/ab?user_id={USER}&",
-]
+ENDPOINTS = [*RECOMMENDING_ENDPOINTS, f"/recommend/ab?user_id={USER}&"]
 # Products whose nearest neighbours are mostly of their own category (a Garden planter, a
 # book, a pair of shoes): where diversity has something to do.
 PRODUCTS = ["P000001", "P000500", "P002000", "P004000"]

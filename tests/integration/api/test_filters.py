@@ -5,16 +5,9 @@ from __future__ import annotations
 import pytest
 from litestar.testing import TestClient
 
-from tests.integration.api.conftest import PRODUCT, USER, Product, ids
+from tests.integration.api.conftest import PRODUCT, RECOMMENDING_ENDPOINTS, Product, ids
 
-ENDPOINTS = [
-    f"/recommend/content/{PRODUCT}?",
-    f"/recommend/user/{USER}?",
-    f"/recommend/user/nobody-{PRODUCT}?",  # popular products for a new user
-    f"/recommend/hybrid?user_id={USER}&",
-    f"/recommend/hybrid?product_id={PRODUCT}&",
-    f"/recommend/hybrid?user_id={USER}&product_id={PRODUCT}&",
-]
+ENDPOINTS = RECOMMENDING_ENDPOINTS
 
 
 @pytest.mark.parametrize("url", ENDPOINTS)
