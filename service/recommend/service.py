@@ -31,6 +31,7 @@ from service.recommend.content import ContentRecommender
 from service.recommend.diversify import CAP_ROUNDS, candidates_for, diversified, full_categories
 from service.recommend.hybrid import HybridRecommender
 from service.recommend.popular import PopularRecommender
+from service.recommend.reasons import POPULAR, Reason
 from service.recommend.reranked import RerankedRecommender
 from service.recommend.together import TogetherRecommender
 from service.recommend.trending import TrendingRecommender, TrendingRequest
@@ -298,6 +299,9 @@ def _items(scored: list[Scored]) -> list[RecommendedItem]:
             continue  # no card: a strategy bug the contract test catches, never a bare item
         seen.add(s.product_id)
         card = s.card
+        # Every strategy names its reason; one that did not (a bug the API tests catch)
+        # answers with the most modest claim rather than none.
+        reason = s.reason or Reason(POPULAR)
         out.append(
             RecommendedItem(
                 product_id=s.product_id,
@@ -306,6 +310,9 @@ def _items(scored: list[Scored]) -> list[RecommendedItem]:
                 price=card.price,
                 category=list(card.categories),
                 img_url=card.img_url,
+                reason=reason.kind,  # type: ignore[arg-type]  # one of REASONS
+                explanation=reason.explanation,
+                based_on=reason.product_id,
             )
         )
     return out
