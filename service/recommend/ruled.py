@@ -3,7 +3,7 @@ says what each kind does): `RuledRecommender` filters, boosts and buries among a
 the strategy's candidates; `pin` then puts the pinned products into their slots.
 
 Costs: nothing without rules in force. With boost, bury or filter rules, the strategy is asked
-for `candidates_for(top_k)` candidates (as a diversifying request is), and again without the
+for `rule_candidates(top_k)` (2 x top_k) candidates, and again without the
 filtered ones where they left the list short. A pin whose product is not among the answer's
 costs one read (its card, and the user's state: a pin never shows what the user must not
 see).
@@ -16,12 +16,22 @@ from typing import Any
 
 from indexing.contract.index_schema import CARD_FIELDS
 from service.recommend.base import Around, Based, Recommender, RecommendRequest, Scored
-from service.recommend.diversify import candidates_for
+from service.recommend.diversify import MAX_CANDIDATES
 from service.recommend.filters import admits
 from service.recommend.rules import LiveRules, pinned, ranked
 from service.store.catalog_reader import CatalogView, ProductCard, ProductReader
 from service.store.user_state import UserStateReader
 from service.store.vector_search import SearchFilter
+
+# How many more candidates than `top_k` the rules rank among: a boost moves a product up
+# from as far as the second top_k; each more top_k costs about 0.1 ms on an idle machine
+# (docs/performance.md#reasons-and-rules).
+RULE_FACTOR = 2
+
+
+def rule_candidates(top_k: int) -> int:
+    return min(top_k * RULE_FACTOR, MAX_CANDIDATES)
+
 
 # Rounds a filtered list may take to fill top_k (each asks without what was filtered out).
 FILL_ROUNDS = 3
@@ -38,7 +48,7 @@ class RuledRecommender(Recommender):
         return (await self.answer(view, request)).results
 
     async def answer(self, view: CatalogView, request: RecommendRequest) -> Based:
-        asked = replace(request, top_k=candidates_for(request.top_k))
+        asked = replace(request, top_k=rule_candidates(request.top_k))
         pool: dict[str, Scored] = {}
         basis: str | None = None
         for _ in range(FILL_ROUNDS):

@@ -34,7 +34,7 @@ from service.recommend.hybrid import HybridRecommender
 from service.recommend.popular import PopularRecommender
 from service.recommend.reasons import POPULAR, Reason
 from service.recommend.reranked import RerankedRecommender
-from service.recommend.ruled import RuledRecommender, pin
+from service.recommend.ruled import RuledRecommender, pin, rule_candidates
 from service.recommend.rules import ranked
 from service.recommend.together import TogetherRecommender
 from service.recommend.trending import TrendingRecommender, TrendingRequest
@@ -246,7 +246,7 @@ class RecommendationService:
             based = await strategy.answer(view, request, now)
             return Answer("model", _items(based.results), based.basis)
         # Rules rank among more candidates, as they do for the other endpoints.
-        wider = replace(request, top_k=candidates_for(request.top_k))
+        wider = replace(request, top_k=rule_candidates(request.top_k))
         based = await strategy.answer(view, wider, now)
         results, _ = ranked(based.results, rules, request.top_k)
         flt = SearchFilter(request.category)
