@@ -310,7 +310,8 @@ def ranked(
         elif score != item.score:
             item = replace(item, score=score)
         out.append(item)
-    out.sort(key=lambda s: -s.score)
+    # A boosted product wins a tie (weight 1 lifts the lowest candidate level with the top).
+    out.sort(key=lambda s: (-s.score, s.reason is None or s.reason.kind != BOOSTED))
     return out[:top_k], frozenset(dropped)
 
 
