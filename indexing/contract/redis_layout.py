@@ -55,6 +55,13 @@ class RedisLayout:
         stream holds the group and its unacknowledged entries)."""
         return f"{self.prefix}:feedback-sink"
 
+    @property
+    def merch_rules(self) -> str:
+        """Hash of the merchandising rules: `rules` (a JSON list) and `generation` (bumped by
+        every change, so cached answers made under other rules are not served); see
+        service/store/rules_store.py and docs/merchandising.md."""
+        return f"{self.prefix}:rules"
+
     def dismissed(self, user_id: str) -> str:
         return f"{self.prefix}:dismissed:{user_id}"
 

@@ -42,6 +42,7 @@ from service.api.pages import shop_handlers
 from service.api.repeated_parameters import refuse_repeated_parameters
 from service.api.request_deadline import request_deadline
 from service.api.routes import RecommendController, ab_report, feedback
+from service.api.rules_route import rules_page
 from service.api.schemas import ErrorResponse
 from service.api.security_headers import security_headers
 from service.api.swagger_assets import SCHEMA_PATH, swagger_asset, swagger_render_plugin
@@ -229,6 +230,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
 
     route_handlers: list[Any] = [RecommendController, feedback, ab_report, health, health_head]
     route_handlers.append(metrics_page)
+    route_handlers.append(rules_page)  # GET /rules: the merchandising rules (#18)
     route_handlers.append(product)  # GET /products/{id}: one card's details (#14)
     route_handlers.append(swagger_asset)  # the Swagger UI's own files, no CDN (#14)
     route_handlers += shop_handlers()  # the storefront, /insight and their /catalog reads (#17)

@@ -30,6 +30,9 @@ Source = Annotated[
 ]
 
 
+Reason = Literal["similar_to", "bought_with", "history", "popular", "trending", "boosted", "pinned"]
+
+
 class RecommendedItem(msgspec.Struct, frozen=True):
     """One product of an answer, with what a shop's card shows of it (read together with the
     answer, so no second call per card is needed)."""
@@ -39,8 +42,8 @@ class RecommendedItem(msgspec.Struct, frozen=True):
     score: Annotated[
         float, msgspec.Meta(description="Higher is better; comparable within one list.")
     ]
-    # No defaults: a cached answer written before these fields existed fails to decode, and
-    # the model answers instead of serving cards without them.
+    # No defaults (here and for the reasons below): a cached answer written before these
+    # fields existed fails to decode, and the model answers instead of serving it without them.
     price: Annotated[float | None, msgspec.Meta(description="null when the product has none.")]
     category: Annotated[
         list[str],
@@ -54,6 +57,31 @@ class RecommendedItem(msgspec.Struct, frozen=True):
         msgspec.Meta(
             description="null when the catalog has none.",
             examples=["https://img.example.com/products/P004389.jpg"],
+        ),
+    ]
+    reason: Annotated[
+        Reason,
+        msgspec.Meta(
+            description="Why the product is in the list: similar_to (text like the product "
+            "named), bought_with (bought or carted with it), history (like a product of the "
+            "user's history: the one whose CF similarity adds most to the score), popular, "
+            "trending, boosted or pinned (a merchandising rule, docs/merchandising.md).",
+            examples=["history"],
+        ),
+    ]
+    explanation: Annotated[
+        str,
+        msgspec.Meta(
+            description="The reason in words, naming the product it comes from where there is one.",
+            examples=["Because you viewed GreenThumb Planter, White, Medium"],
+        ),
+    ]
+    based_on: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The id of the product the explanation names (the query product, or "
+            "one of the user's history); null where there is none.",
+            examples=["P000001"],
         ),
     ]
 

@@ -25,6 +25,7 @@ from service.cli import (
     knn_command_cmd,
     redis_cmd,
     reindex_cmd,
+    rules_cmd,
     serve_cmd,
     token_cmd,
 )
@@ -42,6 +43,7 @@ COMMANDS = [
     feedback_sink_cmd,
     knn_command_cmd,
     token_cmd,
+    rules_cmd,
 ]
 
 

@@ -13,6 +13,7 @@ from enum import Flag, auto
 from typing import ClassVar
 
 from indexing.contract.settings import DEFAULT_SEEN_POLICY
+from service.recommend.reasons import Reason
 from service.store.catalog_reader import CatalogView, ProductCard
 
 # The list lengths every endpoint and `shoprec evaluate --k` accept.
@@ -27,6 +28,8 @@ class Scored:
     # What an answer shows of the product; None only on candidates read without it (see
     # VectorSearch.knn), which a strategy reads the cards of before it answers.
     card: ProductCard | None = None
+    # Why it is in the answer (service/recommend/reasons.py); every strategy sets it.
+    reason: Reason | None = None
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,16 @@ the user's recent items (item-based CF in vector form, see docs/architecture.md)
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 
 from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD
-from indexing.contract.query_blend import history_centroid
+from indexing.contract.query_blend import history_centroid, query_weights
 from service.recommend.base import Around, Recommender, RecommendRequest, Scored
 from service.recommend.filters import search_filter
 from service.recommend.popular import PopularRecommender
+from service.recommend.reasons import HISTORY, Reason, closest_sources, from_sources
 from service.store.catalog_reader import CatalogView, ProductReader
 from service.store.user_state import UserState, UserStateReader
 from service.store.vector_search import VectorSearch
@@ -48,21 +50,48 @@ class CFRecommender(Recommender):
         from vectors it reads together with its own."""
         return history_centroid(vectors, dict(state.history), self._query_weighting)
 
+    def weights_of(self, state: UserState) -> dict[str, float]:
+        """The history's weights as the CF query weighs them (what a reason compares)."""
+        weights = query_weights([w for _, w in state.history], self._query_weighting)
+        return dict(zip(state.history_ids, weights, strict=True))
+
+    def explain(
+        self,
+        items: list[Scored],
+        state: UserState,
+        history: Mapping[str, np.ndarray],
+        titles: Mapping[str, str],
+        result_vectors: Mapping[str, np.ndarray],
+        fallback: Reason,
+    ) -> list[Scored]:
+        """Each item named after the history item whose term of the CF query's sum
+        (w_j * dot(P_j, Q_i)) is largest; `fallback` for an item without a CF vector."""
+        picked = closest_sources(result_vectors, history, self.weights_of(state))
+        return from_sources(items, HISTORY, picked, titles, fallback)
+
     async def _knn(
         self, view: CatalogView, request: RecommendRequest, state: UserState
     ) -> list[Scored]:
         if state.is_new:
             return []
-        query = self.query_from(
-            state, await self._products.vectors(view, state.history_ids, CF_QUERY_FIELD)
+        ((history, titles),) = await self._products.vectors_and_titles(
+            view, [(state.history_ids, CF_QUERY_FIELD)]
         )
+        query = self.query_from(state, history)
         if query is None:
             return []
-        return await self._search.knn(
+        # Without cards: the cards come with the results' CF vectors (for their reasons) in
+        # one read after the search, which costs less than the search loading them.
+        found = await self._search.knn(
             view,
             CF_FIELD,
             query,
             request.top_k,
             search_filter(request),
             exclude=state.never_show(request.exclude_seen) | request.exclude,
+            cards=False,
         )
+        ids = [s.product_id for s in found]
+        cards, vectors = await self._products.cards_and_vectors(view, ids, (CF_FIELD,))
+        carded = [replace(s, card=cards[s.product_id]) for s in found if s.product_id in cards]
+        return self.explain(carded, state, history, titles, vectors[CF_FIELD], Reason(HISTORY))

@@ -10,6 +10,7 @@ from indexing.contract.index_schema import CONTENT_FIELD
 from service.errors import ProductNotFound
 from service.recommend.base import Around, Recommender, RecommendRequest, Scored
 from service.recommend.filters import search_filter
+from service.recommend.reasons import SIMILAR_TO, Reason, explained
 from service.store.catalog_reader import CatalogView, ProductReader
 from service.store.user_state import UserStateReader
 from service.store.vector_search import VectorSearch
@@ -26,10 +27,10 @@ class ContentRecommender(Recommender):
     async def _recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
         product_id = request.product_id
         assert product_id is not None  # `around` made sure
-        vector, dismissed = await self._read(view, product_id, request.user_id)
+        vector, title, dismissed = await self._read(view, product_id, request.user_id)
         if vector is None:
             raise ProductNotFound(product_id)
-        return await self._search.knn(
+        found = await self._search.knn(
             view,
             CONTENT_FIELD,
             vector,
@@ -37,16 +38,16 @@ class ContentRecommender(Recommender):
             search_filter(request),
             exclude=request.exclude | {product_id} | dismissed,
         )
+        return explained(found, Reason(SIMILAR_TO, product_id, title))
 
     async def _read(
         self, view: CatalogView, product_id: str, user_id: str | None
-    ) -> tuple[np.ndarray | None, frozenset[str]]:
-        """The product's content vector and the user's dismissals: one round trip. Without a
-        user one plain HGET, the cheapest command there is for the busiest endpoint."""
-        if not user_id:
-            return await self._products.vector(view, product_id, CONTENT_FIELD), frozenset()
+    ) -> tuple[np.ndarray | None, str | None, frozenset[str]]:
+        """The product's content vector and title (what the reasons name it by) and the
+        user's dismissals: one round trip, without a user one HMGET."""
         plan = self._products.plan()
-        vectors = self._products.queue_vectors(plan, view, product_id, (CONTENT_FIELD,))
-        dismissed = self._users.queue_dismissed(plan, view, user_id)
+        product = self._products.queue_vectors_and_title(plan, view, product_id, (CONTENT_FIELD,))
+        dismissed = self._users.queue_dismissed(plan, view, user_id) if user_id else None
         await plan.run()
-        return vectors.value.get(CONTENT_FIELD), dismissed.value
+        vectors, title = product.value
+        return vectors.get(CONTENT_FIELD), title, dismissed.value if dismissed else frozenset()

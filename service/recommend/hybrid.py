@@ -8,15 +8,19 @@ serves; if neither has anything, popular products.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
 import numpy as np
 
 from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD, CONTENT_FIELD
-from indexing.contract.query_blend import blend, history_centroid
+from indexing.contract.query_blend import blend, history_centroid, min_max_normalise
 from service.errors import ProductNotFound
 from service.recommend.base import Around, Recommender, RecommendRequest, Scored
 from service.recommend.collaborative import CFRecommender
 from service.recommend.filters import search_filter
 from service.recommend.popular import PopularRecommender
+from service.recommend.reasons import BOUGHT_WITH, HISTORY, SIMILAR_TO, Reason, closest_sources
 from service.store.catalog_reader import CatalogView, ProductReader
 from service.store.user_state import UserState, UserStateReader
 from service.store.vector_search import KnnQuery, VectorSearch
@@ -25,6 +29,19 @@ from service.store.vector_search import KnnQuery, VectorSearch
 CONTENT_SEED_ITEMS = 5
 CANDIDATE_FACTOR = 3
 MIN_CANDIDATES = 30
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What the hybrid read that its results may be named after: the query product's title,
+    the history's CF query vectors and titles, the content seeds' vectors."""
+
+    state: UserState = field(default_factory=UserState)
+    product_id: str | None = None
+    product_title: str | None = None
+    history: Mapping[str, np.ndarray] = field(default_factory=dict)
+    titles: Mapping[str, str] = field(default_factory=dict)
+    seeds: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
 class HybridRecommender(Recommender):
@@ -45,13 +62,15 @@ class HybridRecommender(Recommender):
 
     async def _recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
         weights = self._weights(request)
-        state, product = await self._read_request(view, request)
-        content, cf = await self._candidates(view, request, weights, state, product)
+        state, product, title = await self._read_request(view, request)
+        content_query, cf_query, sources = await self._queries(view, state, product, request)
+        sources = replace(sources, product_title=title)
+        content, cf = await self._candidates(view, request, weights, state, content_query, cf_query)
         if not content and not cf:
             return await self._popular.excluding(
                 view, request, state.never_show(request.exclude_seen)
             )
-        return await self._blended(view, request, weights, content, cf)
+        return await self._blended(view, request, weights, content, cf, sources)
 
     def _weights(self, request: RecommendRequest) -> tuple[float, float]:
         """(w_content, w_cf): the request's, a weight it left out (None) the served default."""
@@ -67,13 +86,11 @@ class HybridRecommender(Recommender):
         request: RecommendRequest,
         weights: tuple[float, float],
         state: UserState,
-        product: dict[str, np.ndarray],
+        content_query: np.ndarray | None,
+        cf_query: np.ndarray | None,
     ) -> tuple[list[Scored], list[Scored]]:
         """Content and CF candidates, without cards; a side without a query or without
         weight has none."""
-        content_query, cf_query = await self._queries(
-            view, state, product, request.product_id is not None
-        )
         exclude = state.never_show(request.exclude_seen) | request.exclude
         if request.product_id:
             exclude = exclude | {request.product_id}
@@ -100,10 +117,15 @@ class HybridRecommender(Recommender):
         weights: tuple[float, float],
         content: list[Scored],
         cf: list[Scored],
+        sources: Sources,
     ) -> list[Scored]:
-        """The best top_k of both sides blended, with their cards. A side that found nothing
-        leaves the other to serve alone, at full weight."""
+        """The best top_k of both sides blended, with their cards and reasons. A side that
+        found nothing leaves the other to serve alone, at full weight."""
         w_content, w_cf = weights if content and cf else (1.0, 1.0)
+        sides = (
+            min_max_normalise({s.product_id: s.score for s in content}),
+            min_max_normalise({s.product_id: s.score for s in cf}),
+        )
         scores = blend(
             {s.product_id: s.score for s in content},
             {s.product_id: s.score for s in cf},
@@ -111,44 +133,85 @@ class HybridRecommender(Recommender):
             w_cf,
         )
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: request.top_k]
-        cards = await self._products.cards(view, (pid for pid, _ in ranked))
-        return [Scored(pid, score, cards[pid]) for pid, score in ranked if pid in cards]
+        ids = [pid for pid, _ in ranked]
+        # The vectors a reason compares come with the cards, in the same command.
+        fields = (CF_FIELD,) * bool(sources.history) + (CONTENT_FIELD,) * bool(sources.seeds)
+        cards, vectors = await self._products.cards_and_vectors(view, ids, fields)
+        by_cf = closest_sources(
+            vectors.get(CF_FIELD, {}), sources.history, self._cf.weights_of(sources.state)
+        )
+        by_content = closest_sources(
+            vectors.get(CONTENT_FIELD, {}), sources.seeds, dict(sources.state.history)
+        )
+        out = []
+        for pid, score in ranked:
+            if pid not in cards:
+                continue
+            cf_side = w_cf * sides[1].get(pid, 0.0) > w_content * sides[0].get(pid, 0.0)
+            out.append(
+                Scored(pid, score, cards[pid], _reason(pid, cf_side, sources, by_cf, by_content))
+            )
+        return out
 
     async def _read_request(
         self, view: CatalogView, request: RecommendRequest
-    ) -> tuple[UserState, dict[str, np.ndarray]]:
+    ) -> tuple[UserState, dict[str, np.ndarray], str | None]:
         """The user's state and the product's content and CF query vectors (field -> vector;
-        empty without a product): one round trip."""
+        empty without a product) and title: one round trip."""
         plan = self._products.plan()
         state = self._users.queue_read(plan, view, request.user_id) if request.user_id else None
         product = None
         if request.product_id:
             fields = (CONTENT_FIELD, CF_QUERY_FIELD)
-            product = self._products.queue_vectors(plan, view, request.product_id, fields)
+            product = self._products.queue_vectors_and_title(plan, view, request.product_id, fields)
         await plan.run()
-        vectors = product.value if product else {}
+        vectors, title = product.value if product else ({}, None)
         if request.product_id and CONTENT_FIELD not in vectors:
             raise ProductNotFound(request.product_id)
-        return state.value if state else UserState(), vectors
+        return state.value if state else UserState(), vectors, title
 
     async def _queries(
         self,
         view: CatalogView,
         state: UserState,
         product: dict[str, np.ndarray],
-        has_product: bool,
-    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        request: RecommendRequest,
+    ) -> tuple[np.ndarray | None, np.ndarray | None, Sources]:
         """Content query: the product's vector, else the user's strongest items' centroid. CF
         query: the user's history centroid, else the product's own CF vector. The history
-        vectors come in one round trip."""
+        vectors (and titles, for the reasons) come in one round trip."""
         if state.is_new:
-            return product.get(CONTENT_FIELD), product.get(CF_QUERY_FIELD)
+            sources = Sources(state, request.product_id)
+            return product.get(CONTENT_FIELD), product.get(CF_QUERY_FIELD), sources
         history = state.history_ids
-        seeds = [] if has_product else history[:CONTENT_SEED_ITEMS]
-        found = await self._products.vector_sets(
-            view, {CF_QUERY_FIELD: history, CONTENT_FIELD: seeds}
+        seeds = [] if request.product_id is not None else history[:CONTENT_SEED_ITEMS]
+        (cf_vectors, titles), (seed_vectors, _) = await self._products.vectors_and_titles(
+            view, [(history, CF_QUERY_FIELD), (seeds, CONTENT_FIELD)]
         )
-        cf_query = self._cf.query_from(state, found[CF_QUERY_FIELD])
+        cf_query = self._cf.query_from(state, cf_vectors)
+        sources = Sources(state, request.product_id, None, cf_vectors, titles, seed_vectors)
         if not seeds:
-            return product.get(CONTENT_FIELD), cf_query
-        return history_centroid(found[CONTENT_FIELD], dict(state.history)), cf_query
+            return product.get(CONTENT_FIELD), cf_query, sources
+        return history_centroid(seed_vectors, dict(state.history)), cf_query, sources
+
+
+def _reason(
+    pid: str,
+    cf_side: bool,
+    sources: Sources,
+    by_cf: Mapping[str, str],
+    by_content: Mapping[str, str],
+) -> Reason:
+    """The side that contributed more to a blended score, named after what it came from:
+    the history item most like the result (CF: its term of the query's sum), the query
+    product, or the content seed most like it."""
+    if cf_side:
+        if pid in by_cf:
+            return Reason(HISTORY, by_cf[pid], sources.titles.get(by_cf[pid]))
+        if sources.product_id is not None and not sources.history:
+            return Reason(BOUGHT_WITH, sources.product_id, sources.product_title)
+        return Reason(HISTORY)
+    if sources.product_id is not None:
+        return Reason(SIMILAR_TO, sources.product_id, sources.product_title)
+    seed = by_content.get(pid)
+    return Reason(SIMILAR_TO, seed, sources.titles.get(seed) if seed else None)

@@ -5,8 +5,11 @@ they have already read instead of reading it again."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from service.recommend.base import Around, Recommender, RecommendRequest, Scored
 from service.recommend.filters import admits, search_filter
+from service.recommend.reasons import POPULAR, Reason
 from service.store.catalog_reader import CatalogView, ProductReader
 from service.store.user_state import UserStateReader
 
@@ -49,7 +52,7 @@ class PopularRecommender(Recommender):
             card = cards.get(pid)
             if card is None or not admits(flt, card):
                 continue
-            out.append(Scored(pid, score, card))
+            out.append(Scored(pid, score, card, Reason(POPULAR)))
             if len(out) >= request.top_k:
                 break
         return _scaled(out)
@@ -60,4 +63,4 @@ def _scaled(items: list[Scored]) -> list[Scored]:
     if not items or items[0].score <= 0:
         return items
     top = items[0].score
-    return [Scored(i.product_id, i.score / top, i.card) for i in items]
+    return [replace(i, score=i.score / top) for i in items]

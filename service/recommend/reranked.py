@@ -16,8 +16,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from indexing.contract.index_schema import CARD_FIELDS, CF_FIELD, CF_QUERY_FIELD, CONTENT_FIELD
+from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD, CONTENT_FIELD
 from indexing.contract.query_blend import history_centroid
+from indexing.contract.redis_text import as_text
 from indexing.contract.rerank_features import (
     FirstStage,
     ProductFacts,
@@ -31,11 +32,10 @@ from service.recommend.collaborative import CFRecommender
 from service.recommend.filters import admits, search_filter
 from service.recommend.hybrid import CONTENT_SEED_ITEMS
 from service.recommend.popular import PopularRecommender
+from service.recommend.reasons import POPULAR, SIMILAR_TO, TITLE_FIELD, Reason
 from service.store.catalog_reader import (
     CatalogView,
-    ProductCard,
     ProductReader,
-    as_vector,
     categories_of,
     present_vectors,
     price_of,
@@ -44,8 +44,7 @@ from service.store.rerank_reader import VersionReranker
 from service.store.user_state import UserState, UserStateReader
 from service.store.vector_search import KnnQuery, VectorSearch
 
-HISTORY_FIELDS = ("category", "price")
-CANDIDATE_FIELDS = (*CARD_FIELDS, CF_FIELD)
+HISTORY_FIELDS = ("category", "price", TITLE_FIELD)
 
 
 class RerankedRecommender(Recommender):
@@ -89,15 +88,18 @@ class RerankedRecommender(Recommender):
         )
         cf_vectors = present_vectors(history, [raw[0] for raw in history_raws])
         seed_vectors = present_vectors(seeds, [raw[0] for raw in seed_raws])
-        history_facts = _facts(history, [raw[1:] for raw in history_raws])
+        history_facts = _facts(history, [raw[1:3] for raw in history_raws])
+        titles = {
+            pid: as_text(raw[3]) for pid, raw in zip(history, history_raws, strict=True) if raw[3]
+        }
         cf_query = self._cf.query_from(state, cf_vectors)
         content_query = history_centroid(seed_vectors, dict(state.history))
         lists = await self._first_stage_lists(view, request, state, cf_query, content_query)
         ids = candidates(lists)
         if not ids:
             return []
-        (raws,) = await self._products.fields_each(view, [(ids, CANDIDATE_FIELDS)])
-        cards, cf_index = _candidate_reads(ids, raws)
+        cards, vectors = await self._products.cards_and_vectors(view, ids, (CF_FIELD,))
+        cf_index = vectors[CF_FIELD]
         facts = ProductFacts(
             {**history_facts.categories, **{p: x.categories for p, x in cards.items()}},
             {**history_facts.prices, **{p: x.price for p, x in cards.items()}},
@@ -113,10 +115,11 @@ class RerankedRecommender(Recommender):
             card = cards.get(ids[i])
             if card is None or not admits(flt, card):  # popular ones are unfiltered
                 continue
-            out.append(Scored(ids[i], score, card))
+            fallback = Reason(SIMILAR_TO) if ids[i] in lists.content else Reason(POPULAR)
+            out.append(Scored(ids[i], score, card, fallback))
             if len(out) >= request.top_k:
                 break
-        return out
+        return self._cf.explain(out, state, cf_vectors, titles, cf_index, Reason(POPULAR))
 
     async def _first_stage_lists(
         self,
@@ -162,19 +165,3 @@ def _facts(ids: Sequence[str], raws: Sequence[Sequence[bytes | None]]) -> Produc
         categories[pid] = categories_of(category)
         prices[pid] = price_of(price)
     return ProductFacts(categories, prices, {})
-
-
-def _candidate_reads(
-    ids: Sequence[str], raws: Sequence[Sequence[bytes | None]]
-) -> tuple[dict[str, ProductCard], dict[str, np.ndarray]]:
-    """The card (products still in the catalog) and CF vector of each candidate."""
-    cards, cf_index = {}, {}
-    for pid, row in zip(ids, raws, strict=True):
-        card = ProductCard.parse(*row[:-1])
-        if card is None:
-            continue
-        cards[pid] = card
-        cf = as_vector(row[-1])
-        if cf is not None:
-            cf_index[pid] = cf
-    return cards, cf_index

@@ -29,18 +29,23 @@ from service.recommend.base import Based, Recommender, RecommendRequest, Scored
 from service.recommend.collaborative import CFRecommender
 from service.recommend.content import ContentRecommender
 from service.recommend.diversify import CAP_ROUNDS, candidates_for, diversified, full_categories
+from service.recommend.filters import search_filter
 from service.recommend.hybrid import HybridRecommender
 from service.recommend.popular import PopularRecommender
+from service.recommend.reasons import POPULAR, Reason
 from service.recommend.reranked import RerankedRecommender
+from service.recommend.ruled import RuledRecommender, pin, rule_candidates
+from service.recommend.rules import ranked
 from service.recommend.together import TogetherRecommender
 from service.recommend.trending import TrendingRecommender, TrendingRequest
 from service.store.answer_cache import AnswerCache, CachedAnswer, cache_key
 from service.store.catalog_reader import CatalogView, LiveCatalog, ProductReader
 from service.store.read_routing import ReadRouting
 from service.store.rerank_reader import VersionReranker, read_reranker
+from service.store.rules_store import KeptRules
 from service.store.trending_reader import TrendingReader
 from service.store.user_state import UserStateReader
-from service.store.vector_search import VectorSearch
+from service.store.vector_search import SearchFilter, VectorSearch
 
 T = TypeVar("T")
 
@@ -152,6 +157,7 @@ class RecommendationService:
         self.live = LiveCatalog(client, layout, routing=self.routing)
         self.products = ProductReader(client)
         self.trends = TrendingReader(client)
+        self.rules = KeptRules(client, layout)
         self._served: dict[int, ServedVersion] = {}
         self._loading = asyncio.Lock()
         self.cache = AnswerCache(
@@ -195,7 +201,11 @@ class RecommendationService:
         self, view: CatalogView, endpoint: str, request: RecommendRequest
     ) -> Answer:
         served = await self.served(view)
-        key = cache_key(endpoint, _cache_params(endpoint, request))
+        rules = (await self.rules.current()).live(time.time())
+        params = _cache_params(endpoint, request)
+        # Answers made under other rules (or other rules in force) are not served.
+        params["rules"] = rules.fingerprint
+        key = cache_key(endpoint, params)
         # Any answer computed for a user (user, hybrid with a user, the A/B content arm that
         # leaves out the user's dismissals) lives in that user's own cache hash.
         personal = request.user_id
@@ -203,7 +213,22 @@ class RecommendationService:
         request_facts.current().cache_hit = cached is not None
         if cached is not None:
             return Answer("cache", cached.results, cached.basis)
-        based = await self._answered(view, served.endpoint(endpoint), request)
+        strategy = served.endpoint(endpoint)
+        if rules.ranking:
+            strategy = RuledRecommender(strategy, rules)
+        based = await self._answered(view, strategy, request)
+        if rules.pins:
+            results = await pin(
+                view,
+                self.products,
+                served.readers.users,
+                request,
+                search_filter(request),
+                rules,
+                based.results,
+                request.top_k,
+            )
+            based = Based(based.basis, results)
         items = _items(based.results)
         await self.cache.put(view, key, personal, CachedAnswer(items, based.basis))
         return Answer("model", items, based.basis)
@@ -214,9 +239,20 @@ class RecommendationService:
 
     async def _trending(self, view: CatalogView, request: TrendingRequest) -> Answer:
         served = await self.served(view)
+        now = time.time()
+        rules = (await self.rules.current()).live(now)
         strategy = TrendingRecommender(self.products, self.trends, served.recommenders.popular)
-        based = await strategy.answer(view, request, time.time())
-        return Answer("model", _items(based.results), based.basis)
+        if not rules:
+            based = await strategy.answer(view, request, now)
+            return Answer("model", _items(based.results), based.basis)
+        # Rules rank among more candidates, as they do for the other endpoints.
+        wider = replace(request, top_k=rule_candidates(request.top_k))
+        based = await strategy.answer(view, wider, now)
+        results, _ = ranked(based.results, rules, request.top_k)
+        flt = SearchFilter(request.category)
+        users = served.readers.users
+        results = await pin(view, self.products, users, None, flt, rules, results, request.top_k)
+        return Answer("model", _items(results), based.basis)
 
     async def _answered(
         self, view: CatalogView, strategy: Recommender, request: RecommendRequest
@@ -298,6 +334,9 @@ def _items(scored: list[Scored]) -> list[RecommendedItem]:
             continue  # no card: a strategy bug the contract test catches, never a bare item
         seen.add(s.product_id)
         card = s.card
+        # Every strategy names its reason; one that did not (a bug the API tests catch)
+        # answers with the most modest claim rather than none.
+        reason = s.reason or Reason(POPULAR)
         out.append(
             RecommendedItem(
                 product_id=s.product_id,
@@ -306,6 +345,9 @@ def _items(scored: list[Scored]) -> list[RecommendedItem]:
                 price=card.price,
                 category=list(card.categories),
                 img_url=card.img_url,
+                reason=reason.kind,  # type: ignore[arg-type]  # one of REASONS
+                explanation=reason.explanation,
+                based_on=reason.product_id,
             )
         )
     return out

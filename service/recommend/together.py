@@ -12,11 +12,11 @@ from service.errors import ProductNotFound
 from service.recommend.base import Around, Based, Recommender, RecommendRequest, Scored
 from service.recommend.content import ContentRecommender
 from service.recommend.filters import search_filter
+from service.recommend.reasons import BOUGHT_WITH, Reason, explained
 from service.store.catalog_reader import CatalogView, ProductReader
 from service.store.user_state import UserStateReader
 from service.store.vector_search import VectorSearch
 
-BOUGHT_WITH = "bought_with"
 SIMILAR_CONTENT = "similar_content"
 
 
@@ -46,16 +46,17 @@ class TogetherRecommender(Recommender):
         # Both vectors and the user's dismissals in one round trip: the content vector tells
         # a known product without interactions from an unknown one.
         plan = self._products.plan()
-        vectors = self._products.queue_vectors(
+        product = self._products.queue_vectors_and_title(
             plan, view, product_id, (CF_QUERY_FIELD, CONTENT_FIELD)
         )
         dismissed = (
             self._users.queue_dismissed(plan, view, request.user_id) if request.user_id else None
         )
         await plan.run()
-        query = vectors.value.get(CF_QUERY_FIELD)
+        vectors, title = product.value
+        query = vectors.get(CF_QUERY_FIELD)
         if query is None:
-            if CONTENT_FIELD not in vectors.value:
+            if CONTENT_FIELD not in vectors:
                 raise ProductNotFound(product_id)
             return Based(SIMILAR_CONTENT, await self._content.recommend(view, request))
         never_show = dismissed.value if dismissed is not None else frozenset[str]()
@@ -67,4 +68,4 @@ class TogetherRecommender(Recommender):
             search_filter(request),
             exclude=request.exclude | {product_id} | never_show,
         )
-        return Based(BOUGHT_WITH, results)
+        return Based(BOUGHT_WITH, explained(results, Reason(BOUGHT_WITH, product_id, title)))

@@ -21,6 +21,7 @@ from indexing.contract.trending_counts import BASELINE_HOURS
 from service.recommend.base import Based, RecommendRequest, Scored
 from service.recommend.filters import admits
 from service.recommend.popular import PopularRecommender
+from service.recommend.reasons import POPULAR, TRENDING, Reason
 from service.store.catalog_reader import CatalogView, ProductReader
 from service.store.trending_reader import TrendCounts, TrendingReader
 from service.store.vector_search import SearchFilter
@@ -35,8 +36,6 @@ MIN_RECENT_EVENTS = 20
 CARD_CHUNK = 100
 DEFAULT_WINDOW_HOURS = 24
 MAX_WINDOW_HOURS = BASELINE_HOURS
-TRENDING = "trending"
-POPULAR = "popular"
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ class TrendingRecommender:
             for score, _, pid in part:
                 card = cards.get(pid)
                 if card is not None and admits(flt, card):
-                    out.append(Scored(pid, score, card))
+                    out.append(Scored(pid, score, card, Reason(TRENDING)))
                     if len(out) >= request.top_k:
                         return out
         return out

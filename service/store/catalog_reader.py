@@ -207,6 +207,20 @@ class ProductReader:
 
         return plan.add(lambda pipe: pipe.hmget(view.product_key(product_id), fields), parse)
 
+    @staticmethod
+    def queue_vectors_and_title(
+        plan: ReadPlan, view: CatalogView, product_id: str, fields: tuple[str, ...]
+    ) -> Pending[tuple[dict[str, np.ndarray], str | None]]:
+        """`queue_vectors` and the product's title (what a reason names it by) in the same
+        HMGET."""
+
+        def parse(raws: list[Any]) -> tuple[dict[str, np.ndarray], str | None]:
+            *vectors, title = raws
+            return present_vectors(fields, vectors), as_text(title) if title else None
+
+        key = view.product_key(product_id)
+        return plan.add(lambda pipe: pipe.hmget(key, (*fields, "title")), parse)
+
     async def vector_sets(
         self, view: CatalogView, wanted: Mapping[str, Sequence[str]]
     ) -> dict[str, dict[str, np.ndarray]]:
@@ -229,6 +243,39 @@ class ProductReader:
 
     async def exists(self, view: CatalogView, product_id: str) -> bool:
         return bool(await self._client.exists(view.product_key(product_id)))
+
+    async def vectors_and_titles(
+        self, view: CatalogView, wanted: Sequence[tuple[Sequence[str], str]]
+    ) -> list[tuple[dict[str, np.ndarray], dict[str, str]]]:
+        """For each (product ids, vector field): the vectors of those that have it and the
+        titles of those that have one (what a reason names a product by). One command."""
+        raws = await self.fields_each(view, [(ids, (field, "title")) for ids, field in wanted])
+        out = []
+        for (ids, _), rows in zip(wanted, raws, strict=True):
+            vectors = present_vectors(ids, [row[0] for row in rows])
+            titles = {pid: as_text(row[1]) for pid, row in zip(ids, rows, strict=True) if row[1]}
+            out.append((vectors, titles))
+        return out
+
+    async def cards_and_vectors(
+        self, view: CatalogView, product_ids: Sequence[str], fields: Sequence[str]
+    ) -> tuple[dict[str, ProductCard], dict[str, dict[str, np.ndarray]]]:
+        """The card of each product still in the catalog and, per field of `fields`, the
+        vectors of those that have it: one command."""
+        (raws,) = await self.fields_each(view, [(product_ids, (*CARD_FIELDS, *fields))])
+        width = len(CARD_FIELDS)
+        cards: dict[str, ProductCard] = {}
+        vectors: dict[str, dict[str, np.ndarray]] = {field: {} for field in fields}
+        for pid, row in zip(product_ids, raws, strict=True):
+            card = ProductCard.parse(*row[:width])
+            if card is None:
+                continue
+            cards[pid] = card
+            for field, raw in zip(fields, row[width:], strict=True):
+                vector = as_vector(raw)
+                if vector is not None:
+                    vectors[field][pid] = vector
+        return cards, vectors
 
     async def cards(self, view: CatalogView, product_ids: Iterable[str]) -> dict[str, ProductCard]:
         """The card of each product that has a title: one command however many (the popular

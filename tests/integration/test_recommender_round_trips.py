@@ -21,11 +21,13 @@ CASES = [
     ("content", RecommendRequest(10, product_id=PRODUCT), 2),
     # vector and dismissals; KNN
     ("content", RecommendRequest(10, USER, PRODUCT), 2),
-    # state; history vectors; KNN
-    ("cf", RecommendRequest(10, USER), 3),
+    # state; history vectors and titles; KNN without cards; cards and CF vectors (the
+    # reasons: which history item each result comes from)
+    ("cf", RecommendRequest(10, USER), 4),
     # state; popular list; listings
     ("cf", RecommendRequest(10, NEW_USER), 3),
-    # state and product vectors; history vectors; both KNNs; titles
+    # state and product vectors; history vectors; both KNNs; cards (with the vectors the
+    # reasons compare)
     ("hybrid", RecommendRequest(10, USER, PRODUCT), 4),
     ("hybrid", RecommendRequest(10, USER), 4),
     # product vectors; both KNNs; titles

@@ -64,6 +64,19 @@ def _subcommands() -> dict[str, argparse.ArgumentParser]:
     raise AssertionError("shoprec has no subcommands")
 
 
+def _action(
+    sub: argparse.ArgumentParser, rest: str, name: str
+) -> tuple[argparse.ArgumentParser, str, str]:
+    """A subcommand's own action (`shoprec rules add ...`) where it has actions and the
+    command names one: its parser, the rest of the command and the full name."""
+    for action in sub._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            word, _, after = rest.strip().partition(" ")
+            if word in action.choices:
+                return action.choices[word], after, f"{name} {word}"
+    return sub, rest, name
+
+
 def _script_source(script: Path, root: Path) -> str:
     """The script's text and that of the project modules it imports from (a thin entry point
     may take its options from a parser defined there)."""
@@ -87,6 +100,7 @@ def wrong_commands(doc: Path, root: Path = PROJECT_ROOT) -> list[str]:
             if sub is None:
                 problems.append(f"{where}:{number}: shoprec has no subcommand {name!r}")
                 continue
+            sub, rest, name = _action(sub, rest, name)
             for option in _options(rest):
                 if option not in sub._option_string_actions:
                     problems.append(f"{where}:{number}: shoprec {name} has no option {option}")

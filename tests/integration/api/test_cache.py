@@ -181,7 +181,7 @@ def test_personal_entries_cannot_be_poisoned_either(api: TestClient) -> None:
 def test_an_answer_above_the_size_cap_is_served_but_not_cached(
     api_settings: Settings, redis_client: redis.Redis, cache_prefix: str
 ) -> None:
-    settings = api_settings.replace(resources={"cache_max_answer_bytes": 200})
+    settings = api_settings.replace(resources={"cache_max_answer_bytes": 400})
     with TestClient(app=create_app(settings)) as client:
         small = f"/recommend/content/{PRODUCT}?top_k=1"
         large = f"/recommend/content/{PRODUCT}?top_k=20"

@@ -21,8 +21,19 @@ RECOMMEND_URLS = [
 def _check_results(results: list[dict], top_k: int) -> None:
     assert len(results) == top_k
     for item in results:
-        assert set(item) == {"product_id", "title", "score", "price", "category", "img_url"}
+        assert set(item) == {
+            "product_id",
+            "title",
+            "score",
+            "price",
+            "category",
+            "img_url",
+            "reason",
+            "explanation",
+            "based_on",
+        }
         assert isinstance(item["product_id"], str) and item["product_id"]
+        assert isinstance(item["reason"], str) and item["explanation"]
         assert isinstance(item["title"], str) and item["title"]
         assert isinstance(item["score"], float)
         # Every demo product has a price, a category and an image (test_cards: equal to its hash).
@@ -139,7 +150,7 @@ def test_openapi_schema_has_every_endpoint_with_examples(api: TestClient) -> Non
     item = schema["components"]["schemas"]["RecommendedItem"]
     assert item["properties"]["product_id"]["examples"]
     # The card fields are always there (null when absent), so a client can rely on them.
-    assert {"price", "category", "img_url"} <= set(item["required"])
+    assert {"price", "category", "img_url", "reason", "explanation"} <= set(item["required"])
     assert "/products/{product_id}" in schema["paths"]
     feedback = schema["components"]["schemas"]["FeedbackRequest"]["properties"]
     # Any spelling of the CSV's vocabulary is taken, so the schema names the words instead of
