@@ -1,5 +1,7 @@
 """Collaborative filtering for a user: KNN around the weighted sum of the CF query vectors of
-the user's recent items (item-based CF in vector form, see docs/architecture.md)."""
+the user's recent items, pushed away from what they dismissed (item-based CF in vector form,
+see docs/architecture.md). The sum is stored per user (RedisLayout.query_vector) and read
+with the user's state; where it is not, it is computed here from the items' vectors."""
 
 from __future__ import annotations
 
@@ -7,8 +9,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from indexing.contract.history_update import QueryRule
 from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD
-from indexing.contract.query_blend import history_centroid
 from service.recommend.base import Around, Recommender, RecommendRequest, Scored
 from service.recommend.filters import search_filter
 from service.recommend.popular import PopularRecommender
@@ -26,11 +28,11 @@ class CFRecommender(Recommender):
         users: UserStateReader,
         search: VectorSearch,
         popular: PopularRecommender,
-        query_weighting: str = "decayed",
+        rule: QueryRule,
     ):
         self._products, self._users, self._search = products, users, search
         self._popular = popular
-        self._query_weighting = query_weighting
+        self._rule = rule
 
     async def _recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
         assert request.user_id is not None  # `around` made sure
@@ -42,20 +44,32 @@ class CFRecommender(Recommender):
             )
         return results
 
+    def query_ids(self, state: UserState) -> list[str]:
+        """The products whose CF query vectors (CF_QUERY_FIELD) `query_from` needs: none where
+        the user's query is stored; else the history's and the dismissed ones'."""
+        if state.query is not None:
+            return []
+        history = state.history_ids
+        if self._rule.dismiss_weight <= 0:
+            return history
+        return history + sorted(state.dismissed.difference(history))
+
     def query_from(self, state: UserState, vectors: Mapping[str, np.ndarray]) -> np.ndarray | None:
-        """The user's CF query from the CF query vectors (CF_QUERY_FIELD) of their history
-        items; None when no history item has one. The hybrid builds its CF side with this too,
-        from vectors it reads together with its own."""
-        return history_centroid(vectors, dict(state.history), self._query_weighting)
+        """The user's CF query: the stored one, else computed from the CF query vectors of
+        `query_ids`; None when no history item has one. The hybrid and the re-ranker build
+        their CF side with this too, from vectors they read together with their own."""
+        if state.query is not None:
+            return state.query
+        return self._rule.query(state.history, dict(vectors), state.dismissed)
 
     async def _knn(
         self, view: CatalogView, request: RecommendRequest, state: UserState
     ) -> list[Scored]:
         if state.is_new:
             return []
-        query = self.query_from(
-            state, await self._products.vectors(view, state.history_ids, CF_QUERY_FIELD)
-        )
+        ids = self.query_ids(state)
+        vectors = await self._products.vectors(view, ids, CF_QUERY_FIELD) if ids else {}
+        query = self.query_from(state, vectors)
         if query is None:
             return []
         return await self._search.knn(

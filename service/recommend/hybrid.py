@@ -45,8 +45,8 @@ class HybridRecommender(Recommender):
 
     async def _recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
         weights = self._weights(request)
-        state, product = await self._read_request(view, request)
-        content, cf = await self._candidates(view, request, weights, state, product)
+        state, product, seeds = await self._read_request(view, request)
+        content, cf = await self._candidates(view, request, weights, state, product, seeds)
         if not content and not cf:
             return await self._popular.excluding(
                 view, request, state.never_show(request.exclude_seen)
@@ -68,12 +68,11 @@ class HybridRecommender(Recommender):
         weights: tuple[float, float],
         state: UserState,
         product: dict[str, np.ndarray],
+        seeds: dict[str, np.ndarray] | None,
     ) -> tuple[list[Scored], list[Scored]]:
         """Content and CF candidates, without cards; a side without a query or without
         weight has none."""
-        content_query, cf_query = await self._queries(
-            view, state, product, request.product_id is not None
-        )
+        content_query, cf_query = await self._queries(view, state, product, seeds)
         exclude = state.never_show(request.exclude_seen) | request.exclude
         if request.product_id:
             exclude = exclude | {request.product_id}
@@ -116,39 +115,49 @@ class HybridRecommender(Recommender):
 
     async def _read_request(
         self, view: CatalogView, request: RecommendRequest
-    ) -> tuple[UserState, dict[str, np.ndarray]]:
-        """The user's state and the product's content and CF query vectors (field -> vector;
-        empty without a product): one round trip."""
+    ) -> tuple[UserState, dict[str, np.ndarray], dict[str, np.ndarray] | None]:
+        """The user's state (with their stored CF query); the product's content and CF query
+        vectors (field -> vector; empty without a product); without a product, the content
+        vectors of the user's strongest products (the content side's seeds; None with a
+        product). One round trip."""
         plan = self._products.plan()
         state = self._users.queue_read(plan, view, request.user_id) if request.user_id else None
-        product = None
+        product = seeds = None
         if request.product_id:
             fields = (CONTENT_FIELD, CF_QUERY_FIELD)
             product = self._products.queue_vectors(plan, view, request.product_id, fields)
+        elif request.user_id:
+            seeds = self._products.queue_history_head(
+                plan, view, request.user_id, CONTENT_SEED_ITEMS, CONTENT_FIELD
+            )
         await plan.run()
         vectors = product.value if product else {}
         if request.product_id and CONTENT_FIELD not in vectors:
             raise ProductNotFound(request.product_id)
-        return state.value if state else UserState(), vectors
+        return (
+            state.value if state else UserState(),
+            vectors,
+            seeds.value if seeds else None,
+        )
 
     async def _queries(
         self,
         view: CatalogView,
         state: UserState,
         product: dict[str, np.ndarray],
-        has_product: bool,
+        seeds: dict[str, np.ndarray] | None,
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """Content query: the product's vector, else the user's strongest items' centroid. CF
-        query: the user's history centroid, else the product's own CF vector. The history
-        vectors come in one round trip."""
+        """Content query: the product's vector, else the centroid of the user's strongest
+        items (`seeds`). CF query: the user's stored query, else computed from the history
+        (CFRecommender: one round trip for the vectors), else the product's own CF vector."""
         if state.is_new:
             return product.get(CONTENT_FIELD), product.get(CF_QUERY_FIELD)
-        history = state.history_ids
-        seeds = [] if has_product else history[:CONTENT_SEED_ITEMS]
-        found = await self._products.vector_sets(
-            view, {CF_QUERY_FIELD: history, CONTENT_FIELD: seeds}
-        )
-        cf_query = self._cf.query_from(state, found[CF_QUERY_FIELD])
-        if not seeds:
+        ids = self._cf.query_ids(state)
+        found = await self._products.vectors(view, ids, CF_QUERY_FIELD) if ids else {}
+        cf_query = self._cf.query_from(state, found)
+        if seeds is None:
             return product.get(CONTENT_FIELD), cf_query
-        return history_centroid(found[CONTENT_FIELD], dict(state.history)), cf_query
+        weights = dict(state.history)
+        # Read beside the state, not inside one transaction: keep those the state has.
+        seeds = {pid: v for pid, v in seeds.items() if pid in weights}
+        return history_centroid(seeds, weights), cf_query

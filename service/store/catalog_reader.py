@@ -89,6 +89,18 @@ return out
 """
 
 
+# KEYS: a user's history; ARGV: how many, the product key prefix, a field. The field of the
+# history's strongest products, as {product_id, value or nil}: a request that needs their
+# vectors reads them with the user's state, before it knows their ids.
+HISTORY_HEAD_FIELD = """
+local out = {}
+for i, pid in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)) do
+    out[i] = {pid, redis.call('HGET', ARGV[2] .. pid, ARGV[3])}
+end
+return out
+"""
+
+
 Raw = bytes | str | None  # a field as a reply carries it; None where the hash has no such field
 
 # Fields of many hashes, as one command, in groups (keys, fields): each key is sent once,
@@ -206,6 +218,23 @@ class ProductReader:
             return present_vectors(fields, raws)
 
         return plan.add(lambda pipe: pipe.hmget(view.product_key(product_id), fields), parse)
+
+    @staticmethod
+    def queue_history_head(
+        plan: ReadPlan, view: CatalogView, user_id: str, count: int, field: str
+    ) -> Pending[dict[str, np.ndarray]]:
+        """Queue a read of the vector `field` of the user's `count` strongest history products
+        (one EVAL: raw, as a registered script would add a SCRIPT EXISTS round trip); the
+        answer maps those that have it to it, strongest first."""
+        history = view.layout.history(view.version, user_id)
+        prefix = view.layout.product_prefix(view.version)
+
+        def parse(rows: list[list[Any]]) -> dict[str, np.ndarray]:
+            return present_vectors([as_text(pid) for pid, _ in rows], [raw for _, raw in rows])
+
+        return plan.add(
+            lambda pipe: pipe.eval(HISTORY_HEAD_FIELD, 1, history, count, prefix, field), parse
+        )
 
     async def vector_sets(
         self, view: CatalogView, wanted: Mapping[str, Sequence[str]]

@@ -21,13 +21,14 @@ CASES = [
     ("content", RecommendRequest(10, product_id=PRODUCT), 2),
     # vector and dismissals; KNN
     ("content", RecommendRequest(10, USER, PRODUCT), 2),
-    # state; history vectors; KNN
-    ("cf", RecommendRequest(10, USER), 3),
+    # state and stored query vector; KNN
+    ("cf", RecommendRequest(10, USER), 2),
     # state; popular list; listings
     ("cf", RecommendRequest(10, NEW_USER), 3),
-    # state and product vectors; history vectors; both KNNs; titles
-    ("hybrid", RecommendRequest(10, USER, PRODUCT), 4),
-    ("hybrid", RecommendRequest(10, USER), 4),
+    # state, stored query and product vectors; both KNNs; titles
+    ("hybrid", RecommendRequest(10, USER, PRODUCT), 3),
+    # state, stored query and the strongest items' content vectors; both KNNs; titles
+    ("hybrid", RecommendRequest(10, USER), 3),
     # product vectors; both KNNs; titles
     ("hybrid", RecommendRequest(10, product_id=PRODUCT), 3),
     # state; popular list; listings
