@@ -178,9 +178,10 @@ class CFSettings:
     query_weighting: str = _str_field("SHOPREC_CF_QUERY_WEIGHTING", "uniform")
     # A dismissed product pulls the CF query away from itself, counting as this many average
     # history products with a negative sign (0: dismissals are only left out of answers).
-    # The demo and online-retail logs hold no dismissals, so evaluation cannot price it; 1 costs
-    # no NDCG there and moves a dismissed product's CF neighbours down (docs/quality.md).
-    dismiss_weight: float = _float_field("SHOPREC_CF_DISMISS_WEIGHT", 1.0)
+    # The logs hold no dismissals; on a proxy (scripts/dismissal_weight.py, docs/quality.md)
+    # every weight costs NDCG@10, 0.05 within noise (-0.002), 1 a fifth; 0.05 still moves a
+    # dismissed product's CF neighbours down.
+    dismiss_weight: float = _float_field("SHOPREC_CF_DISMISS_WEIGHT", 0.05)
     popular_max_items: int = _int_field("SHOPREC_POPULAR_MAX_ITEMS", 500)
     # Index-time tuning (indexing/tuning): a build holds out the end of its own log and picks
     # the matrix values, half-life, CF model, EASE lambda, query weighting, history length and
