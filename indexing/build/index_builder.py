@@ -31,12 +31,18 @@ from indexing.build.catalog_versions import (
     publish,
     versions_present,
 )
-from indexing.build.history_writer import interest_frame, write_histories, write_popularity
+from indexing.build.history_writer import (
+    BuildQueries,
+    interest_frame,
+    write_histories,
+    write_popularity,
+)
 from indexing.build.product_loader import create_index, load_products, wait_until_indexed
 from indexing.build.progress import StageTimer
 from indexing.build.trending_seed import seed_trending
 from indexing.build.version_retirement import drop_expired, drop_leftovers, seconds_until_expired
 from indexing.contract.catalog_meta import CatalogMeta
+from indexing.contract.history_update import QueryRule
 from indexing.contract.index_schema import HnswParams, product_schema, vector_algorithm
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
@@ -221,7 +227,7 @@ class _Build:
         try:
             with self.timer.stage("redis load"):
                 self._write_products(version, given, vectors)
-                users = self._write_users(version, given.catalog, interactions)
+                users = self._write_users(version, given.catalog, interactions, vectors.cf)
             with self.timer.stage("hnsw wait"):
                 wait_until_indexed(
                     self.client, self.layout.index_name(version), quiet=self.timer.quiet
@@ -256,9 +262,13 @@ class _Build:
             store_model(self.client, self.layout, version, self.rerank.model_text)
 
     def _write_users(
-        self, version: int, catalog: Catalog, interactions: Interactions
+        self,
+        version: int,
+        catalog: Catalog,
+        interactions: Interactions,
+        cf_vectors: CFVectors | None,
     ) -> _UsersWritten:
-        """Histories, bought sets and the popularity ranking."""
+        """Histories, bought sets, query vectors and the popularity ranking."""
         cf, events = self.settings.cf, interactions.events
         epoch = float(events["ts"].max()) if len(events) else time.time()
         interest = interest_frame(events, epoch, cf.half_life_days)
@@ -271,6 +281,7 @@ class _Build:
             cf.history_max_items,
             abuse.max_user_product_interest,
             quiet=self.timer.quiet,
+            queries=BuildQueries(cf_vectors, QueryRule.of(self.settings)) if cf_vectors else None,
         )
         popular = write_popularity(
             self.client,
@@ -332,7 +343,7 @@ class _Build:
         version wrote meanwhile. Returns the entries replayed."""
         cf = self.settings.cf
         abuse = self.settings.abuse
-        replay = (cf.event_weights, cf.history_max_items, abuse.max_user_product_interest)
+        replay = (cf.event_weights, QueryRule.of(self.settings), abuse.max_user_product_interest)
         replayed, replayed_to = replay_feedback(
             self.client, self.layout, meta, meta.feedback_stream_id, *replay
         )

@@ -1,5 +1,7 @@
 """What one feedback event changes in a version's user state: the one rule that live feedback
-(service.feedback.feedback_recorder) and the replay after a rebuild (feedback_replay) share.
+(service.feedback.feedback_recorder), the replay after a rebuild (feedback_replay) and
+`shoprec ingest` (event_ingest) share, with the upkeep of the user's stored CF query vector
+(`QueryRefresh`, below).
 
 The commands are queued on a caller's pipeline, sync or async (both queue the same way), so
 each side keeps its own round trips and transaction.
@@ -17,15 +19,24 @@ exact (until a score falls below 2^-1022, over 1000 half-lives behind the newest
 
 from __future__ import annotations
 
-from typing import Protocol
+import dataclasses
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
+import numpy as np
 import redis
 import redis.asyncio
 
 from indexing.contract.catalog_meta import CatalogMeta
 from indexing.contract.event_decay import SECONDS_PER_DAY, decayed
 from indexing.contract.event_types import DISMISS
+from indexing.contract.index_schema import CF_QUERY_FIELD
+from indexing.contract.query_blend import user_query
 from indexing.contract.redis_layout import RedisLayout
+from indexing.contract.redis_text import as_text
+from indexing.contract.settings import Settings
 from indexing.contract.trending_counts import queue_count
 
 AnyPipeline = redis.client.Pipeline | redis.asyncio.client.Pipeline
@@ -105,6 +116,9 @@ def queue_history_update(
     (settings.abuse; <= 0: unbounded), so a flood of one user's events on one product moves it
     by no more than that."""
     history = layout.history(meta.version, event.user_id)
+    # The stored query vector goes with the change, in the same pipeline: until QueryRefresh
+    # writes the new one (or if it never does) the service computes the query per request.
+    pipe.delete(layout.query_vector(meta.version, event.user_id))
     if event.action == DISMISS:
         pipe.sadd(layout.dismissed(event.user_id), event.product_id)
         pipe.zrem(history, event.product_id)
@@ -135,3 +149,144 @@ def queue_history_update(
     elif event.action == "add_to_cart":
         pipe.sadd(layout.carted(meta.version, event.user_id), event.product_id)
     return True
+
+
+@dataclass(frozen=True)
+class QueryRule:
+    """How a version forms its users' CF query (its served settings: they may be tuned)."""
+
+    weighting: str  # settings.cf.query_weighting
+    history_items: int  # the strongest items the query sums (settings.cf.history_max_items)
+    dismiss_weight: float  # settings.cf.dismiss_weight
+
+    @classmethod
+    def of(cls, settings: Settings) -> QueryRule:
+        cf = settings.cf
+        return cls(cf.query_weighting, cf.history_max_items, cf.dismiss_weight)
+
+    def query(
+        self,
+        history: Sequence[tuple[str, float]],
+        vectors: dict[str, np.ndarray],
+        dismissed: Iterable[str],
+    ) -> np.ndarray | None:
+        """The query from the strongest `history_items` of `history` and the dismissals."""
+        top = history[: self.history_items]
+        return user_query(top, vectors, dismissed, self.weighting, self.dismiss_weight)
+
+    @property
+    def tag(self) -> bytes:
+        """8 bytes naming the rule, ahead of the vector in its key: a reader serving another
+        rule (a changed SHOPREC_CF_DISMISS_WEIGHT, a configured weighting that is not the
+        build's) ignores the stored vector and computes its own."""
+        return hashlib.sha1(repr(dataclasses.astuple(self)).encode()).digest()[:TAG_BYTES]
+
+    def encode(self, query: np.ndarray) -> bytes:
+        """What RedisLayout.query_vector holds: the tag, then the float32 vector."""
+        return self.tag + query.astype(np.float32).tobytes()
+
+    def decode(self, raw: bytes | None) -> np.ndarray | None:
+        """The stored vector if it was made by this rule; else None (compute it)."""
+        if not raw or raw[:TAG_BYTES] != self.tag:
+            return None
+        return np.frombuffer(raw, dtype=np.float32, offset=TAG_BYTES)
+
+
+TAG_BYTES = 8
+
+
+# What a stored query vector was computed from: the history's strongest ARGV[1] entries with
+# their scores and the sorted dismissals, as one SHA-1 (shared by both scripts below).
+_STATE_DIGEST = """
+local history = redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1, 'WITHSCORES')
+local dismissed = redis.call('SMEMBERS', KEYS[2])
+table.sort(dismissed)
+local digest = redis.sha1hex(
+  table.concat(history, '\\n') .. '\\0' .. table.concat(dismissed, '\\n'))
+"""
+
+# KEYS: history, dismissed; ARGV: items, product key prefix, the CF query field. The state
+# and the CF query vectors of its products (nil where absent), read in one step.
+_READ_QUERY_STATE = (
+    _STATE_DIGEST
+    + """
+local hv, dv = {}, {}
+for i = 1, #history, 2 do hv[#hv + 1] = redis.call('HGET', ARGV[2] .. history[i], ARGV[3]) end
+for i = 1, #dismissed do dv[i] = redis.call('HGET', ARGV[2] .. dismissed[i], ARGV[3]) end
+return {digest, history, hv, dismissed, dv}
+"""
+)
+
+# KEYS: history, dismissed, query vector; ARGV: items, the digest read, the vector ('' to
+# delete). Writes only if the state is still the one read: a concurrent event of the same
+# user changed it, and that event's own refresh writes the vector of the newer state.
+_WRITE_QUERY = (
+    _STATE_DIGEST
+    + """
+if digest ~= ARGV[2] then return 0 end
+if ARGV[3] == '' then redis.call('DEL', KEYS[3]) else redis.call('SET', KEYS[3], ARGV[3]) end
+return 1
+"""
+)
+
+
+class QueryRefresh:
+    """Recomputes the stored CF query vectors of the users a pipeline of history updates
+    touched, from the state it leaves: `queue_reads` on that pipeline after the updates (so
+    the reads see them, in the same transaction where there is one), run it, then
+    `queue_writes` with its replies on a second pipeline and run that. Recomputing, not
+    updating: the query sums the strongest items, which an event may reorder or push out,
+    and a newer decay window rescales every score (exact for the ratios, not for log1p's)."""
+
+    def __init__(self, layout: RedisLayout, version: int, rule: QueryRule):
+        self._layout, self._version, self._rule = layout, version, rule
+        self._users: list[str] = []
+        self._start = 0
+
+    def queue_reads(self, pipe: AnyPipeline, user_ids: Iterable[str]) -> None:
+        self._users = list(dict.fromkeys(user_ids))
+        self._start = len(pipe)
+        prefix = self._layout.product_prefix(self._version)
+        for user in self._users:
+            keys = self._state_keys(user)
+            pipe.eval(_READ_QUERY_STATE, 2, *keys, self._rule.history_items, prefix, CF_QUERY_FIELD)
+
+    def queue_writes(self, replies: Sequence[Any], pipe: AnyPipeline) -> int:
+        """Queue the CAS write of each user's vector; returns how many were queued."""
+        answers = replies[self._start : self._start + len(self._users)]
+        for user, (digest, history, hv, dismissed, dv) in zip(self._users, answers, strict=True):
+            vectors = _present(history[::2], hv) | _present(dismissed, dv)
+            pairs = [
+                (as_text(p), float(w)) for p, w in zip(history[::2], history[1::2], strict=True)
+            ]
+            query = self._rule.query(pairs, vectors, [as_text(d) for d in dismissed])
+            blob = b"" if query is None else self._rule.encode(query)
+            key = self._layout.query_vector(self._version, user)
+            pipe.eval(_WRITE_QUERY, 3, *self._state_keys(user), key,
+                      self._rule.history_items, digest, blob)  # fmt: skip
+        return len(answers)
+
+    def _state_keys(self, user_id: str) -> tuple[str, str]:
+        return self._layout.history(self._version, user_id), self._layout.dismissed(user_id)
+
+
+def execute_with_refresh(
+    client: redis.Redis, pipe: redis.client.Pipeline, refresh: QueryRefresh, user_ids: Iterable[str]
+) -> list[Any]:
+    """Run a sync pipeline of history updates with the reads of `refresh` after them, then
+    the query vector writes; returns the pipeline's replies (the live feedback path does the
+    same on its async client)."""
+    refresh.queue_reads(pipe, user_ids)
+    replies = pipe.execute()
+    writes = client.pipeline(transaction=False)
+    if refresh.queue_writes(replies, writes):
+        writes.execute()
+    return replies
+
+
+def _present(ids: Sequence[Any], raws: Sequence[Any]) -> dict[str, np.ndarray]:
+    return {
+        as_text(pid): np.frombuffer(raw, dtype=np.float32)
+        for pid, raw in zip(ids, raws, strict=True)
+        if raw
+    }

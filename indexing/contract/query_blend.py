@@ -3,7 +3,7 @@ recommenders and the build's tuner (indexing/tuning), so both compute the same t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -47,6 +47,31 @@ def history_centroid(
     return weighted_centroid(
         [vectors[pid] for pid in ids], query_weights([weights[pid] for pid in ids], weighting)
     )
+
+
+def user_query(
+    history: Sequence[tuple[str, float]],
+    vectors: Mapping[str, np.ndarray],
+    dismissed: Iterable[str] = (),
+    weighting: str = "decayed",
+    dismiss_weight: float = 0.0,
+) -> np.ndarray | None:
+    """A user's CF query: the centroid of their history (`history_centroid` over the items of
+    `history`, strongest first, that have a vector in `vectors`), pushed away from what they
+    dismissed: each dismissed product with a vector counts as `dismiss_weight` average history
+    items with a negative sign (Qdrant's negative examples, in weight units), i.e.
+    centroid - dismiss_weight / n * sum of the dismissed vectors, n the history items summed.
+    None when no history item has a vector. The stored query vector (RedisLayout.query_vector)
+    and the per-request one are both this, over the same inputs in the same order."""
+    ids = [pid for pid, _ in history if pid in vectors]
+    centroid = history_centroid({pid: vectors[pid] for pid in ids}, dict(history), weighting)
+    if centroid is None or dismiss_weight <= 0:
+        return centroid
+    pushed = [vectors[pid] for pid in sorted(dismissed) if pid in vectors]
+    if not pushed:
+        return centroid
+    push = np.vstack(pushed).astype(np.float32).sum(axis=0) * np.float32(dismiss_weight / len(ids))
+    return (centroid - push).astype(np.float32)
 
 
 def min_max_normalise(scores: Mapping[str, float]) -> dict[str, float]:

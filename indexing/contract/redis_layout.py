@@ -105,6 +105,12 @@ class RedisLayout:
         window 0, the version's history_epoch); see indexing.contract.history_update."""
         return f"{self.version_prefix(version)}:history_windows"
 
+    def query_vector(self, version: int, user_id: str) -> str:
+        """String: the user's CF query vector (float32 blob), the centroid the service would
+        compute from the history and dismissals (indexing.contract.query_vector); written by
+        the build, kept up to date by every history update; absent: computed per request."""
+        return f"{self.version_prefix(version)}:query:{user_id}"
+
     def bought(self, version: int, user_id: str) -> str:
         return f"{self.version_prefix(version)}:bought:{user_id}"
 

@@ -176,6 +176,12 @@ class CFSettings:
     # strongest history_max_items counts once; decay only picks which items), "decayed" (the
     # stored decayed interest), "sqrt" or "log1p" of it.
     query_weighting: str = _str_field("SHOPREC_CF_QUERY_WEIGHTING", "uniform")
+    # A dismissed product pulls the CF query away from itself, counting as this many average
+    # history products with a negative sign (0: dismissals are only left out of answers).
+    # The logs hold no dismissals; on a proxy (scripts/dismissal_weight.py, docs/quality.md)
+    # every weight costs NDCG@10, 0.05 within noise (-0.002), 1 a fifth; 0.05 still moves a
+    # dismissed product's CF neighbours down.
+    dismiss_weight: float = _float_field("SHOPREC_CF_DISMISS_WEIGHT", 0.05)
     popular_max_items: int = _int_field("SHOPREC_POPULAR_MAX_ITEMS", 500)
     # Index-time tuning (indexing/tuning): a build holds out the end of its own log and picks
     # the matrix values, half-life, CF model, EASE lambda, query weighting, history length and

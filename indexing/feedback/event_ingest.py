@@ -29,10 +29,16 @@ import redis
 
 from indexing.build.progress import Progress
 from indexing.contract.catalog_meta import CatalogMeta
-from indexing.contract.history_update import queue_history_update
+from indexing.contract.history_update import (
+    QueryRefresh,
+    QueryRule,
+    execute_with_refresh,
+    queue_history_update,
+)
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.redis_text import as_text
 from indexing.contract.settings import Settings
+from indexing.contract.tuned_params import served_settings
 from indexing.feedback.feedback_export import iso_utc
 from indexing.sources.event_rows import EventBatch, SourceEvent, read_events_since
 from indexing.sources.postgres_url import PostgresSource
@@ -121,18 +127,24 @@ def apply_batch(
     for product in products:
         check.exists(layout.product(meta.version, product))
     known = {p for p, exists in zip(products, check.execute(), strict=True) if exists}
-    weights, history_items = settings.cf.event_weights.as_dict(), settings.cf.history_max_items
+    # The version's served settings (its tuning may have chosen the history length).
+    rule = QueryRule.of(served_settings(settings, meta.params))
+    weights = settings.cf.event_weights.as_dict()
     max_interest = settings.abuse.max_user_product_interest
     pipe = client.pipeline(transaction=True)
+    users = []
     for event_id, event in fresh.items():
         if event.product_id not in known:  # as POST /feedback: only products of the catalog
             summary.skipped[UNKNOWN_PRODUCT] += 1
             continue
-        if queue_history_update(pipe, layout, meta, event, weights, history_items, max_interest):
+        if queue_history_update(
+            pipe, layout, meta, event, weights, rule.history_items, max_interest
+        ):
             summary.applied += 1
+            users.append(event.user_id)
         pipe.zadd(applied_key, {event_id: event.ts})
         pipe.delete(layout.user_cache(meta.version, event.user_id))
-    pipe.execute()
+    execute_with_refresh(client, pipe, QueryRefresh(layout, meta.version, rule), users)
 
 
 def ingest_once(

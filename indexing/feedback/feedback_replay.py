@@ -12,7 +12,12 @@ from __future__ import annotations
 import redis
 
 from indexing.contract.catalog_meta import CatalogMeta
-from indexing.contract.history_update import queue_history_update
+from indexing.contract.history_update import (
+    QueryRefresh,
+    QueryRule,
+    execute_with_refresh,
+    queue_history_update,
+)
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import EventWeights
 from indexing.feedback.feedback_log import read_entries
@@ -24,10 +29,12 @@ def replay_feedback(
     meta: CatalogMeta,
     after: str,
     weights: EventWeights,
-    history_items: int,
+    rule: QueryRule,
     max_interest: float,
 ) -> tuple[int, str]:
-    """Apply entries after `after` to `meta.version`; returns (entries applied, last id seen)."""
+    """Apply entries after `after` to `meta.version` (trimming histories to
+    `rule.history_items`) and rewrite the stored query vectors of their users; returns
+    (entries applied, last id seen)."""
     entries = list(read_entries(client, layout, after=after))
     last = entries[-1].entry_id if entries else after
     pending = [e for e in entries if e.version != meta.version]
@@ -40,10 +47,13 @@ def replay_feedback(
     pipe = client.pipeline(transaction=False)
     applied = 0
     by_action = weights.as_dict()
+    users = []
     for entry, exists in zip(pending, present, strict=True):
-        if exists:  # products removed from the catalog stay out of histories
-            applied += queue_history_update(
-                pipe, layout, meta, entry, by_action, history_items, max_interest
-            )
-    pipe.execute()
+        # Products removed from the catalog stay out of histories.
+        if exists and queue_history_update(
+            pipe, layout, meta, entry, by_action, rule.history_items, max_interest
+        ):
+            applied += 1
+            users.append(entry.user_id)
+    execute_with_refresh(client, pipe, QueryRefresh(layout, meta.version, rule), users)
     return applied, last

@@ -281,7 +281,8 @@ def _upsert(
 
 def _remove(client: redis.Redis, layout: RedisLayout, version: int, removed: list[str]) -> None:
     """Delete removed products and take them out of popularity, histories, bought and carted sets,
-    so no answer (popular, CF seeds, hybrid content seeds) can bring them back."""
+    so no answer (popular, CF seeds, hybrid content seeds) can bring them back; drop the
+    version's stored query vectors."""
     if not removed:
         return
     pipe = client.pipeline(transaction=False)
@@ -305,6 +306,9 @@ def _remove(client: redis.Redis, layout: RedisLayout, version: int, removed: lis
                 pending = 0
         if pending:
             batch.execute()
+    # A stored query vector may sum a removed product's: every user's is computed per request
+    # again (exactly as before) until their next event or the next build writes it anew.
+    unlink_matching(client, layout.query_vector(version, "*"))
 
 
 def retire_cached_answers(client: redis.Redis, layout: RedisLayout, version: int) -> int:

@@ -106,7 +106,7 @@ class Services:
             recommendations.cache,
             counters,
             settings.cf.event_weights,
-            recommendations.history_items,
+            recommendations.query_rule,
             settings.abuse.max_user_product_interest,
             FeedbackRateLimit(client, layout, settings.abuse),
             durable=settings.reliability.feedback_durable,

@@ -21,7 +21,7 @@ import pandas as pd
 import redis.asyncio as aioredis
 
 from indexing.contract.event_types import FEEDBACK_ACTIONS, accepted_words, canonical
-from indexing.contract.history_update import queue_history_update
+from indexing.contract.history_update import QueryRefresh, QueryRule, queue_history_update
 from indexing.contract.settings import EventWeights
 from indexing.load.field_values import parse_timestamps
 from service.errors import FeedbackNotDurable, ProductNotFound
@@ -89,7 +89,7 @@ class FeedbackRecorder:
         cache: AnswerCache,
         ab: ABCounters,
         weights: EventWeights,
-        history_items: Callable[[CatalogView], Awaitable[int]],
+        query_rule: Callable[[CatalogView], Awaitable[QueryRule]],
         max_interest: float,
         rate_limit: FeedbackRateLimit,
         durable: bool = True,
@@ -98,7 +98,7 @@ class FeedbackRecorder:
     ):
         self._client, self._products, self._cache, self._ab = client, products, cache, ab
         self._weights = weights.as_dict()
-        self._history_items = history_items  # a version's history length (it may be tuned)
+        self._query_rule = query_rule  # a version's history length and query (may be tuned)
         self._max_interest = max_interest
         self._rate_limit = rate_limit
         self._stream = StreamAppender(client, durable, fsync_timeout_ms)
@@ -141,7 +141,9 @@ class FeedbackRecorder:
         return appended.durable
 
     async def _apply(self, view: CatalogView, event: FeedbackEvent) -> None:
-        history_items = await self._history_items(view)
+        """The history update and the read of the state it leaves in one transaction, then
+        the user's stored query vector from that state (QueryRefresh)."""
+        rule = await self._query_rule(view)
         pipe = self._client.pipeline(transaction=True)
         queue_history_update(
             pipe,
@@ -149,8 +151,13 @@ class FeedbackRecorder:
             view.meta,
             event,
             self._weights,
-            history_items,
+            rule.history_items,
             self._max_interest,
         )
-        await pipe.execute()
+        refresh = QueryRefresh(view.layout, view.version, rule)
+        refresh.queue_reads(pipe, [event.user_id])
+        replies = await pipe.execute()
+        writes = self._client.pipeline(transaction=False)
+        refresh.queue_writes(replies, writes)
+        await writes.execute()
         await self._cache.drop_user(view, event.user_id)

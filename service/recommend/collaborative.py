@@ -1,5 +1,7 @@
 """Collaborative filtering for a user: KNN around the weighted sum of the CF query vectors of
-the user's recent items (item-based CF in vector form, see docs/architecture.md)."""
+the user's recent items, pushed away from what they dismissed (item-based CF in vector form,
+see docs/architecture.md). The sum is stored per user (RedisLayout.query_vector) and read
+with the user's state; where it is not, it is computed here from the items' vectors."""
 
 from __future__ import annotations
 
@@ -8,12 +10,19 @@ from dataclasses import replace
 
 import numpy as np
 
+from indexing.contract.history_update import QueryRule
 from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD
-from indexing.contract.query_blend import history_centroid, query_weights
+from indexing.contract.query_blend import query_weights
 from service.recommend.base import Around, Recommender, RecommendRequest, Scored
 from service.recommend.filters import search_filter
 from service.recommend.popular import PopularRecommender
-from service.recommend.reasons import HISTORY, Reason, closest_sources, from_sources
+from service.recommend.reasons import (
+    HISTORY,
+    NAMED_HISTORY_ITEMS,
+    Reason,
+    closest_sources,
+    from_sources,
+)
 from service.store.catalog_reader import CatalogView, ProductReader
 from service.store.user_state import UserState, UserStateReader
 from service.store.vector_search import VectorSearch
@@ -28,11 +37,11 @@ class CFRecommender(Recommender):
         users: UserStateReader,
         search: VectorSearch,
         popular: PopularRecommender,
-        query_weighting: str = "decayed",
+        rule: QueryRule,
     ):
         self._products, self._users, self._search = products, users, search
         self._popular = popular
-        self._query_weighting = query_weighting
+        self._rule = rule
 
     async def _recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
         assert request.user_id is not None  # `around` made sure
@@ -44,16 +53,34 @@ class CFRecommender(Recommender):
             )
         return results
 
+    def query_ids(self, state: UserState) -> list[str]:
+        """The products whose CF query vectors (CF_QUERY_FIELD) `query_from` needs: none where
+        the user's query is stored; else the history's and the dismissed ones'."""
+        if state.query is not None:
+            return []
+        history = state.history_ids
+        if self._rule.dismiss_weight <= 0:
+            return history
+        return history + sorted(state.dismissed.difference(history))
+
     def query_from(self, state: UserState, vectors: Mapping[str, np.ndarray]) -> np.ndarray | None:
-        """The user's CF query from the CF query vectors (CF_QUERY_FIELD) of their history
-        items; None when no history item has one. The hybrid builds its CF side with this too,
-        from vectors it reads together with its own."""
-        return history_centroid(vectors, dict(state.history), self._query_weighting)
+        """The user's CF query: the stored one, else computed from the CF query vectors of
+        `query_ids`; None when no history item has one. The hybrid and the re-ranker build
+        their CF side with this too, from vectors they read together with their own."""
+        if state.query is not None:
+            return state.query
+        return self._rule.query(state.history, dict(vectors), state.dismissed)
 
     def weights_of(self, state: UserState) -> dict[str, float]:
         """The history's weights as the CF query weighs them (what a reason compares)."""
-        weights = query_weights([w for _, w in state.history], self._query_weighting)
+        weights = query_weights([w for _, w in state.history], self._rule.weighting)
         return dict(zip(state.history_ids, weights, strict=True))
+
+    @staticmethod
+    def named_sources(state: UserState) -> tuple[list[str], str]:
+        """The history items a result may be named after, and the vectors `explain` compares
+        for them (read with the results' cards)."""
+        return state.history_ids[:NAMED_HISTORY_ITEMS], CF_QUERY_FIELD
 
     def explain(
         self,
@@ -74,10 +101,9 @@ class CFRecommender(Recommender):
     ) -> list[Scored]:
         if state.is_new:
             return []
-        ((history, titles),) = await self._products.vectors_and_titles(
-            view, [(state.history_ids, CF_QUERY_FIELD)]
-        )
-        query = self.query_from(state, history)
+        ids = self.query_ids(state)
+        query_vectors = await self._products.vectors(view, ids, CF_QUERY_FIELD) if ids else {}
+        query = self.query_from(state, query_vectors)
         if query is None:
             return []
         # Without cards: the cards come with the results' CF vectors (for their reasons) in
@@ -92,6 +118,8 @@ class CFRecommender(Recommender):
             cards=False,
         )
         ids = [s.product_id for s in found]
-        cards, vectors = await self._products.cards_and_vectors(view, ids, (CF_FIELD,))
+        cards, vectors, ((history, titles),) = await self._products.cards_and_vectors(
+            view, ids, (CF_FIELD,), [self.named_sources(state)]
+        )
         carded = [replace(s, card=cards[s.product_id]) for s in found if s.product_id in cards]
         return self.explain(carded, state, history, titles, vectors[CF_FIELD], Reason(HISTORY))

@@ -9,7 +9,7 @@ serves; if neither has anything, popular products.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,14 +33,13 @@ MIN_CANDIDATES = 30
 
 @dataclass(frozen=True)
 class Sources:
-    """What the hybrid read that its results may be named after: the query product's title,
-    the history's CF query vectors and titles, the content seeds' vectors."""
+    """What the hybrid read before its search that its results may be named after: the query
+    product and its title, the user's state, the content seeds' vectors. The history's CF
+    query vectors and titles come with the results' cards."""
 
     state: UserState = field(default_factory=UserState)
     product_id: str | None = None
     product_title: str | None = None
-    history: Mapping[str, np.ndarray] = field(default_factory=dict)
-    titles: Mapping[str, str] = field(default_factory=dict)
     seeds: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
@@ -62,14 +61,14 @@ class HybridRecommender(Recommender):
 
     async def _recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
         weights = self._weights(request)
-        state, product, title = await self._read_request(view, request)
-        content_query, cf_query, sources = await self._queries(view, state, product, request)
-        sources = replace(sources, product_title=title)
+        state, product, title, seeds = await self._read_request(view, request)
+        content_query, cf_query = await self._queries(view, state, product, seeds)
         content, cf = await self._candidates(view, request, weights, state, content_query, cf_query)
         if not content and not cf:
             return await self._popular.excluding(
                 view, request, state.never_show(request.exclude_seen)
             )
+        sources = Sources(state, request.product_id, title, seeds or {})
         return await self._blended(view, request, weights, content, cf, sources)
 
     def _weights(self, request: RecommendRequest) -> tuple[float, float]:
@@ -134,12 +133,14 @@ class HybridRecommender(Recommender):
         )
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: request.top_k]
         ids = [pid for pid, _ in ranked]
-        # The vectors a reason compares come with the cards, in the same command.
-        fields = (CF_FIELD,) * bool(sources.history) + (CONTENT_FIELD,) * bool(sources.seeds)
-        cards, vectors = await self._products.cards_and_vectors(view, ids, fields)
-        by_cf = closest_sources(
-            vectors.get(CF_FIELD, {}), sources.history, self._cf.weights_of(sources.state)
+        # The vectors a reason compares, and the titles it names, come with the cards in the
+        # same command.
+        state = sources.state
+        fields = (CF_FIELD,) * (not state.is_new) + (CONTENT_FIELD,) * bool(sources.seeds)
+        cards, vectors, ((history, titles),) = await self._products.cards_and_vectors(
+            view, ids, fields, [self._cf.named_sources(state)]
         )
+        by_cf = closest_sources(vectors.get(CF_FIELD, {}), history, self._cf.weights_of(state))
         by_content = closest_sources(
             vectors.get(CONTENT_FIELD, {}), sources.seeds, dict(sources.state.history)
         )
@@ -149,50 +150,60 @@ class HybridRecommender(Recommender):
                 continue
             cf_side = w_cf * sides[1].get(pid, 0.0) > w_content * sides[0].get(pid, 0.0)
             out.append(
-                Scored(pid, score, cards[pid], _reason(pid, cf_side, sources, by_cf, by_content))
+                Scored(
+                    pid,
+                    score,
+                    cards[pid],
+                    _reason(pid, cf_side, sources, by_cf, by_content, titles),
+                )
             )
         return out
 
     async def _read_request(
         self, view: CatalogView, request: RecommendRequest
-    ) -> tuple[UserState, dict[str, np.ndarray], str | None]:
-        """The user's state and the product's content and CF query vectors (field -> vector;
-        empty without a product) and title: one round trip."""
+    ) -> tuple[UserState, dict[str, np.ndarray], str | None, dict[str, np.ndarray] | None]:
+        """The user's state (with their stored CF query); the product's content and CF query
+        vectors (field -> vector; empty without a product) and title; without a product, the
+        content vectors of the user's strongest products (the content side's seeds; None with
+        a product). One round trip."""
         plan = self._products.plan()
         state = self._users.queue_read(plan, view, request.user_id) if request.user_id else None
-        product = None
+        product = seeds = None
         if request.product_id:
             fields = (CONTENT_FIELD, CF_QUERY_FIELD)
             product = self._products.queue_vectors_and_title(plan, view, request.product_id, fields)
+        elif request.user_id:
+            seeds = self._products.queue_history_head(
+                plan, view, request.user_id, CONTENT_SEED_ITEMS, CONTENT_FIELD
+            )
         await plan.run()
         vectors, title = product.value if product else ({}, None)
         if request.product_id and CONTENT_FIELD not in vectors:
             raise ProductNotFound(request.product_id)
-        return state.value if state else UserState(), vectors, title
+        user = state.value if state else UserState()
+        return user, vectors, title, seeds.value if seeds else None
 
     async def _queries(
         self,
         view: CatalogView,
         state: UserState,
         product: dict[str, np.ndarray],
-        request: RecommendRequest,
-    ) -> tuple[np.ndarray | None, np.ndarray | None, Sources]:
-        """Content query: the product's vector, else the user's strongest items' centroid. CF
-        query: the user's history centroid, else the product's own CF vector. The history
-        vectors (and titles, for the reasons) come in one round trip."""
+        seeds: dict[str, np.ndarray] | None,
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Content query: the product's vector, else the centroid of the user's strongest
+        items (`seeds`). CF query: the user's stored query, else computed from the history
+        (CFRecommender: one round trip for the vectors), else the product's own CF vector."""
         if state.is_new:
-            sources = Sources(state, request.product_id)
-            return product.get(CONTENT_FIELD), product.get(CF_QUERY_FIELD), sources
-        history = state.history_ids
-        seeds = [] if request.product_id is not None else history[:CONTENT_SEED_ITEMS]
-        (cf_vectors, titles), (seed_vectors, _) = await self._products.vectors_and_titles(
-            view, [(history, CF_QUERY_FIELD), (seeds, CONTENT_FIELD)]
-        )
-        cf_query = self._cf.query_from(state, cf_vectors)
-        sources = Sources(state, request.product_id, None, cf_vectors, titles, seed_vectors)
-        if not seeds:
-            return product.get(CONTENT_FIELD), cf_query, sources
-        return history_centroid(seed_vectors, dict(state.history)), cf_query, sources
+            return product.get(CONTENT_FIELD), product.get(CF_QUERY_FIELD)
+        ids = self._cf.query_ids(state)
+        found = await self._products.vectors(view, ids, CF_QUERY_FIELD) if ids else {}
+        cf_query = self._cf.query_from(state, found)
+        if seeds is None:
+            return product.get(CONTENT_FIELD), cf_query
+        weights = dict(state.history)
+        # Read beside the state, not inside one transaction: keep those the state has.
+        seeds = {pid: v for pid, v in seeds.items() if pid in weights}
+        return history_centroid(seeds, weights), cf_query
 
 
 def _reason(
@@ -201,17 +212,18 @@ def _reason(
     sources: Sources,
     by_cf: Mapping[str, str],
     by_content: Mapping[str, str],
+    titles: Mapping[str, str],
 ) -> Reason:
     """The side that contributed more to a blended score, named after what it came from:
     the history item most like the result (CF: its term of the query's sum), the query
     product, or the content seed most like it."""
     if cf_side:
         if pid in by_cf:
-            return Reason(HISTORY, by_cf[pid], sources.titles.get(by_cf[pid]))
-        if sources.product_id is not None and not sources.history:
+            return Reason(HISTORY, by_cf[pid], titles.get(by_cf[pid]))
+        if sources.product_id is not None and sources.state.is_new:
             return Reason(BOUGHT_WITH, sources.product_id, sources.product_title)
         return Reason(HISTORY)
     if sources.product_id is not None:
         return Reason(SIMILAR_TO, sources.product_id, sources.product_title)
     seed = by_content.get(pid)
-    return Reason(SIMILAR_TO, seed, sources.titles.get(seed) if seed else None)
+    return Reason(SIMILAR_TO, seed, titles.get(seed) if seed else None)

@@ -28,6 +28,10 @@ BOOSTED = "boosted"
 PINNED = "pinned"
 REASONS = (SIMILAR_TO, BOUGHT_WITH, HISTORY, POPULAR, TRENDING, BOOSTED, PINNED)
 
+# How many of the user's strongest history items a personal result may be named after: the
+# read costs a field per item, and the stored CF query spares reading the rest.
+NAMED_HISTORY_ITEMS = 20
+
 # The field a product's name is read from, beside the vectors a strategy reads anyway.
 TITLE_FIELD = "title"
 

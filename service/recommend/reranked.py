@@ -83,8 +83,16 @@ class RerankedRecommender(Recommender):
     ) -> list[Scored]:
         history = state.history_ids
         seeds = history[:CONTENT_SEED_ITEMS]
-        history_raws, seed_raws = await self._products.fields_each(
-            view, [(history, (CF_QUERY_FIELD, *HISTORY_FIELDS)), (seeds, (CONTENT_FIELD,))]
+        # Dismissed products' CF query vectors only where the query is not stored.
+        listed = set(history)
+        dismissed = [pid for pid in self._cf.query_ids(state) if pid not in listed]
+        history_raws, seed_raws, dismissed_raws = await self._products.fields_each(
+            view,
+            [
+                (history, (CF_QUERY_FIELD, *HISTORY_FIELDS)),
+                (seeds, (CONTENT_FIELD,)),
+                (dismissed, (CF_QUERY_FIELD,)),
+            ],
         )
         cf_vectors = present_vectors(history, [raw[0] for raw in history_raws])
         seed_vectors = present_vectors(seeds, [raw[0] for raw in seed_raws])
@@ -92,13 +100,14 @@ class RerankedRecommender(Recommender):
         titles = {
             pid: as_text(raw[3]) for pid, raw in zip(history, history_raws, strict=True) if raw[3]
         }
-        cf_query = self._cf.query_from(state, cf_vectors)
+        pushed = present_vectors(dismissed, [raw[0] for raw in dismissed_raws])
+        cf_query = self._cf.query_from(state, cf_vectors | pushed)
         content_query = history_centroid(seed_vectors, dict(state.history))
         lists = await self._first_stage_lists(view, request, state, cf_query, content_query)
         ids = candidates(lists)
         if not ids:
             return []
-        cards, vectors = await self._products.cards_and_vectors(view, ids, (CF_FIELD,))
+        cards, vectors, _ = await self._products.cards_and_vectors(view, ids, (CF_FIELD,))
         cf_index = vectors[CF_FIELD]
         facts = ProductFacts(
             {**history_facts.categories, **{p: x.categories for p, x in cards.items()}},

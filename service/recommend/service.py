@@ -19,6 +19,7 @@ import numpy as np
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
+from indexing.contract.history_update import QueryRule
 from indexing.contract.index_schema import CONTENT_FIELD
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
@@ -75,7 +76,7 @@ class Readers:
     ) -> Readers:
         return cls(
             products,
-            UserStateReader(client, settings.cf.history_max_items),
+            UserStateReader(client, QueryRule.of(settings)),
             VectorSearch(routing, settings.index.hnsw_ef_runtime),
         )
 
@@ -95,7 +96,7 @@ class Recommenders:
     def over(cls, settings: Settings, readers: Readers) -> Recommenders:
         products, users, search = readers.products, readers.users, readers.search
         popular = PopularRecommender(products, users)
-        cf = CFRecommender(products, users, search, popular, settings.cf.query_weighting)
+        cf = CFRecommender(products, users, search, popular, QueryRule.of(settings))
         content = ContentRecommender(products, search, users)
         return cls(
             content=content,
@@ -189,9 +190,10 @@ class RecommendationService:
             reranker = await read_reranker(self.client, view, settings.cf.popular_max_items)
         return ServedVersion(settings, readers, Recommenders.over(settings, readers), reranker)
 
-    async def history_items(self, view: CatalogView) -> int:
-        """How many of a user's products the version keeps (live feedback trims to it)."""
-        return (await self.served(view)).settings.cf.history_max_items
+    async def query_rule(self, view: CatalogView) -> QueryRule:
+        """How many of a user's products the version keeps (live feedback trims to it) and
+        how it forms their CF query (live feedback rewrites the stored one)."""
+        return QueryRule.of((await self.served(view)).settings)
 
     async def recommend(self, endpoint: str, request: RecommendRequest) -> Answer:
         """Answer one endpoint ("content", "user", "hybrid", "together") through the cache."""

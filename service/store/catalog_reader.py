@@ -89,6 +89,18 @@ return out
 """
 
 
+# KEYS: a user's history; ARGV: how many, the product key prefix, a field. The field of the
+# history's strongest products, as {product_id, value or nil}: a request that needs their
+# vectors reads them with the user's state, before it knows their ids.
+HISTORY_HEAD_FIELD = """
+local out = {}
+for i, pid in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)) do
+    out[i] = {pid, redis.call('HGET', ARGV[2] .. pid, ARGV[3])}
+end
+return out
+"""
+
+
 Raw = bytes | str | None  # a field as a reply carries it; None where the hash has no such field
 
 # Fields of many hashes, as one command, in groups (keys, fields): each key is sent once,
@@ -221,6 +233,23 @@ class ProductReader:
         key = view.product_key(product_id)
         return plan.add(lambda pipe: pipe.hmget(key, (*fields, "title")), parse)
 
+    @staticmethod
+    def queue_history_head(
+        plan: ReadPlan, view: CatalogView, user_id: str, count: int, field: str
+    ) -> Pending[dict[str, np.ndarray]]:
+        """Queue a read of the vector `field` of the user's `count` strongest history products
+        (one EVAL: raw, as a registered script would add a SCRIPT EXISTS round trip); the
+        answer maps those that have it to it, strongest first."""
+        history = view.layout.history(view.version, user_id)
+        prefix = view.layout.product_prefix(view.version)
+
+        def parse(rows: list[list[Any]]) -> dict[str, np.ndarray]:
+            return present_vectors([as_text(pid) for pid, _ in rows], [raw for _, raw in rows])
+
+        return plan.add(
+            lambda pipe: pipe.eval(HISTORY_HEAD_FIELD, 1, history, count, prefix, field), parse
+        )
+
     async def vector_sets(
         self, view: CatalogView, wanted: Mapping[str, Sequence[str]]
     ) -> dict[str, dict[str, np.ndarray]]:
@@ -244,25 +273,24 @@ class ProductReader:
     async def exists(self, view: CatalogView, product_id: str) -> bool:
         return bool(await self._client.exists(view.product_key(product_id)))
 
-    async def vectors_and_titles(
-        self, view: CatalogView, wanted: Sequence[tuple[Sequence[str], str]]
-    ) -> list[tuple[dict[str, np.ndarray], dict[str, str]]]:
-        """For each (product ids, vector field): the vectors of those that have it and the
-        titles of those that have one (what a reason names a product by). One command."""
-        raws = await self.fields_each(view, [(ids, (field, "title")) for ids, field in wanted])
-        out = []
-        for (ids, _), rows in zip(wanted, raws, strict=True):
-            vectors = present_vectors(ids, [row[0] for row in rows])
-            titles = {pid: as_text(row[1]) for pid, row in zip(ids, rows, strict=True) if row[1]}
-            out.append((vectors, titles))
-        return out
-
     async def cards_and_vectors(
-        self, view: CatalogView, product_ids: Sequence[str], fields: Sequence[str]
-    ) -> tuple[dict[str, ProductCard], dict[str, dict[str, np.ndarray]]]:
+        self,
+        view: CatalogView,
+        product_ids: Sequence[str],
+        fields: Sequence[str],
+        sources: Sequence[tuple[Sequence[str], str]] = (),
+    ) -> tuple[
+        dict[str, ProductCard],
+        dict[str, dict[str, np.ndarray]],
+        list[tuple[dict[str, np.ndarray], dict[str, str]]],
+    ]:
         """The card of each product still in the catalog and, per field of `fields`, the
-        vectors of those that have it: one command."""
-        (raws,) = await self.fields_each(view, [(product_ids, (*CARD_FIELDS, *fields))])
+        vectors of those that have it; and, for each (ids, vector field) of `sources` (what
+        the results' reasons may name), those vectors and the titles. One command."""
+        named = [(ids, (field, "title")) for ids, field in sources]
+        raws, *source_raws = await self.fields_each(
+            view, [(product_ids, (*CARD_FIELDS, *fields)), *named]
+        )
         width = len(CARD_FIELDS)
         cards: dict[str, ProductCard] = {}
         vectors: dict[str, dict[str, np.ndarray]] = {field: {} for field in fields}
@@ -275,7 +303,14 @@ class ProductReader:
                 vector = as_vector(raw)
                 if vector is not None:
                     vectors[field][pid] = vector
-        return cards, vectors
+        return (
+            cards,
+            vectors,
+            [
+                _vectors_and_titles(ids, rows)
+                for (ids, _), rows in zip(sources, source_raws, strict=True)
+            ],
+        )
 
     async def cards(self, view: CatalogView, product_ids: Iterable[str]) -> dict[str, ProductCard]:
         """The card of each product that has a title: one command however many (the popular
@@ -289,6 +324,15 @@ class ProductReader:
             if card is not None:
                 out[pid] = card
         return out
+
+
+def _vectors_and_titles(
+    ids: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """From rows of (vector, title): the vectors present and the titles present."""
+    vectors = present_vectors(ids, [row[0] for row in rows])
+    titles = {pid: as_text(row[1]) for pid, row in zip(ids, rows, strict=True) if row[1]}
+    return vectors, titles
 
 
 def present_vectors(ids: Sequence[str], raws: Sequence[Any]) -> dict[str, np.ndarray]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 
+from indexing.contract.history_update import QueryRule
 from indexing.contract.redis_text import as_text
 from indexing.contract.settings import SEEN_POLICIES
 from service.store.catalog_reader import CatalogView
@@ -21,6 +23,9 @@ class UserState:
     bought: frozenset[str] = frozenset()
     dismissed: frozenset[str] = frozenset()
     carted: frozenset[str] = frozenset()
+    # The stored CF query vector (RedisLayout.query_vector); None where none is stored (the
+    # query is then computed from the history's vectors, see CFRecommender.query_from).
+    query: np.ndarray | None = field(default=None, compare=False)
 
     @property
     def is_new(self) -> bool:
@@ -46,12 +51,14 @@ class UserState:
 
 
 class UserStateReader:
-    def __init__(self, client: aioredis.Redis, history_items: int):
+    def __init__(self, client: aioredis.Redis, rule: QueryRule):
         self._client = client
-        self._history_items = history_items
+        self._history_items = rule.history_items
+        self._rule = rule  # decodes the stored query vector, only where it made it
 
     async def read(self, view: CatalogView, user_id: str) -> UserState:
-        """History, bought, dismissed and carted sets in one round trip."""
+        """History, bought, dismissed and carted sets and the stored query vector in one
+        round trip."""
         plan = ReadPlan(self._client)
         state = self.queue_read(plan, view, user_id)
         await plan.run()
@@ -67,8 +74,9 @@ class UserStateReader:
             pipe.smembers(layout.bought(version, user_id))
             pipe.smembers(layout.dismissed(user_id))
             pipe.smembers(layout.carted(version, user_id))
+            pipe.get(layout.query_vector(version, user_id))
 
-        return plan.add(queue, _state)
+        return plan.add(queue, lambda *replies: _state(self._rule, *replies))
 
     @staticmethod
     def queue_dismissed(plan: ReadPlan, view: CatalogView, user_id: str) -> Pending[frozenset[str]]:
@@ -82,13 +90,16 @@ class UserStateReader:
         return [(as_text(pid), float(score)) for pid, score in raw]
 
 
-def _state(history: Any, bought: Any, dismissed: Any, carted: Any) -> UserState:
+def _state(
+    rule: QueryRule, history: Any, bought: Any, dismissed: Any, carted: Any, query: Any
+) -> UserState:
     """The UserState from the replies `queue_read` queues."""
     return UserState(
         history=[(pid.decode(), float(weight)) for pid, weight in history],
         bought=_ids(bought),
         dismissed=_ids(dismissed),
         carted=_ids(carted),
+        query=rule.decode(query),
     )
 
 

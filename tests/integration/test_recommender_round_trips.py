@@ -21,15 +21,16 @@ CASES = [
     ("content", RecommendRequest(10, product_id=PRODUCT), 2),
     # vector and dismissals; KNN
     ("content", RecommendRequest(10, USER, PRODUCT), 2),
-    # state; history vectors and titles; KNN without cards; cards and CF vectors (the
-    # reasons: which history item each result comes from)
-    ("cf", RecommendRequest(10, USER), 4),
+    # state and stored query vector; KNN without cards; cards and CF vectors, with the
+    # strongest history items' vectors and titles (the reasons: which item each comes from)
+    ("cf", RecommendRequest(10, USER), 3),
     # state; popular list; listings
     ("cf", RecommendRequest(10, NEW_USER), 3),
-    # state and product vectors; history vectors; both KNNs; cards (with the vectors the
-    # reasons compare)
-    ("hybrid", RecommendRequest(10, USER, PRODUCT), 4),
-    ("hybrid", RecommendRequest(10, USER), 4),
+    # state, stored query and product vectors; both KNNs; cards (with what the reasons
+    # compare and name)
+    ("hybrid", RecommendRequest(10, USER, PRODUCT), 3),
+    # state, stored query and the strongest items' content vectors; both KNNs; cards
+    ("hybrid", RecommendRequest(10, USER), 3),
     # product vectors; both KNNs; titles
     ("hybrid", RecommendRequest(10, product_id=PRODUCT), 3),
     # state; popular list; listings
