@@ -28,6 +28,7 @@ from typing import Any
 import redis
 
 from indexing.build.progress import Progress
+from indexing.connection.redis_connection import sync_state_client
 from indexing.contract.catalog_meta import CatalogMeta
 from indexing.contract.history_update import queue_history_update
 from indexing.contract.redis_layout import RedisLayout
@@ -108,7 +109,13 @@ def apply_batch(
     client: redis.Redis, settings: Settings, layout: RedisLayout, meta: CatalogMeta,
     batch: EventBatch, summary: IngestSummary,
 ) -> None:  # fmt: skip
-    """Apply the batch's events not applied before, and record them, in one transaction."""
+    """Apply the batch's events not applied before, and record them, in one transaction.
+
+    Where the user state lives on another Redis (REDIS_STATE_URL) the histories are written
+    there first (no MULTI: a cluster's transaction holds one slot), then the record and the
+    trending counts here: a crash between the two re-applies those events on the next read
+    (at least once, as the feedback stream's delivery is)."""
+    state = sync_state_client(settings, client)
     applied_key = layout.ingest_applied(meta.version)
     ids = [_event_id(e) for e in batch.events]
     seen = client.zmscore(applied_key, ids) if ids else []
@@ -124,14 +131,18 @@ def apply_batch(
     weights, history_items = settings.cf.event_weights.as_dict(), settings.cf.history_max_items
     max_interest = settings.abuse.max_user_product_interest
     pipe = client.pipeline(transaction=True)
+    users = state.pipeline(transaction=False) if state is not client else pipe
     for event_id, event in fresh.items():
         if event.product_id not in known:  # as POST /feedback: only products of the catalog
             summary.skipped[UNKNOWN_PRODUCT] += 1
             continue
-        if queue_history_update(pipe, layout, meta, event, weights, history_items, max_interest):
+        update = (layout, meta, event, weights, history_items, max_interest, pipe)
+        if queue_history_update(users, *update):
             summary.applied += 1
         pipe.zadd(applied_key, {event_id: event.ts})
-        pipe.delete(layout.user_cache(meta.version, event.user_id))
+        users.delete(layout.user_cache(meta.version, event.user_id))
+    if users is not pipe:
+        users.execute()
     pipe.execute()
 
 

@@ -10,6 +10,7 @@ per-user and per-product rate limits (service.feedback.rate_limit) admit the eve
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -95,8 +96,12 @@ class FeedbackRecorder:
         durable: bool = True,
         fsync_timeout_ms: int = 300,
         require_durable: bool = False,
+        catalog: aioredis.Redis | None = None,
     ):
+        # `client` holds the user state and the stream (REDIS_STATE_URL, else the catalog's
+        # Redis); `catalog` the trending counts, where it is another Redis.
         self._client, self._products, self._cache, self._ab = client, products, cache, ab
+        self._catalog = catalog if catalog is not None and catalog is not client else None
         self._weights = weights.as_dict()
         self._history_items = history_items  # a version's history length (it may be tuned)
         self._max_interest = max_interest
@@ -142,7 +147,9 @@ class FeedbackRecorder:
 
     async def _apply(self, view: CatalogView, event: FeedbackEvent) -> None:
         history_items = await self._history_items(view)
+        # One transaction over the user's keys (one hash tag: one slot on a cluster).
         pipe = self._client.pipeline(transaction=True)
+        counts = self._catalog.pipeline(transaction=False) if self._catalog else None
         queue_history_update(
             pipe,
             view.layout,
@@ -151,6 +158,10 @@ class FeedbackRecorder:
             self._weights,
             history_items,
             self._max_interest,
+            counts,
         )
-        await pipe.execute()
+        if counts is None:
+            await pipe.execute()
+        else:
+            await asyncio.gather(pipe.execute(), counts.execute())
         await self._cache.drop_user(view, event.user_id)

@@ -155,14 +155,15 @@ def price_of(raw: Raw) -> float | None:
 
 
 class ProductReader:
-    def __init__(self, client: aioredis.Redis):
+    def __init__(self, client: aioredis.Redis, state: aioredis.Redis | None = None):
         self._client = client
+        self._state = state  # where users' keys are (REDIS_STATE_URL), for read plans
         self._hget_each = client.register_script(HGET_EACH)
         self._hmget_groups = client.register_script(HMGET_GROUPS)
 
     def plan(self) -> ReadPlan:
         """A read plan on this reader's client, for reads of several readers in one trip."""
-        return ReadPlan(self._client)
+        return ReadPlan(self._client, self._state)
 
     async def field_values(
         self, view: CatalogView, wanted: list[tuple[str, str]]

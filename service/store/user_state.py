@@ -11,7 +11,7 @@ from redis.asyncio.client import Pipeline
 from indexing.contract.redis_text import as_text
 from indexing.contract.settings import SEEN_POLICIES
 from service.store.catalog_reader import CatalogView
-from service.store.read_plan import Pending, ReadPlan
+from service.store.read_plan import STATE, Pending, ReadPlan
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,19 @@ class UserState:
 
 
 class UserStateReader:
-    def __init__(self, client: aioredis.Redis, history_items: int):
+    """The user's keys are read on `state` (REDIS_STATE_URL; the catalog's client when it is
+    unset), the popular list on the catalog's client."""
+
+    def __init__(
+        self, client: aioredis.Redis, history_items: int, state: aioredis.Redis | None = None
+    ):
         self._client = client
+        self._state = state if state is not None else client
         self._history_items = history_items
 
     async def read(self, view: CatalogView, user_id: str) -> UserState:
         """History, bought, dismissed and carted sets in one round trip."""
-        plan = ReadPlan(self._client)
+        plan = ReadPlan(self._client, self._state)
         state = self.queue_read(plan, view, user_id)
         await plan.run()
         return state.value
@@ -68,12 +74,12 @@ class UserStateReader:
             pipe.smembers(layout.dismissed(user_id))
             pipe.smembers(layout.carted(version, user_id))
 
-        return plan.add(queue, _state)
+        return plan.add(queue, _state, on=STATE)
 
     @staticmethod
     def queue_dismissed(plan: ReadPlan, view: CatalogView, user_id: str) -> Pending[frozenset[str]]:
         """Queue a read of the products the user said no to (never shown to that user again)."""
-        return plan.add(lambda pipe: pipe.smembers(view.layout.dismissed(user_id)), _ids)
+        return plan.add(lambda pipe: pipe.smembers(view.layout.dismissed(user_id)), _ids, on=STATE)
 
     async def popular(self, view: CatalogView, count: int) -> list[tuple[str, float]]:
         raw: list[tuple[bytes, float]] = await self._client.zrevrange(
