@@ -211,3 +211,24 @@ def test_a_reindex_takes_removed_products_out_of_histories_on_the_cluster(
     still = [k for k in state.scan_iter(match=pattern, count=1000) if state.zscore(k, removed)]
     assert still == []
     assert sync_state_client(settings, catalog) is not catalog
+
+
+def test_health_asks_the_streams_node_for_durability(on_cluster):
+    settings, _, _ = on_cluster
+    with TestClient(app=create_app(settings)) as api:
+        health = api.get("/health")
+    assert health.status_code == 200
+    assert health.json()["feedback_durability"] == "always"
+
+
+def test_the_insight_reads_list_users_and_count_feedback_from_the_cluster(on_cluster):
+    settings, _, state = on_cluster
+    with TestClient(app=create_app(settings)) as api:
+        users = api.get("/catalog/users?limit=5").json()["users"]
+        assert len(users) == 5 and all("{" not in user for user in users)
+        product = api.get(f"/recommend/user/{users[0]}?top_k=1").json()["results"][0]
+        body = {"user_id": users[0], "product_id": product["product_id"], "action": "view"}
+        assert api.post("/feedback", json=body).status_code == 200
+        meta = api.get("/catalog/meta").json()
+    layout = RedisLayout(settings.redis.key_prefix)
+    assert meta["feedback_events"] == state.xlen(layout.feedback_stream) >= 1
