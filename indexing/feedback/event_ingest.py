@@ -107,7 +107,7 @@ def _start(mark: IngestMark | None, meta: CatalogMeta) -> float:
 
 def apply_batch(
     client: redis.Redis, settings: Settings, layout: RedisLayout, meta: CatalogMeta,
-    batch: EventBatch, summary: IngestSummary,
+    batch: EventBatch, summary: IngestSummary, state: redis.Redis | None = None,
 ) -> None:  # fmt: skip
     """Apply the batch's events not applied before, and record them, in one transaction.
 
@@ -115,7 +115,7 @@ def apply_batch(
     there first (no MULTI: a cluster's transaction holds one slot), then the record and the
     trending counts here: a crash between the two re-applies those events on the next read
     (at least once, as the feedback stream's delivery is)."""
-    state = sync_state_client(settings, client)
+    state = client if state is None else state
     applied_key = layout.ingest_applied(meta.version)
     ids = [_event_id(e) for e in batch.events]
     seen = client.zmscore(applied_key, ids) if ids else []
@@ -156,12 +156,13 @@ def ingest_once(
     if meta is None:
         raise NoLiveCatalog()
     since = _start(read_mark(client, layout), meta)
+    state = sync_state_client(settings, client)  # the histories: REDIS_STATE_URL's, or here
     summary = IngestSummary(meta.version, since)
     progress = Progress("events ingested", None, quiet=quiet)
     for batch in read_events_since(source, since, settings.postgres.batch_size):
         summary.rows += batch.rows
         summary.skipped.update(batch.skipped)
-        apply_batch(client, settings, layout, meta, batch, summary)
+        apply_batch(client, settings, layout, meta, batch, summary, state)
         if batch.newest_ts is not None:
             save_mark(client, layout, IngestMark(meta.version, batch.newest_ts))
             summary.mark = batch.newest_ts
