@@ -133,7 +133,9 @@ def queue_history_update(
         history_items,
         repr(bound),
     )
-    pipe.eval(_ADD_TO_HISTORY, 2, history, windows, *args)
+    # EVAL by name: redis-py's sync cluster pipeline refuses its eval() method (the command
+    # itself it routes by its first key, like any other).
+    pipe.execute_command("EVAL", _ADD_TO_HISTORY, 2, history, windows, *args)
     if event.action == "purchase":
         pipe.sadd(layout.bought(meta.version, event.user_id), event.product_id)
     elif event.action == "add_to_cart":

@@ -232,3 +232,64 @@ def test_the_insight_reads_list_users_and_count_feedback_from_the_cluster(on_clu
         meta = api.get("/catalog/meta").json()
     layout = RedisLayout(settings.redis.key_prefix)
     assert meta["feedback_events"] == state.xlen(layout.feedback_stream) >= 1
+
+
+def test_ingest_writes_histories_on_the_cluster_and_applies_each_event_once(
+    on_cluster, postgres_url, small_csvs
+):
+    import psycopg
+
+    from indexing.contract.catalog_meta import CatalogMeta
+    from indexing.feedback.event_ingest import ingest_once
+    from indexing.sources.postgres_url import parse_postgres_url
+
+    settings, catalog, state = on_cluster
+    layout = RedisLayout(settings.redis.key_prefix)
+    meta = CatalogMeta.from_redis(catalog.hgetall(layout.meta))
+    assert meta is not None
+    products = pd.read_csv(small_csvs[0], dtype=str)["product_id"].tolist()[:2]
+    with psycopg.connect(postgres_url) as conn:
+        conn.execute("create table events (user_id text, product_id text, type text, ts float8)")
+        for i, product in enumerate(products):
+            conn.execute(
+                "insert into events values (%s, %s, %s, %s)",
+                ("db-user", product, "purchase", meta.history_epoch + 60.0 * (i + 1)),
+            )
+    source = parse_postgres_url(
+        f"{postgres_url}?query=select user_id, product_id, type as interaction_type, "
+        "to_timestamp(ts) as ts from events"
+    )
+    first = ingest_once(catalog, settings, source)
+    again = ingest_once(catalog, settings, source)
+    assert (first.applied, again.applied) == (2, 0)
+    history = state.zrange(layout.history(meta.version, "db-user"), 0, -1)
+    assert sorted(p.decode() for p in history) == sorted(products)
+    assert not catalog.exists(layout.history(meta.version, "db-user"))
+    assert catalog.exists(layout.ingest_applied(meta.version))  # the record stays beside it
+
+
+def test_the_replay_after_a_switch_applies_the_streams_entries_on_the_cluster(
+    on_cluster, small_csvs
+):
+    from indexing.contract.catalog_meta import CatalogMeta
+    from indexing.feedback.feedback_replay import replay_feedback
+
+    settings, catalog, state = on_cluster
+    layout = RedisLayout(settings.redis.key_prefix)
+    meta = CatalogMeta.from_redis(catalog.hgetall(layout.meta))
+    assert meta is not None
+    products = pd.read_csv(small_csvs[0], dtype=str)["product_id"].tolist()[:3]
+    users = [f"rp-{i}-{uuid.uuid4().hex[:6]}" for i in range(3)]
+    for user, product in zip(users, products, strict=True):
+        # What a worker still on the replaced version wrote during the build.
+        entry = {"user_id": user, "product_id": product, "action": "add_to_cart"}
+        state.xadd(
+            layout.feedback_stream, {**entry, "ts": f"{meta.history_epoch:.3f}", "version": "0"}
+        )
+    cf, abuse = settings.cf, settings.abuse
+    replay = (cf.event_weights, cf.history_max_items, abuse.max_user_product_interest)
+    applied, _ = replay_feedback(catalog, layout, meta, "0-0", *replay, state=state)
+    assert applied == 3
+    for user, product in zip(users, products, strict=True):
+        assert state.zscore(layout.history(meta.version, user), product) is not None
+        assert state.sismember(layout.carted(meta.version, user), product)
