@@ -293,3 +293,24 @@ def test_the_replay_after_a_switch_applies_the_streams_entries_on_the_cluster(
     for user, product in zip(users, products, strict=True):
         assert state.zscore(layout.history(meta.version, user), product) is not None
         assert state.sismember(layout.carted(meta.version, user), product)
+
+
+def test_feedback_sink_and_export_read_the_stream_on_the_cluster(
+    on_cluster, postgres_url, tmp_path
+):
+    from indexing.feedback.feedback_export import export_feedback
+    from indexing.feedback.feedback_sink import drain
+
+    settings, _, state = on_cluster
+    layout = RedisLayout(settings.redis.key_prefix)
+    user = f"sink-{uuid.uuid4().hex[:6]}"
+    with TestClient(app=create_app(settings)) as api:
+        product = api.get(f"/recommend/user/{user}?top_k=1").json()["results"][0]["product_id"]
+        for action in ("view", "click"):
+            body = {"user_id": user, "product_id": product, "action": action}
+            assert api.post("/feedback", json=body).status_code == 200
+    summary = drain(state, layout, postgres_url, "cluster_feedback", 100)
+    assert (summary.read, summary.inserted) == (2, 2)
+    assert drain(state, layout, postgres_url, "cluster_feedback", 100).read == 0
+    exported = export_feedback(state, layout, tmp_path / "feedback.csv", False)
+    assert exported.written == 2
