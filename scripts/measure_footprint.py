@@ -170,9 +170,10 @@ def measure(products: Path, interactions: Path, port: int, queries: int) -> None
                 for k in client.scan_iter(match=f"{layout.product_prefix(version)}*")
             ]
             probe_ids = rng.sample(all_ids, min(queries, len(all_ids)))
+            scope = layout.history_scope(version)
             users = [
-                k.decode().rsplit(":", 1)[1]
-                for k in client.scan_iter(match=f"{layout.version_prefix(version)}:history:*")
+                layout.user_of(k.decode(), scope) or ""
+                for k in client.scan_iter(match=layout.user_key(scope, "*"))
             ]
             probe_users = rng.sample(users, min(queries, len(users)))
             print(_raw_knn_probe(client, layout, version, probe_ids))

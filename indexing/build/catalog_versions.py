@@ -50,13 +50,27 @@ def _alias_exists(client: redis.Redis, alias: str) -> bool:
     return True
 
 
-def drop_version(client: redis.Redis, layout: RedisLayout, version: int) -> int:
-    """Remove a version's index and every key under its prefix; returns keys removed."""
+def drop_version(
+    client: redis.Redis, layout: RedisLayout, version: int, state: redis.Redis | None = None
+) -> int:
+    """Remove a version's index and every key under its prefix, on the catalog's Redis and on
+    the user state's (`state`, REDIS_STATE_URL) where that is another; returns keys removed.
+    On a cluster the SCAN visits every primary (redis-py's scan_iter) with the version's
+    MATCH: bounded by the state's key count, in batches, never one KEYS."""
     try:
         client.ft(layout.index_name(version)).dropindex(delete_documents=False)
     except redis.ResponseError:
         pass  # never created, or already dropped
-    return unlink_matching(client, f"{layout.version_prefix(version)}:*")
+    return unlink_on_both(client, state, f"{layout.version_prefix(version)}:*")
+
+
+def unlink_on_both(client: redis.Redis, state: redis.Redis | None, pattern: str) -> int:
+    """`unlink_matching` on the catalog's Redis, and on the user state's where that is another
+    (REDIS_STATE_URL); returns keys removed."""
+    removed = unlink_matching(client, pattern)
+    if state is not None and state is not client:
+        removed += unlink_matching(state, pattern)
+    return removed
 
 
 def unlink_matching(client: redis.Redis, pattern: str, batch_size: int = 2000) -> int:
@@ -66,23 +80,26 @@ def unlink_matching(client: redis.Redis, pattern: str, batch_size: int = 2000) -
     for key in client.scan_iter(match=pattern, count=batch_size):
         batch.append(key)
         if len(batch) >= batch_size:
-            removed += int(client.unlink(*batch))
+            removed += int(client.unlink(*batch))  # on a cluster, split by slot by redis-py
             batch = []
     if batch:
         removed += int(client.unlink(*batch))
     return removed
 
 
-def remove_prefix(client: redis.Redis, layout: RedisLayout) -> int:
+def remove_prefix(
+    client: redis.Redis, layout: RedisLayout, state: redis.Redis | None = None
+) -> int:
     """Drop every version's index, the alias and every key under the layout's prefix (a
-    scratch catalog of `shoprec evaluate` or `shoprec bench`); returns keys removed."""
+    scratch catalog of `shoprec evaluate` or `shoprec bench`), on `state` too where the user
+    state lives elsewhere; returns keys removed."""
     for version in versions_present(client, layout):
-        drop_version(client, layout, version)
+        drop_version(client, layout, version, state)
     try:
         client.execute_command("FT.ALIASDEL", layout.alias)
     except redis.ResponseError:
         pass  # never published
-    return unlink_matching(client, f"{layout.prefix}:*")
+    return unlink_on_both(client, state, f"{layout.prefix}:*")
 
 
 def versions_present(client: redis.Redis, layout: RedisLayout) -> list[int]:

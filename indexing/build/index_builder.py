@@ -41,6 +41,7 @@ from indexing.build.product_loader import create_index, load_products, wait_unti
 from indexing.build.progress import StageTimer
 from indexing.build.trending_seed import seed_trending
 from indexing.build.version_retirement import drop_expired, drop_leftovers, seconds_until_expired
+from indexing.connection.redis_connection import sync_state_client
 from indexing.contract.catalog_meta import CatalogMeta
 from indexing.contract.history_update import QueryRule
 from indexing.contract.index_schema import HnswParams, product_schema, vector_algorithm
@@ -144,15 +145,17 @@ class _Build:
         self, client: redis.Redis, settings: Settings, layout: RedisLayout, timer: StageTimer
     ):
         self.client, self.settings, self.layout, self.timer = client, settings, layout, timer
+        # Histories, bought and carted sets, the stream: REDIS_STATE_URL's, else `client`.
+        self.state = sync_state_client(settings, client)
         self.tuning = TuningResult(None, "not run")
         self.rerank = RerankResult(False, "not trained")
 
     def run(self, given: _BuildInput, wait_for_grace: bool) -> BuildSummary:
         started = time.perf_counter() - sum(self.timer.seconds.values())
-        cleaned = drop_leftovers(self.client, self.layout)
-        dropped = drop_expired(self.client, self.layout, self.settings.index.retire_grace_s)
+        cleaned = drop_leftovers(self.client, self.layout, self.state)
+        dropped = self._drop_expired()
         # Feedback up to here goes into this build; later entries are replayed after the swap.
-        stream_id = last_entry_id(self.client, self.layout)
+        stream_id = last_entry_id(self.state, self.layout)
         reports = [given.catalog.report, given.interactions.report]
         interactions = given.interactions
         if given.with_feedback and stream_id != NO_ENTRY:
@@ -177,7 +180,7 @@ class _Build:
         meta = self._write_and_publish(given, interactions, vectors, stream_id, previous)
         replayed = self._replay_and_retire(meta, previous, wait_for_grace)
         with self.timer.stage("drop old versions"):
-            dropped += drop_expired(self.client, self.layout, self.settings.index.retire_grace_s)
+            dropped += self._drop_expired()
             gone = (meta.version, *dropped)
             kept = [v for v in versions_present(self.client, self.layout) if v not in gone]
         self.timer.seconds["total"] = time.perf_counter() - started
@@ -189,9 +192,13 @@ class _Build:
             feedback_replayed=replayed,
         )
 
+    def _drop_expired(self) -> list[int]:
+        grace_s = self.settings.index.retire_grace_s
+        return drop_expired(self.client, self.layout, grace_s, state=self.state)
+
     def _fold_feedback(self, given: _BuildInput, stream_id: str) -> tuple[Interactions, LoadReport]:
         """The CSV's events plus the feedback stream's, up to the entry seen at build start."""
-        entries = read_entries(self.client, self.layout, until=stream_id)
+        entries = read_entries(self.state, self.layout, until=stream_id)
         events, dismissals, report = feedback_events(
             entries, given.catalog.product_ids, self.settings.cf.event_weights
         )
@@ -236,7 +243,7 @@ class _Build:
             publish(self.client, self.layout, meta, retire=previous)
         except BaseException:
             log.warning("build of version %d failed; removing its keys", version)
-            drop_version(self.client, self.layout, version)
+            drop_version(self.client, self.layout, version, self.state)
             raise
         return meta
 
@@ -274,7 +281,7 @@ class _Build:
         interest = interest_frame(events, epoch, cf.half_life_days)
         abuse = self.settings.abuse
         users = write_histories(
-            self.client,
+            self.state,
             self.layout,
             version,
             interest,
@@ -345,12 +352,14 @@ class _Build:
         abuse = self.settings.abuse
         replay = (cf.event_weights, QueryRule.of(self.settings), abuse.max_user_product_interest)
         replayed, replayed_to = replay_feedback(
-            self.client, self.layout, meta, meta.feedback_stream_id, *replay
+            self.client, self.layout, meta, meta.feedback_stream_id, *replay, state=self.state
         )
         if wait_for_grace and previous is not None:
             with self.timer.stage("grace wait", announce=False):
                 self._wait_for_grace(previous)
-                more, _ = replay_feedback(self.client, self.layout, meta, replayed_to, *replay)
+                more, _ = replay_feedback(
+                    self.client, self.layout, meta, replayed_to, *replay, state=self.state
+                )
                 replayed += more
         return replayed
 

@@ -27,7 +27,11 @@ def retired_versions(client: redis.Redis, layout: RedisLayout) -> dict[int, floa
 
 
 def drop_expired(
-    client: redis.Redis, layout: RedisLayout, grace_s: float, now: float | None = None
+    client: redis.Redis,
+    layout: RedisLayout,
+    grace_s: float,
+    now: float | None = None,
+    state: redis.Redis | None = None,
 ) -> list[int]:
     """Drop retired versions whose grace period is over; never the live one."""
     now = time.time() if now is None else now
@@ -37,20 +41,25 @@ def drop_expired(
         if version == live:  # re-published meanwhile (cannot happen today; be safe)
             client.hdel(layout.retired_versions, version)
         elif now - retired_at >= grace_s:
-            drop_version(client, layout, version)
+            drop_version(client, layout, version, state)
             client.hdel(layout.retired_versions, version)
             dropped.append(version)
     return dropped
 
 
-def drop_leftovers(client: redis.Redis, layout: RedisLayout) -> list[int]:
-    """Drop versions neither live nor retired (a killed build's). Call only under the lock."""
+def drop_leftovers(
+    client: redis.Redis, layout: RedisLayout, state: redis.Redis | None = None
+) -> list[int]:
+    """Drop versions neither live nor retired (a killed build's), their user state too. Call
+    only under the lock."""
     live = live_version(client, layout)
     keep = set(retired_versions(client, layout)) | ({live} if live is not None else set())
     found = set(versions_present(client, layout)) | versions_with_keys(client, layout)
+    if state is not None and state is not client:
+        found |= versions_with_keys(state, layout)
     dropped = sorted(found - keep)
     for version in dropped:
-        drop_version(client, layout, version)
+        drop_version(client, layout, version, state)
     return dropped
 
 

@@ -46,6 +46,9 @@ class EmbeddedRedis:
     # flood of distinct requests can push out other cached answers but never them.
     maxmemory: str = "1gb"
     maxmemory_policy: str = "volatile-lru"
+    # Load RediSearch and RedisJSON. Off for a node that holds only user state (a cluster node
+    # of REDIS_STATE_URL, see embedded_cluster): those keys need no query engine.
+    modules: bool = True
 
     @property
     def url(self) -> str:
@@ -83,7 +86,8 @@ class EmbeddedRedis:
     def start(self, wait_s: float = 15.0, extra_args: tuple[str, ...] = ()) -> None:
         """Start the server in the background and wait until it answers with search loaded."""
         if self.is_running():
-            _require_search_module(self.url)
+            if self.modules:
+                _require_search_module(self.url)
             return
         if _port_in_use(self.host, self.port):
             raise EmbeddedRedisError(
@@ -121,7 +125,7 @@ class EmbeddedRedis:
             self.maxmemory,
             "--maxmemory-policy",
             self.maxmemory_policy,
-            *[arg for module in modules for arg in ("--loadmodule", str(module))],
+            *[arg for module in modules if self.modules for arg in ("--loadmodule", str(module))],
             *(("--requirepass", self.password) if self.password else ()),
             *extra_args,
         ]
@@ -131,7 +135,8 @@ class EmbeddedRedis:
                 f"redis-server failed to start: {_tail(self.log_file) or result.stderr.strip()}"
             )
         self._wait_until_ready(wait_s)
-        _require_search_module(self.url)
+        if self.modules:
+            _require_search_module(self.url)
 
     def stop(self, wait_s: float = 10.0) -> bool:
         """Stop the server (flushing its append-only file). False if it was not running."""

@@ -7,15 +7,15 @@ The commands are queued on a caller's pipeline, sync or async (both queue the sa
 each side keeps its own round trips and transaction.
 
 Why decay windows: history scores are interest relative to a reference time, and an event a
-year after a 2011 log's newest event would weigh 2^390 (1e117; the CF query sum of such
-weights overflows float32, and answers carried null scores). So time after `history_epoch` is
-cut into windows of WINDOW_HALF_LIVES half-lives: an event's weight is decayed relative to the
-start of its window (at most 2^WINDOW_HALF_LIVES), and a user's history is kept relative to the
-newest window it has seen (`RedisLayout.history_windows`; absent: window 0, the build's
-reference). When an event opens a newer window, the script multiplies the user's scores by
-2^-WINDOW_HALF_LIVES per window first: a power of two, so every ratio, and the order, stay
-exact (until a score falls below 2^-1022, over 1000 half-lives behind the newest event).
-"""
+year after a 2011 log's newest event would weigh 2^390 (1e117; the CF query sum of such weights
+overflows float32, and answers carried null scores). So time after `history_epoch` is cut into
+windows of WINDOW_HALF_LIVES half-lives: an event's weight is decayed relative to the start of
+its window (at most 2^WINDOW_HALF_LIVES), and a user's history is kept relative to the newest
+window it has seen (`RedisLayout.history_window`, one key per user beside the history, so both
+share the user's cluster slot; absent: window 0, the build's reference). When an event opens a
+newer window, the script multiplies the user's scores by 2^-WINDOW_HALF_LIVES per window first:
+a power of two, so every ratio, and the order, stay exact (until a score falls below 2^-1022,
+over 1000 half-lives behind the newest event)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ import redis.asyncio
 from indexing.contract.catalog_meta import CatalogMeta
 from indexing.contract.event_decay import SECONDS_PER_DAY, decayed
 from indexing.contract.event_types import DISMISS
+from indexing.contract.hash_scripts import HGET_EACH
 from indexing.contract.index_schema import CF_QUERY_FIELD
 from indexing.contract.query_blend import user_query
 from indexing.contract.redis_layout import RedisLayout
@@ -44,33 +45,33 @@ AnyPipeline = redis.client.Pipeline | redis.asyncio.client.Pipeline
 # Half-lives per decay window: weights stay below 2^32 x the event weight, far inside float32.
 WINDOW_HALF_LIVES = 32
 
-# KEYS: history, windows; ARGV: user_id, product_id, weight (decayed to the start of its
+# KEYS: history, the user's window; ARGV: product_id, weight (decayed to the start of its
 # window), the event's window, 2^-WINDOW_HALF_LIVES, history cap, the most one product may
 # hold (decayed like the weight; <= 0: no bound). Moves the user's history to the newer of its
 # window and the event's, then adds the weight there, bounded; one script, so a concurrent
 # event of the same user cannot interleave.
 _ADD_TO_HISTORY = """
-local held = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
-local window = tonumber(ARGV[4])
-local per_window = tonumber(ARGV[5])
-local weight = tonumber(ARGV[3])
-local bound = tonumber(ARGV[7])
+local held = tonumber(redis.call('GET', KEYS[2]) or '0')
+local window = tonumber(ARGV[3])
+local per_window = tonumber(ARGV[4])
+local weight = tonumber(ARGV[2])
+local bound = tonumber(ARGV[6])
 if window > held then
   local factor = string.format('%.17g', per_window ^ (window - held))
   redis.call('ZUNIONSTORE', KEYS[1], 1, KEYS[1], 'WEIGHTS', factor)
-  redis.call('HSET', KEYS[2], ARGV[1], window)
+  redis.call('SET', KEYS[2], window)
 elseif window < held then
   weight = weight * per_window ^ (held - window)
   bound = bound * per_window ^ (held - window)
 end
-local before = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[2]) or '0')
+local before = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or '0')
 local score = before + weight
 if bound > 0 and score > bound then
   -- Never below what it held: a late event of an older time has a lower bound.
   score = math.max(bound, before)
 end
-redis.call('ZADD', KEYS[1], string.format('%.17g', score), ARGV[2])
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[6]) + 1))
+redis.call('ZADD', KEYS[1], string.format('%.17g', score), ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[5]) + 1))
 """
 
 
@@ -103,9 +104,12 @@ def queue_history_update(
     weights: dict[str, float],
     history_items: int,
     max_interest: float,
+    counts: AnyPipeline | None = None,
 ) -> bool:
     """Queue the changes `event` makes to `meta.version`'s user state; False (nothing
-    queued) for an action that carries no weight.
+    queued) for an action that carries no weight. Every key `pipe` gets is the user's (one
+    hash tag, one cluster slot); the trending count goes on `counts`, the catalog's pipeline
+    where the user state lives elsewhere (REDIS_STATE_URL; None: `pipe`).
 
     A dismissal removes the product from the history and adds it to the user's unversioned
     dismissed set (idempotent, so a replay may add it again). Any other event adds its decayed
@@ -125,7 +129,9 @@ def queue_history_update(
         return True
     if event.action not in weights:
         return False
-    queue_count(pipe, layout, meta.version, event.product_id, event.ts)
+    queue_count(
+        pipe if counts is None else counts, layout, meta.version, event.product_id, event.ts
+    )
     half_life = meta.half_life_days
     window, start = decay_window(event.ts, meta.history_epoch, half_life)
     weight = float(decayed(weights[event.action], event.ts, start, half_life))
@@ -133,9 +139,8 @@ def queue_history_update(
     per_window = float(
         decayed(1.0, 0.0, WINDOW_HALF_LIVES * half_life * SECONDS_PER_DAY, half_life)
     )
-    windows = layout.history_windows(meta.version)
+    windows = layout.history_window(meta.version, event.user_id)
     args = (
-        event.user_id,
         event.product_id,
         repr(weight),
         window,
@@ -143,7 +148,9 @@ def queue_history_update(
         history_items,
         repr(bound),
     )
-    pipe.eval(_ADD_TO_HISTORY, 2, history, windows, *args)
+    # EVAL by name: redis-py's sync cluster pipeline refuses its eval() method (the command
+    # itself it routes by its first key, like any other).
+    pipe.execute_command("EVAL", _ADD_TO_HISTORY, 2, history, windows, *args)
     if event.action == "purchase":
         pipe.sadd(layout.bought(meta.version, event.user_id), event.product_id)
     elif event.action == "add_to_cart":
@@ -205,15 +212,13 @@ local digest = redis.sha1hex(
   table.concat(history, '\\n') .. '\\0' .. table.concat(dismissed, '\\n'))
 """
 
-# KEYS: history, dismissed; ARGV: items, product key prefix, the CF query field. The state
-# and the CF query vectors of its products (nil where absent), read in one step.
+# KEYS: history, dismissed (one user's: one slot); ARGV: items. The state a stored query
+# vector is computed from, with its digest. The products' vectors are on the catalog's Redis,
+# which may be another (REDIS_STATE_URL), so they are read in a second step.
 _READ_QUERY_STATE = (
     _STATE_DIGEST
     + """
-local hv, dv = {}, {}
-for i = 1, #history, 2 do hv[#hv + 1] = redis.call('HGET', ARGV[2] .. history[i], ARGV[3]) end
-for i = 1, #dismissed do dv[i] = redis.call('HGET', ARGV[2] .. dismissed[i], ARGV[3]) end
-return {digest, history, hv, dismissed, dv}
+return {digest, history, dismissed}
 """
 )
 
@@ -230,11 +235,24 @@ return 1
 )
 
 
+@dataclass(frozen=True)
+class _ReadState:
+    user: str
+    digest: Any
+    history: list[tuple[str, float]]
+    dismissed: list[str]
+
+    @property
+    def product_ids(self) -> list[str]:
+        return [pid for pid, _ in self.history] + self.dismissed
+
+
 class QueryRefresh:
     """Recomputes the stored CF query vectors of the users a pipeline of history updates
-    touched, from the state it leaves: `queue_reads` on that pipeline after the updates (so
-    the reads see them, in the same transaction where there is one), run it, then
-    `queue_writes` with its replies on a second pipeline and run that. Recomputing, not
+    touched, from the state it leaves, in three steps (`execute_with_refresh` runs them):
+    `queue_reads` on the user state's pipeline after the updates (so the reads see them, in
+    the same transaction where there is one); `queue_vector_reads` with its replies on the
+    catalog's; `queue_writes` with those on the user state's again. Recomputing, not
     updating: the query sums the strongest items, which an event may reorder or push out,
     and a newer decay window rescales every score (exact for the ratios, not for log1p's)."""
 
@@ -242,46 +260,82 @@ class QueryRefresh:
         self._layout, self._version, self._rule = layout, version, rule
         self._users: list[str] = []
         self._start = 0
+        self._read: list[_ReadState] = []
 
     def queue_reads(self, pipe: AnyPipeline, user_ids: Iterable[str]) -> None:
         self._users = list(dict.fromkeys(user_ids))
         self._start = len(pipe)
-        prefix = self._layout.product_prefix(self._version)
         for user in self._users:
             keys = self._state_keys(user)
-            pipe.eval(_READ_QUERY_STATE, 2, *keys, self._rule.history_items, prefix, CF_QUERY_FIELD)
+            # EVAL by name, as in queue_history_update (a cluster pipeline's eval() refuses).
+            pipe.execute_command("EVAL", _READ_QUERY_STATE, 2, *keys, self._rule.history_items)
 
-    def queue_writes(self, replies: Sequence[Any], pipe: AnyPipeline) -> int:
-        """Queue the CAS write of each user's vector; returns how many were queued."""
+    def queue_vector_reads(self, replies: Sequence[Any], pipe: AnyPipeline) -> int:
+        """Queue the read of each user's products' CF query vectors; returns how many users."""
         answers = replies[self._start : self._start + len(self._users)]
-        for user, (digest, history, hv, dismissed, dv) in zip(self._users, answers, strict=True):
-            vectors = _present(history[::2], hv) | _present(dismissed, dv)
+        self._read = []
+        for user, (digest, history, dismissed) in zip(self._users, answers, strict=True):
             pairs = [
                 (as_text(p), float(w)) for p, w in zip(history[::2], history[1::2], strict=True)
             ]
-            query = self._rule.query(pairs, vectors, [as_text(d) for d in dismissed])
+            read = _ReadState(user, digest, pairs, [as_text(d) for d in dismissed])
+            self._read.append(read)
+            keys = [self._layout.product(self._version, pid) for pid in read.product_ids]
+            fields = [CF_QUERY_FIELD] * len(keys)
+            pipe.execute_command("EVAL", HGET_EACH, len(keys), *keys, *fields)
+        return len(self._read)
+
+    def queue_writes(self, vector_replies: Sequence[Any], pipe: AnyPipeline) -> int:
+        """Queue the CAS write of each user's vector; returns how many were queued."""
+        for read, raws in zip(self._read, vector_replies, strict=True):
+            vectors = _present(read.product_ids, raws)
+            query = self._rule.query(read.history, vectors, read.dismissed)
             blob = b"" if query is None else self._rule.encode(query)
-            key = self._layout.query_vector(self._version, user)
-            pipe.eval(_WRITE_QUERY, 3, *self._state_keys(user), key,
-                      self._rule.history_items, digest, blob)  # fmt: skip
-        return len(answers)
+            key = self._layout.query_vector(self._version, read.user)
+            pipe.execute_command("EVAL", _WRITE_QUERY, 3, *self._state_keys(read.user), key,
+                                 self._rule.history_items, read.digest, blob)  # fmt: skip
+        return len(self._read)
 
     def _state_keys(self, user_id: str) -> tuple[str, str]:
         return self._layout.history(self._version, user_id), self._layout.dismissed(user_id)
 
 
 def execute_with_refresh(
-    client: redis.Redis, pipe: redis.client.Pipeline, refresh: QueryRefresh, user_ids: Iterable[str]
+    state: redis.Redis | redis.RedisCluster,
+    catalog: redis.Redis,
+    pipe: Any,
+    refresh: QueryRefresh,
+    user_ids: Iterable[str],
 ) -> list[Any]:
-    """Run a sync pipeline of history updates with the reads of `refresh` after them, then
-    the query vector writes; returns the pipeline's replies (the live feedback path does the
-    same on its async client)."""
+    """Run a sync pipeline of history updates on `state` with the reads of `refresh` after
+    them, then the vector reads on `catalog` and the query vector writes; returns the
+    pipeline's replies."""
     refresh.queue_reads(pipe, user_ids)
     replies = pipe.execute()
-    writes = client.pipeline(transaction=False)
-    if refresh.queue_writes(replies, writes):
+    reads = catalog.pipeline(transaction=False)
+    if refresh.queue_vector_reads(replies, reads):
+        writes = state.pipeline(transaction=False)
+        refresh.queue_writes(reads.execute(), writes)
         writes.execute()
     return replies
+
+
+async def execute_with_refresh_async(
+    state: Any,
+    catalog: redis.asyncio.Redis,
+    pipe: Any,
+    refresh: QueryRefresh,
+    user_ids: Iterable[str],
+) -> list[Any]:
+    """`execute_with_refresh` on async clients (the live feedback path)."""
+    refresh.queue_reads(pipe, user_ids)
+    replies = await pipe.execute()
+    reads = catalog.pipeline(transaction=False)
+    if refresh.queue_vector_reads(replies, reads):
+        writes = state.pipeline(transaction=False)
+        refresh.queue_writes(await reads.execute(), writes)
+        await writes.execute()
+    return list(replies)
 
 
 def _present(ids: Sequence[Any], raws: Sequence[Any]) -> dict[str, np.ndarray]:

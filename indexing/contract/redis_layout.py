@@ -4,6 +4,11 @@ Versioned data (products, histories, popularity) lives under `{prefix}:v{n}:...`
 rebuild writes a new version beside the live one and readers switch by following the alias
 and the metadata key. Data that must outlive a rebuild (feedback stream, dismissals, A/B
 counters, the build lock) has no version in its name.
+
+Every key that belongs to one user ends in `{user_id}` (`user_key`): the braces are a Redis
+Cluster hash tag, so a user's keys share one slot and the feedback path's transaction and
+scripts over them run on one node when the user state lives on a cluster (REDIS_STATE_URL).
+On a plain Redis the braces are just characters of the name.
 """
 
 from __future__ import annotations
@@ -62,21 +67,41 @@ class RedisLayout:
         service/store/rules_store.py and docs/merchandising.md."""
         return f"{self.prefix}:rules"
 
+    @staticmethod
+    def user_key(scope: str, user_id: str) -> str:
+        """`{scope}:{{user_id}}`: the one way a user-scoped key is named, so every key of a
+        user carries the same hash tag and lands in one cluster slot. `scope` must hold no
+        brace (the tag is the first `{...}` of a name)."""
+        return f"{scope}:{{{user_id}}}"
+
+    @staticmethod
+    def user_of(key: str, scope: str) -> str | None:
+        """The user id of a `user_key(scope, ...)` name; None for any other name."""
+        head = f"{scope}:{{"
+        if not key.startswith(head) or not key.endswith("}"):
+            return None
+        return key[len(head) : -1]
+
     def dismissed(self, user_id: str) -> str:
-        return f"{self.prefix}:dismissed:{user_id}"
+        return self.user_key(f"{self.prefix}:dismissed", user_id)
 
     def ab_counters(self, experiment: str) -> str:
         return f"{self.prefix}:ab:{experiment}"
 
-    def ab_user_variant(self, experiment: str) -> str:
-        """Hash user_id -> `variant@day` (UTC day number) of the user's last counted
-        impression: feedback is credited to that arm, and a user counts one impression a day."""
-        return f"{self.prefix}:ab:{experiment}:users"
+    def ab_user_variant(self, experiment: str, user_id: str) -> str:
+        """String `variant@day` (UTC day number) of the user's last counted impression:
+        feedback is credited to that arm, and a user counts one impression a day. One key per
+        user (not one hash of all users), so it shares the user's slot on a cluster."""
+        return self.user_key(self.ab_user_scope(experiment), user_id)
+
+    def ab_user_scope(self, experiment: str) -> str:
+        """The scope of `ab_user_variant` keys (for a SCAN of an experiment's users)."""
+        return f"{self.prefix}:ab:{experiment}:user"
 
     def feedback_rate_user(self, user_id: str) -> str:
         """Sorted set of one user's recent feedback events (score: ms), a sliding window that
         expires with its newest entry; see service.feedback.rate_limit."""
-        return f"{self.prefix}:rate:feedback:user:{user_id}"
+        return self.user_key(f"{self.prefix}:rate:feedback:user", user_id)
 
     def feedback_rate_product(self, product_id: str) -> str:
         """The same window over one product's feedback events, from any user."""
@@ -96,23 +121,28 @@ class RedisLayout:
     def product(self, version: int, product_id: str) -> str:
         return f"{self.product_prefix(version)}{product_id}"
 
+    def history_scope(self, version: int) -> str:
+        """The scope of a version's `history` keys (`user_key(scope, user_id)`)."""
+        return f"{self.version_prefix(version)}:history"
+
     def history(self, version: int, user_id: str) -> str:
         """Sorted set product_id -> decayed interest weight (higher = more, more recent)."""
-        return f"{self.version_prefix(version)}:history:{user_id}"
+        return self.user_key(self.history_scope(version), user_id)
 
-    def history_windows(self, version: int) -> str:
-        """Hash user_id -> the decay window the user's history scores are relative to (absent:
-        window 0, the version's history_epoch); see indexing.contract.history_update."""
-        return f"{self.version_prefix(version)}:history_windows"
+    def history_window(self, version: int, user_id: str) -> str:
+        """String: the decay window the user's history scores are relative to (absent: window
+        0, the version's history_epoch); see indexing.contract.history_update. One key per
+        user, beside the history in the user's slot."""
+        return self.user_key(f"{self.version_prefix(version)}:history_window", user_id)
 
     def query_vector(self, version: int, user_id: str) -> str:
         """String: the user's CF query vector (float32 blob), the centroid the service would
         compute from the history and dismissals (indexing.contract.query_vector); written by
         the build, kept up to date by every history update; absent: computed per request."""
-        return f"{self.version_prefix(version)}:query:{user_id}"
+        return self.user_key(f"{self.version_prefix(version)}:query", user_id)
 
     def bought(self, version: int, user_id: str) -> str:
-        return f"{self.version_prefix(version)}:bought:{user_id}"
+        return self.user_key(f"{self.version_prefix(version)}:bought", user_id)
 
     def ingest_applied(self, version: int) -> str:
         """Sorted set of the source events `shoprec ingest` applied to this version (member
@@ -123,7 +153,7 @@ class RedisLayout:
     def carted(self, version: int, user_id: str) -> str:
         """Set of products the user added to a cart (SHOPREC_EXCLUDE_SEEN=carted leaves them
         out of the user's lists)."""
-        return f"{self.version_prefix(version)}:carted:{user_id}"
+        return self.user_key(f"{self.version_prefix(version)}:carted", user_id)
 
     def popular(self, version: int) -> str:
         """Sorted set product_id -> decayed popularity, for cold start."""
@@ -154,7 +184,7 @@ class RedisLayout:
 
     def user_cache(self, version: int, user_id: str) -> str:
         """Hash of one user's cached answers (field = the cache key), dropped on feedback."""
-        return f"{self.cache_prefix(version)}user:{user_id}"
+        return self.user_key(f"{self.cache_prefix(version)}user", user_id)
 
     # --- telling versions apart ---------------------------------------------------------
     @property

@@ -115,6 +115,10 @@ class RedisSettings:
     # A replica of `url` (started with --replicaof) for the service's vector searches; unset:
     # everything on `url`. Builds and writes always go to `url`.
     read_url: str | None = field(default_factory=lambda: os.environ.get("REDIS_READ_URL") or None)
+    # Where user state lives (histories, bought/carted/dismissed sets, decay windows, personal
+    # cached answers, A/B counters and variants, feedback rate windows, the feedback stream): a
+    # Redis Cluster (found by INFO cluster) or a plain Redis; unset: all of it on `url`.
+    state_url: str | None = field(default_factory=lambda: os.environ.get("REDIS_STATE_URL") or None)
 
 
 @dataclass(frozen=True)

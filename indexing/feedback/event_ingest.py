@@ -28,6 +28,7 @@ from typing import Any
 import redis
 
 from indexing.build.progress import Progress
+from indexing.connection.redis_connection import sync_state_client
 from indexing.contract.catalog_meta import CatalogMeta
 from indexing.contract.history_update import (
     QueryRefresh,
@@ -112,9 +113,15 @@ def _start(mark: IngestMark | None, meta: CatalogMeta) -> float:
 
 def apply_batch(
     client: redis.Redis, settings: Settings, layout: RedisLayout, meta: CatalogMeta,
-    batch: EventBatch, summary: IngestSummary,
+    batch: EventBatch, summary: IngestSummary, state: redis.Redis | None = None,
 ) -> None:  # fmt: skip
-    """Apply the batch's events not applied before, and record them, in one transaction."""
+    """Apply the batch's events not applied before, and record them, in one transaction.
+
+    Where the user state lives on another Redis (REDIS_STATE_URL) the histories are written
+    there first (no MULTI: a cluster's transaction holds one slot), then the record and the
+    trending counts here: a crash between the two re-applies those events on the next read
+    (at least once, as the feedback stream's delivery is)."""
+    state = client if state is None else state
     applied_key = layout.ingest_applied(meta.version)
     ids = [_event_id(e) for e in batch.events]
     seen = client.zmscore(applied_key, ids) if ids else []
@@ -132,19 +139,22 @@ def apply_batch(
     weights = settings.cf.event_weights.as_dict()
     max_interest = settings.abuse.max_user_product_interest
     pipe = client.pipeline(transaction=True)
-    users = []
+    users = state.pipeline(transaction=False) if state is not client else pipe
+    touched = []
     for event_id, event in fresh.items():
         if event.product_id not in known:  # as POST /feedback: only products of the catalog
             summary.skipped[UNKNOWN_PRODUCT] += 1
             continue
-        if queue_history_update(
-            pipe, layout, meta, event, weights, rule.history_items, max_interest
-        ):
+        update = (layout, meta, event, weights, rule.history_items, max_interest, pipe)
+        if queue_history_update(users, *update):
             summary.applied += 1
-            users.append(event.user_id)
+            touched.append(event.user_id)
         pipe.zadd(applied_key, {event_id: event.ts})
-        pipe.delete(layout.user_cache(meta.version, event.user_id))
-    execute_with_refresh(client, pipe, QueryRefresh(layout, meta.version, rule), users)
+        users.delete(layout.user_cache(meta.version, event.user_id))
+    refresh = QueryRefresh(layout, meta.version, rule)
+    execute_with_refresh(state, client, users, refresh, touched)
+    if users is not pipe:
+        pipe.execute()
 
 
 def ingest_once(
@@ -157,12 +167,13 @@ def ingest_once(
     if meta is None:
         raise NoLiveCatalog()
     since = _start(read_mark(client, layout), meta)
+    state = sync_state_client(settings, client)  # the histories: REDIS_STATE_URL's, or here
     summary = IngestSummary(meta.version, since)
     progress = Progress("events ingested", None, quiet=quiet)
     for batch in read_events_since(source, since, settings.postgres.batch_size):
         summary.rows += batch.rows
         summary.skipped.update(batch.skipped)
-        apply_batch(client, settings, layout, meta, batch, summary)
+        apply_batch(client, settings, layout, meta, batch, summary, state)
         if batch.newest_ts is not None:
             save_mark(client, layout, IngestMark(meta.version, batch.newest_ts))
             summary.mark = batch.newest_ts

@@ -31,11 +31,15 @@ def replay_feedback(
     weights: EventWeights,
     rule: QueryRule,
     max_interest: float,
+    state: redis.Redis | None = None,
 ) -> tuple[int, str]:
     """Apply entries after `after` to `meta.version` (trimming histories to
     `rule.history_items`) and rewrite the stored query vectors of their users; returns
-    (entries applied, last id seen)."""
-    entries = list(read_entries(client, layout, after=after))
+    (entries applied, last id seen). The stream and the histories are on `state`
+    (REDIS_STATE_URL) where that is set, the product check and the trending counts on
+    `client`."""
+    state = client if state is None else state
+    entries = list(read_entries(state, layout, after=after))
     last = entries[-1].entry_id if entries else after
     pending = [e for e in entries if e.version != meta.version]
     if not pending:
@@ -44,16 +48,19 @@ def replay_feedback(
     for entry in pending:
         check.exists(layout.product(meta.version, entry.product_id))
     present = check.execute()
-    pipe = client.pipeline(transaction=False)
+    pipe = state.pipeline(transaction=False)
+    counts = client.pipeline(transaction=False) if state is not client else None
     applied = 0
     by_action = weights.as_dict()
     users = []
     for entry, exists in zip(pending, present, strict=True):
         # Products removed from the catalog stay out of histories.
         if exists and queue_history_update(
-            pipe, layout, meta, entry, by_action, rule.history_items, max_interest
+            pipe, layout, meta, entry, by_action, rule.history_items, max_interest, counts
         ):
             applied += 1
             users.append(entry.user_id)
-    execute_with_refresh(client, pipe, QueryRefresh(layout, meta.version, rule), users)
+    execute_with_refresh(state, client, pipe, QueryRefresh(layout, meta.version, rule), users)
+    if counts is not None:
+        counts.execute()
     return applied, last

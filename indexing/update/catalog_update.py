@@ -25,10 +25,11 @@ import redis
 from redisvl.index import SearchIndex
 
 from indexing.build.build_lock import build_lock
-from indexing.build.catalog_versions import unlink_matching
+from indexing.build.catalog_versions import unlink_matching, unlink_on_both
 from indexing.build.product_loader import content_hash, load_products, wait_until_indexed
 from indexing.build.progress import StageTimer
 from indexing.build.version_retirement import drop_expired
+from indexing.connection.redis_connection import sync_state_client
 from indexing.contract.catalog_meta import CatalogMeta
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
@@ -181,14 +182,16 @@ def _reindex(
         return summary
     if refusal is not None:
         raise TooManyRemovals(refusal)
-    summary.dropped_versions = drop_expired(client, layout, settings.index.retire_grace_s)
+    state = sync_state_client(settings, client)  # REDIS_STATE_URL's, else `client`
+    grace_s = settings.index.retire_grace_s
+    summary.dropped_versions = drop_expired(client, layout, grace_s, state=state)
     upserts = catalog.products[
         catalog.products["product_id"].isin(set(summary.diff.added) | set(summary.diff.changed))
     ].reset_index(drop=True)
     with timer.stage("embed + write"):
         _upsert(client, settings, layout, meta, upserts, quiet)
     with timer.stage("remove"):
-        _remove(client, layout, version, summary.diff.removed)
+        _remove(client, layout, version, summary.diff.removed, state)
     with timer.stage("hnsw wait"):
         wait_until_indexed(client, layout.index_name(version), quiet=quiet)
     products = len(live) + len(summary.diff.added) - len(summary.diff.removed)
@@ -196,9 +199,9 @@ def _reindex(
     touched = summary.diff.added or summary.diff.changed or summary.diff.removed
     with timer.stage("retire cache"):
         if touched:  # nothing changed: every cached answer is still right
-            summary.cache_keys_retired = retire_cached_answers(client, layout, version)
+            summary.cache_keys_retired = retire_cached_answers(client, layout, version, state)
             time.sleep(IN_FLIGHT_S)
-            summary.cache_keys_retired += retire_cached_answers(client, layout, version)
+            summary.cache_keys_retired += retire_cached_answers(client, layout, version, state)
     summary.seconds["total"] = time.perf_counter() - started
     return summary
 
@@ -279,10 +282,12 @@ def _upsert(
         pipe.execute()
 
 
-def _remove(client: redis.Redis, layout: RedisLayout, version: int, removed: list[str]) -> None:
-    """Delete removed products and take them out of popularity, histories, bought and carted sets,
-    so no answer (popular, CF seeds, hybrid content seeds) can bring them back; drop the
-    version's stored query vectors."""
+def _remove(
+    client: redis.Redis, layout: RedisLayout, version: int, removed: list[str], state: redis.Redis
+) -> None:
+    """Delete removed products and take them out of popularity, histories, bought and carted sets
+    (on `state`, the user state's Redis), so no answer (popular, CF seeds, hybrid content
+    seeds) can bring them back; drop the version's stored query vectors."""
     if not removed:
         return
     pipe = client.pipeline(transaction=False)
@@ -296,9 +301,9 @@ def _remove(client: redis.Redis, layout: RedisLayout, version: int, removed: lis
         (layout.carted(version, "*"), "SREM"),
     )
     for pattern, command in patterns:
-        batch = client.pipeline(transaction=False)
+        batch = state.pipeline(transaction=False)
         pending = 0
-        for key in client.scan_iter(match=pattern, count=SCAN_COUNT):
+        for key in state.scan_iter(match=pattern, count=SCAN_COUNT):
             batch.execute_command(command, key, *removed)
             pending += 1
             if pending >= SCAN_COUNT:
@@ -308,9 +313,12 @@ def _remove(client: redis.Redis, layout: RedisLayout, version: int, removed: lis
             batch.execute()
     # A stored query vector may sum a removed product's: every user's is computed per request
     # again (exactly as before) until their next event or the next build writes it anew.
-    unlink_matching(client, layout.query_vector(version, "*"))
+    unlink_matching(state, layout.query_vector(version, "*"))
 
 
-def retire_cached_answers(client: redis.Redis, layout: RedisLayout, version: int) -> int:
-    """Delete every cached answer of a version (anonymous keys and per-user hashes)."""
-    return unlink_matching(client, f"{layout.cache_prefix(version)}*")
+def retire_cached_answers(
+    client: redis.Redis, layout: RedisLayout, version: int, state: redis.Redis | None = None
+) -> int:
+    """Delete every cached answer of a version (anonymous keys and, on `state` where the user
+    state lives elsewhere, the per-user hashes)."""
+    return unlink_on_both(client, state, f"{layout.cache_prefix(version)}*")

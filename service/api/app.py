@@ -22,6 +22,7 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -78,6 +79,28 @@ def redis_pool_client(url: str, settings: Settings) -> aioredis.Redis:
     return aioredis.Redis(connection_pool=pool)
 
 
+async def state_pool_client(url: str, settings: Settings) -> aioredis.Redis:
+    """The client of REDIS_STATE_URL: redis-py's cluster client where `INFO cluster` says the
+    node is in a cluster (it finds the other nodes and follows slot moves), else a pool client
+    as `redis_pool_client`. Typed as a plain client: the commands the service sends its users'
+    keys are the same on both."""
+    plain = redis_pool_client(url, settings)
+    info = await plain.info("cluster")
+    if not int(info.get("cluster_enabled", 0)):
+        return plain
+    await plain.aclose()
+    timeout = settings.redis.timeout_s
+    cluster = RedisCluster.from_url(
+        url,
+        max_connections=settings.redis.max_connections,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        health_check_interval=30,
+    )
+    await cluster.initialize()
+    return cluster  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class Services:
     """What the routes are given, each under its field's name (the handlers' parameter names),
@@ -95,23 +118,26 @@ class Services:
         client: aioredis.Redis,
         url: str,
         replica: aioredis.Redis | None = None,
+        state: aioredis.Redis | None = None,
     ) -> Services:
-        recommendations = RecommendationService(settings, client, replica)
+        recommendations = RecommendationService(settings, client, replica, state)
+        state = recommendations.state  # REDIS_STATE_URL's client, else `client`
         # One set of counters: the A/B route counts exposures, feedback credits their arm.
         layout = RedisLayout(settings.redis.key_prefix)
-        counters = ABCounters(client, layout, settings.ab.experiment)
+        counters = ABCounters(state, layout, settings.ab.experiment)
         recorder = FeedbackRecorder(
-            client,
+            state,
             recommendations.products,
             recommendations.cache,
             counters,
             settings.cf.event_weights,
             recommendations.query_rule,
             settings.abuse.max_user_product_interest,
-            FeedbackRateLimit(client, layout, settings.abuse),
+            FeedbackRateLimit(state, layout, settings.abuse),
             durable=settings.reliability.feedback_durable,
             fsync_timeout_ms=settings.reliability.feedback_fsync_timeout_ms,
             require_durable=settings.reliability.feedback_require_durable,
+            catalog=client,
         )
         return cls(
             recommendations,
@@ -214,13 +240,16 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
         client = redis_pool_client(url, settings)
         read_url = settings.redis.read_url
         replica = redis_pool_client(read_url, settings) if read_url else None
-        holder["services"] = Services.build(settings, client, url, replica)
+        state_url = settings.redis.state_url
+        state = await state_pool_client(state_url, settings) if state_url else None
+        holder["services"] = Services.build(settings, client, url, replica, state)
         try:
             yield
         finally:
             await client.aclose()
-            if replica is not None:
-                await replica.aclose()
+            for other in (replica, state):
+                if other is not None:
+                    await other.aclose()
 
     def provide(name: str) -> Provide:
         def dependency() -> object:

@@ -115,7 +115,9 @@ class CatalogController(Controller):
     @get("/users", operation_id="listUsers", summary="Some user ids with a history", opt=ADMIN)
     async def users(self, recommendations: Recommendations, limit: UserLimit = 20) -> UserList:
         view = await recommendations.live.current()
-        found = await CatalogSearch(recommendations.client).users_with_history(view, limit)
+        found = await CatalogSearch(
+            recommendations.client, recommendations.state
+        ).users_with_history(view, limit)
         return UserList(view.version, found)
 
     @get("/meta", operation_id="catalogMeta", summary="How the live version was built", opt=ADMIN)
@@ -132,7 +134,9 @@ class CatalogController(Controller):
             cf_items=meta.cf_items,
             users=meta.users,
             events=int(events) if isinstance(events, int | float) else None,
-            feedback_events=await CatalogSearch(recommendations.client).feedback_events(view),
+            feedback_events=await CatalogSearch(
+                recommendations.client, recommendations.state
+            ).feedback_events(view),
             embedder=meta.embedder,
             content_dims=meta.content_dims,
             cf_model=meta.cf_model,

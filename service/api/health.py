@@ -7,12 +7,15 @@ version with its counts and build time), so an operator can tell two deployments
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from litestar import Response, get, head
 from litestar.di import NamedDependency
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError, ResponseError
 
 from indexing.connection.redis_connection import display_url
+from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.tuned_params import TuningParams
 from service.api.schemas import HealthResponse, ServedSettings
 from service.errors import NoLiveIndex
@@ -36,6 +39,8 @@ async def _health(
     redis_url, key_prefix = display_url(served_redis), settings.redis.key_prefix
     try:
         await recommendations.client.ping()
+        if recommendations.state is not recommendations.client:
+            await recommendations.state.ping()  # REDIS_STATE_URL: feedback needs it too
         recommendations.live.forget()
         view = await recommendations.live.current()
     except NoLiveIndex as exc:
@@ -108,15 +113,22 @@ async def health_head(
 async def feedback_durability(recommendations: RecommendationService) -> str:
     """How Redis keeps feedback: "always" (fsynced before each answer), "everysec", "no"
     (no append-only file), "off" (SHOPREC_FEEDBACK_DURABLE=0) or "unknown" (a managed Redis
-    may refuse INFO or CONFIG)."""
+    may refuse INFO or CONFIG). Asked of the Redis that holds the feedback stream: the user
+    state's (REDIS_STATE_URL), on a cluster the node of the stream's slot."""
     if not recommendations.settings.reliability.feedback_durable:
         return "off"
-    client = recommendations.client
+    client = recommendations.state
+    stream = RedisLayout(recommendations.settings.redis.key_prefix).feedback_stream
+    node: dict[str, Any] = (
+        {"target_nodes": client.get_node_from_key(stream)}
+        if isinstance(client, RedisCluster)
+        else {}
+    )
     try:
-        info = await client.info("persistence")
+        info = await client.info("persistence", **node)
         if not int(info.get("aof_enabled", 0)):
             return "no"
-        reply = await client.config_get("appendfsync")
+        reply = await client.config_get("appendfsync", **node)
     except (ResponseError, RedisError):
         return "unknown"
     policy = str(reply.get("appendfsync", "unknown"))

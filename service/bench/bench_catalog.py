@@ -21,6 +21,7 @@ import redis
 from indexing.build.build_summary import BuildSummary
 from indexing.build.catalog_versions import remove_prefix
 from indexing.build.index_builder import build_index
+from indexing.connection.redis_connection import sync_state_client
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
 from indexing.demo.demo_catalog import write_demo_data
@@ -90,7 +91,8 @@ def built_catalog(
     size_settings = bench_settings(settings, size)
     layout = RedisLayout(size_settings.redis.key_prefix)
     workdir = Path(tempfile.mkdtemp(prefix=f"shoprec-bench-{size}-"))
-    remove_prefix(client, layout)  # leftovers of an interrupted run
+    state = sync_state_client(settings, client)  # REDIS_STATE_URL's, else `client`
+    remove_prefix(client, layout, state)  # leftovers of an interrupted run
     try:
         started = time.perf_counter()
         data = write_demo_data(workdir, n_products=size, seed=seed)
@@ -119,7 +121,7 @@ def built_catalog(
             user_ids=users,
         )
     finally:
-        remove_prefix(client, layout)
+        remove_prefix(client, layout, state)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

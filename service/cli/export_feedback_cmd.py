@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from indexing.connection.redis_connection import resolve_redis_url, sync_client
+from indexing.connection.redis_connection import (
+    resolve_redis_url,
+    sync_client,
+    sync_state_client,
+)
 from indexing.contract.settings import Settings
 from service.cli.errors import CommandError
 
@@ -33,7 +37,8 @@ def cmd_export_feedback(args: argparse.Namespace, settings: Settings) -> int:
     from indexing.contract.redis_layout import RedisLayout
     from indexing.feedback.feedback_export import export_feedback
 
-    client = sync_client(resolve_redis_url(settings))
+    # The stream is user state: REDIS_STATE_URL's Redis where that is set.
+    client = sync_state_client(settings, sync_client(resolve_redis_url(settings)))
     out = Path(args.out)
     try:
         summary = export_feedback(

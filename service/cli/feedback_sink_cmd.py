@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from indexing.connection.redis_connection import resolve_redis_url, sync_client
+from indexing.connection.redis_connection import (
+    resolve_redis_url,
+    sync_client,
+    sync_state_client,
+)
 from indexing.contract.settings import Settings
 from service.cli.postgres_args import required_postgres_url
 
@@ -46,7 +50,8 @@ def cmd_feedback_sink(args: argparse.Namespace, settings: Settings) -> int:
         "--database postgresql://user@host/db",
         "SHOPREC_FEEDBACK_SINK_URL",
     )
-    client = sync_client(resolve_redis_url(settings))
+    # The stream is user state: REDIS_STATE_URL's Redis where that is set.
+    client = sync_state_client(settings, sync_client(resolve_redis_url(settings)))
     layout = RedisLayout(settings.redis.key_prefix)
     block_ms = int(settings.postgres.follow_s * 1000)
     while True:

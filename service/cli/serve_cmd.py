@@ -59,6 +59,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     built = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(meta.built_at))
     read_url = settings.redis.read_url
     replica = f"vector searches on replica {display_url(read_url)}; " if read_url else ""
+    if state_url := settings.redis.state_url:
+        replica += f"user state on {display_url(state_url)}; "
     print(
         f"serving on http://{args.host}:{args.port} ({args.workers} worker(s)): Redis "
         f"{display_url(url)}, key prefix {prefix!r}, catalog version {meta.version} "

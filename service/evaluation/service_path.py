@@ -60,6 +60,9 @@ def train_index(
         redis={
             "key_prefix": f"{settings.redis.key_prefix}-eval-{uuid.uuid4().hex[:8]}",
             "timeout_s": max(settings.redis.timeout_s, EVAL_REDIS_TIMEOUT_S),
+            # A throw-away index: its users' keys stay beside it, never in REDIS_STATE_URL's
+            # Redis, so the evaluation's reads and its clean-up see one Redis.
+            "state_url": None,
         },
         serving={"cache_ttl_s": 0},
     )

@@ -26,16 +26,16 @@ COUNTED_ACTIONS = {
     "dismiss": "dismissals",
 }
 
-# KEYS: counters, user -> variant@day; ARGV: user_id, variant. Counts the impression when the
-# user's mark is not today's (Redis's clock, so every worker agrees on the day).
-_IMPRESSION = """
+# KEYS: the user's variant@day; ARGV: variant. Sets the mark and answers 1 when it was not
+# today's (Redis's clock, so every worker agrees on the day). The counters are another key
+# (another slot on a cluster), so the caller counts the impression after a 1.
+_MARK_IMPRESSION = """
 local day = math.floor(tonumber(redis.call('TIME')[1]) / 86400)
-local mark = ARGV[2] .. '@' .. day
-if redis.call('HGET', KEYS[2], ARGV[1]) == mark then
+local mark = ARGV[1] .. '@' .. day
+if redis.call('GET', KEYS[1]) == mark then
   return 0
 end
-redis.call('HSET', KEYS[2], ARGV[1], mark)
-redis.call('HINCRBY', KEYS[1], ARGV[2] .. ':impressions', 1)
+redis.call('SET', KEYS[1], mark)
 return 1
 """
 
@@ -86,24 +86,32 @@ def assign_variant(experiment: str, user_id: str, split: Split) -> str:
 
 class ABCounters:
     """Per-variant counters: a hash `variant:impressions`, `variant:clicks`, ...; and which
-    variant each exposed user saw, so feedback is credited only to exposed users."""
+    variant each exposed user saw (one key per user), so feedback is credited only to exposed
+    users."""
 
     def __init__(self, client: aioredis.Redis, layout: RedisLayout, experiment: str):
         self._client = client
+        self._layout, self._experiment = layout, experiment
         self._counters = layout.ab_counters(experiment)
-        self._users = layout.ab_user_variant(experiment)
+
+    def _user(self, user_id: str) -> str:
+        return self._layout.ab_user_variant(self._experiment, user_id)
 
     async def impression(self, variant: str, user_id: str) -> bool:
-        """Count the user's exposure to `variant`; False when it was already counted today."""
-        keys = (self._counters, self._users)
-        counted = await self._client.eval(_IMPRESSION, 2, *keys, user_id, variant)  # type: ignore[misc]
-        return bool(counted)
+        """Count the user's exposure to `variant`; False when it was already counted today.
+        The mark and the count are two commands (two slots on a cluster): a crash between them
+        loses one impression, never counts one twice."""
+        marked = await self._client.eval(_MARK_IMPRESSION, 1, self._user(user_id), variant)  # type: ignore[misc]
+        if not marked:
+            return False
+        await self._client.hincrby(self._counters, f"{variant}:impressions", 1)
+        return True
 
     async def action(self, user_id: str, action: str) -> None:
         column = COUNTED_ACTIONS.get(action)
         if column is None:
             return
-        mark = await self._client.hget(self._users, user_id)
+        mark = await self._client.get(self._user(user_id))
         if mark is not None:
             variant = as_text(mark).rpartition("@")[0] or as_text(mark)
             await self._client.hincrby(self._counters, f"{variant}:{column}", 1)

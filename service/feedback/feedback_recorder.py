@@ -10,6 +10,7 @@ per-user and per-product rate limits (service.feedback.rate_limit) admit the eve
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -21,7 +22,12 @@ import pandas as pd
 import redis.asyncio as aioredis
 
 from indexing.contract.event_types import FEEDBACK_ACTIONS, accepted_words, canonical
-from indexing.contract.history_update import QueryRefresh, QueryRule, queue_history_update
+from indexing.contract.history_update import (
+    QueryRefresh,
+    QueryRule,
+    execute_with_refresh_async,
+    queue_history_update,
+)
 from indexing.contract.settings import EventWeights
 from indexing.load.field_values import parse_timestamps
 from service.errors import FeedbackNotDurable, ProductNotFound
@@ -95,8 +101,12 @@ class FeedbackRecorder:
         durable: bool = True,
         fsync_timeout_ms: int = 300,
         require_durable: bool = False,
+        catalog: aioredis.Redis | None = None,
     ):
+        # `client` holds the user state and the stream (REDIS_STATE_URL, else the catalog's
+        # Redis); `catalog` the trending counts, where it is another Redis.
         self._client, self._products, self._cache, self._ab = client, products, cache, ab
+        self._catalog = catalog if catalog is not None and catalog is not client else None
         self._weights = weights.as_dict()
         self._query_rule = query_rule  # a version's history length and query (may be tuned)
         self._max_interest = max_interest
@@ -141,10 +151,12 @@ class FeedbackRecorder:
         return appended.durable
 
     async def _apply(self, view: CatalogView, event: FeedbackEvent) -> None:
-        """The history update and the read of the state it leaves in one transaction, then
-        the user's stored query vector from that state (QueryRefresh)."""
+        """The history update and the read of the state it leaves in one transaction (over
+        the user's keys: one hash tag, one slot on a cluster), then the user's stored query
+        vector from that state (QueryRefresh)."""
         rule = await self._query_rule(view)
         pipe = self._client.pipeline(transaction=True)
+        counts = self._catalog.pipeline(transaction=False) if self._catalog else None
         queue_history_update(
             pipe,
             view.layout,
@@ -153,11 +165,13 @@ class FeedbackRecorder:
             self._weights,
             rule.history_items,
             self._max_interest,
+            counts,
         )
         refresh = QueryRefresh(view.layout, view.version, rule)
-        refresh.queue_reads(pipe, [event.user_id])
-        replies = await pipe.execute()
-        writes = self._client.pipeline(transaction=False)
-        refresh.queue_writes(replies, writes)
-        await writes.execute()
+        catalog = self._catalog or self._client
+        applied = execute_with_refresh_async(self._client, catalog, pipe, refresh, [event.user_id])
+        if counts is None:
+            await applied
+        else:
+            await asyncio.gather(applied, counts.execute())
         await self._cache.drop_user(view, event.user_id)

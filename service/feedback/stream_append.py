@@ -6,6 +6,9 @@ down one connection in one pipeline (no MULTI: WAITAOF cannot run inside one). U
 `everysec` it would wait for the next once-a-second fsync, and without AOF it fails. A Redis that
 cannot fsync within the timeout is not asked again for a while: feedback then answers at XADD
 speed with `durable: false` instead of paying the timeout on every event.
+
+On a Redis Cluster (REDIS_STATE_URL) the WAITAOF is sent to the node that holds the stream's
+slot: the cluster pipeline sends one node's commands down one connection, in order.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import time
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import ResponseError
 
 log = logging.getLogger(__name__)
@@ -45,7 +49,11 @@ class StreamAppender:
             return Appended(False, self._reason)
         pipe = self._client.pipeline(transaction=False)
         pipe.xadd(stream, fields)  # type: ignore[arg-type]
-        pipe.execute_command("WAITAOF", 1, 0, self._timeout_ms)
+        if isinstance(self._client, RedisCluster):
+            node = self._client.get_node_from_key(stream)
+            pipe.execute_command("WAITAOF", 1, 0, self._timeout_ms, target_nodes=node)
+        else:
+            pipe.execute_command("WAITAOF", 1, 0, self._timeout_ms)
         entry_id, waited = await pipe.execute(raise_on_error=False)
         if isinstance(entry_id, Exception):
             raise entry_id  # not stored at all: the caller answers 503

@@ -165,7 +165,7 @@ class HybridRecommender(Recommender):
         """The user's state (with their stored CF query); the product's content and CF query
         vectors (field -> vector; empty without a product) and title; without a product, the
         content vectors of the user's strongest products (the content side's seeds; None with
-        a product). One round trip."""
+        a product). One round trip; two for the seeds where the state is on another Redis."""
         plan = self._products.plan()
         state = self._users.queue_read(plan, view, request.user_id) if request.user_id else None
         product = seeds = None
@@ -181,7 +181,13 @@ class HybridRecommender(Recommender):
         if request.product_id and CONTENT_FIELD not in vectors:
             raise ProductNotFound(request.product_id)
         user = state.value if state else UserState()
-        return user, vectors, title, seeds.value if seeds else None
+        if seeds is not None:
+            return user, vectors, title, seeds.value
+        if request.product_id or user.is_new:
+            return user, vectors, title, None
+        # The history is on another Redis than the products: the seeds take a round trip more.
+        head = user.history_ids[:CONTENT_SEED_ITEMS]
+        return user, vectors, title, await self._products.vectors(view, head, CONTENT_FIELD)
 
     async def _queries(
         self,

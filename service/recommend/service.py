@@ -73,10 +73,11 @@ class Readers:
         client: aioredis.Redis,
         products: ProductReader,
         routing: ReadRouting,
+        state: aioredis.Redis | None = None,
     ) -> Readers:
         return cls(
             products,
-            UserStateReader(client, QueryRule.of(settings)),
+            UserStateReader(client, QueryRule.of(settings), state),
             VectorSearch(routing, settings.index.hnsw_ef_runtime),
         )
 
@@ -149,20 +150,29 @@ KEPT_VERSIONS = 2
 
 class RecommendationService:
     def __init__(
-        self, settings: Settings, client: aioredis.Redis, replica: aioredis.Redis | None = None
+        self,
+        settings: Settings,
+        client: aioredis.Redis,
+        replica: aioredis.Redis | None = None,
+        state: aioredis.Redis | None = None,
     ):
         self.settings = settings  # as configured; a version serves `served(view).settings`
         self.client = client
+        # Users' keys (REDIS_STATE_URL, a cluster or a plain Redis); the catalog's otherwise.
+        self.state = state if state is not None else client
         layout = RedisLayout(settings.redis.key_prefix)
         self.routing = ReadRouting(client, replica, layout)
         self.live = LiveCatalog(client, layout, routing=self.routing)
-        self.products = ProductReader(client)
+        self.products = ProductReader(client, self.state)
         self.trends = TrendingReader(client)
         self.rules = KeptRules(client, layout)
         self._served: dict[int, ServedVersion] = {}
         self._loading = asyncio.Lock()
         self.cache = AnswerCache(
-            client, settings.serving.cache_ttl_s, settings.resources.cache_max_answer_bytes
+            client,
+            settings.serving.cache_ttl_s,
+            settings.resources.cache_max_answer_bytes,
+            self.state,
         )
 
     async def served(self, view: CatalogView) -> ServedVersion:
@@ -184,7 +194,7 @@ class RecommendationService:
 
     async def _load(self, view: CatalogView) -> ServedVersion:
         settings = served_settings(self.settings, view.meta.params)
-        readers = Readers.build(settings, self.client, self.products, self.routing)
+        readers = Readers.build(settings, self.client, self.products, self.routing, self.state)
         reranker = None
         if settings.cf.rerank != "off":
             reranker = await read_reranker(self.client, view, settings.cf.popular_max_items)

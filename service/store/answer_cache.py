@@ -1,14 +1,13 @@
 """Cache of recommendation answers in Redis.
 
 Keys are the endpoint and a hash of a canonical encoding of its typed parameters (sorted JSON,
-sha256 cut to 128 bits: `content:3f2a...`), so no parameter value can pose as another
-parameter (a `|` or `:` in a value is just a character of a JSON string), and equal requests
-(the same ids to exclude in any order or repeated) share one entry. They live under the live
-version's prefix, so a rebuild retires every entry at once.
-Personalised answers live in one hash per user (field = the key, per-field TTL with HEXPIRE),
-so feedback drops all of a user's answers with one DEL and no answer is keyed without its user.
-A cache that fails is logged and bypassed: the model answers instead.
-"""
+sha256 cut to 128 bits: `content:3f2a...`), so no parameter value can pose as another parameter
+(a `|` or `:` in a value is just a character of a JSON string), and equal requests (the same
+ids to exclude in any order or repeated) share one entry. They live under the live version's
+prefix, so a rebuild retires every entry at once. Personalised answers live in one hash per
+user (field = the key, per-field TTL with HEXPIRE), on the user state's Redis (REDIS_STATE_URL,
+else the catalog's), so feedback drops all of a user's answers with one DEL and no answer is
+keyed without its user. A cache that fails is logged and bypassed: the model answers instead."""
 
 from __future__ import annotations
 
@@ -58,8 +57,15 @@ def cache_key(endpoint: str, params: Mapping[str, object]) -> str:
 
 
 class AnswerCache:
-    def __init__(self, client: aioredis.Redis, ttl_s: int, max_answer_bytes: int):
-        self._client = client
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        ttl_s: int,
+        max_answer_bytes: int,
+        state: aioredis.Redis | None = None,
+    ):
+        self._client = client  # shared answers, beside the catalog
+        self._state = state if state is not None else client  # the users' own hashes
         self._ttl_s = ttl_s
         # Larger answers are served uncached, so no request can make one entry huge.
         self._max_answer_bytes = max_answer_bytes
@@ -71,7 +77,7 @@ class AnswerCache:
             if user_id is None:
                 raw = await self._client.get(view.layout.cached_answer(view.version, key))
             else:
-                raw = await self._client.hget(view.layout.user_cache(view.version, user_id), key)
+                raw = await self._state.hget(view.layout.user_cache(view.version, user_id), key)
             return _decoder.decode(raw) if raw else None
         except (RedisError, msgspec.DecodeError) as exc:
             # A broken cache must never break an answer: the model answers instead.
@@ -93,7 +99,7 @@ class AnswerCache:
                 )
             else:
                 name = view.layout.user_cache(view.version, user_id)
-                pipe = self._client.pipeline(transaction=False)
+                pipe = self._state.pipeline(transaction=False)
                 pipe.hset(name, key, payload)
                 pipe.hexpire(name, self._ttl_s, key)
                 # The hash itself must not outlive its longest field.
@@ -104,4 +110,4 @@ class AnswerCache:
             log.warning("cache write failed (answer still served): %s", exc)
 
     async def drop_user(self, view: CatalogView, user_id: str) -> None:
-        await self._client.delete(view.layout.user_cache(view.version, user_id))
+        await self._state.delete(view.layout.user_cache(view.version, user_id))

@@ -15,6 +15,7 @@ import numpy as np
 import redis.asyncio as aioredis
 
 from indexing.contract.catalog_meta import CatalogMeta
+from indexing.contract.hash_scripts import HGET_EACH
 from indexing.contract.index_schema import CARD_FIELDS, CATEGORY_SEPARATOR
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.redis_text import as_text
@@ -75,18 +76,6 @@ class LiveCatalog:
 def as_vector(raw: Any) -> np.ndarray | None:
     """A stored float32 vector field, or None where the field is absent."""
     return np.frombuffer(raw, dtype=np.float32) if raw else None
-
-
-# HGET of one field from each of many hashes, as one command. A redis-py pipeline costs the
-# service ~10 us of CPU per queued command (30 HGETs: 330 us; this script: 90 us), and a user's
-# history can be 100 items. Absent fields come back as nil, so the answer stays aligned.
-HGET_EACH = """
-local out = {}
-for i, key in ipairs(KEYS) do
-    out[i] = redis.call('HGET', key, ARGV[i])
-end
-return out
-"""
 
 
 # KEYS: a user's history; ARGV: how many, the product key prefix, a field. The field of the
@@ -167,14 +156,15 @@ def price_of(raw: Raw) -> float | None:
 
 
 class ProductReader:
-    def __init__(self, client: aioredis.Redis):
+    def __init__(self, client: aioredis.Redis, state: aioredis.Redis | None = None):
         self._client = client
+        self._state = state  # where users' keys are (REDIS_STATE_URL), for read plans
         self._hget_each = client.register_script(HGET_EACH)
         self._hmget_groups = client.register_script(HMGET_GROUPS)
 
     def plan(self) -> ReadPlan:
         """A read plan on this reader's client, for reads of several readers in one trip."""
-        return ReadPlan(self._client)
+        return ReadPlan(self._client, self._state)
 
     async def field_values(
         self, view: CatalogView, wanted: list[tuple[str, str]]
@@ -233,13 +223,16 @@ class ProductReader:
         key = view.product_key(product_id)
         return plan.add(lambda pipe: pipe.hmget(key, (*fields, "title")), parse)
 
-    @staticmethod
     def queue_history_head(
-        plan: ReadPlan, view: CatalogView, user_id: str, count: int, field: str
-    ) -> Pending[dict[str, np.ndarray]]:
+        self, plan: ReadPlan, view: CatalogView, user_id: str, count: int, field: str
+    ) -> Pending[dict[str, np.ndarray]] | None:
         """Queue a read of the vector `field` of the user's `count` strongest history products
         (one EVAL: raw, as a registered script would add a SCRIPT EXISTS round trip); the
-        answer maps those that have it to it, strongest first."""
+        answer maps those that have it to it, strongest first. None (nothing queued) where
+        the user's history is on another Redis (REDIS_STATE_URL): one script cannot read
+        both, so the caller reads the vectors once it has the state."""
+        if self._state is not None and self._state is not self._client:
+            return None
         history = view.layout.history(view.version, user_id)
         prefix = view.layout.product_prefix(view.version)
 

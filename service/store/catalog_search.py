@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 from redisvl.query.filter import FilterExpression, Tag
 from redisvl.utils.token_escaper import TokenEscaper
 
@@ -107,8 +108,9 @@ def _groups(reply: object, field: str) -> list[tuple[str, int]]:
 
 
 class CatalogSearch:
-    def __init__(self, client: aioredis.Redis):
+    def __init__(self, client: aioredis.Redis, state: aioredis.Redis | None = None):
         self._client = client
+        self._state = state if state is not None else client  # histories and the stream
 
     async def products(
         self, view: CatalogView, query: CatalogQuery, offset: int, limit: int
@@ -173,18 +175,28 @@ class CatalogSearch:
 
     async def users_with_history(self, view: CatalogView, limit: int) -> list[str]:
         """Up to `limit` user ids that have a history in the live version (sorted), found by a
-        SCAN of at most SCAN_ROUNDS rounds, so a huge keyspace cannot make it slow."""
-        head = view.layout.history(view.version, "")
-        pattern = _GLOB.sub(r"\\\1", head) + "*"
+        SCAN of at most SCAN_ROUNDS rounds, so a huge keyspace cannot make it slow (on a
+        cluster, SCAN_ROUNDS rounds of 1000 over all its nodes together)."""
+        scope = view.layout.history_scope(view.version)
+        pattern = _GLOB.sub(r"\\\1", view.layout.user_key(scope, "")[:-1]) + "*"
         found: set[str] = set()
+        if isinstance(self._state, RedisCluster):
+            seen = 0
+            async for key in self._state.scan_iter(match=pattern, count=1000):
+                found.add(view.layout.user_of(as_text(key), scope) or "")
+                seen += 1
+                if len(found) >= limit or seen >= SCAN_ROUNDS * 1000:
+                    break
+            found.discard("")
+            return sorted(found)[:limit]
         cursor = 0
         for _ in range(SCAN_ROUNDS):
-            cursor, keys = await self._client.scan(cursor, match=pattern, count=1000)
-            found.update(as_text(key)[len(head) :] for key in keys)
+            cursor, keys = await self._state.scan(cursor, match=pattern, count=1000)
+            found.update(user for k in keys if (user := view.layout.user_of(as_text(k), scope)))
             if cursor == 0 or len(found) >= limit:
                 break
         return sorted(found)[:limit]
 
     async def feedback_events(self, view: CatalogView) -> int:
         """Feedback events recorded so far (the length of the stream)."""
-        return int(await self._client.xlen(view.layout.feedback_stream))
+        return int(await self._state.xlen(view.layout.feedback_stream))

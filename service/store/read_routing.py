@@ -3,7 +3,8 @@ has the live version, else the primary.
 
 FT.SEARCH is most of the Redis CPU of a request, and the only read the catalog's readers do
 alone; the other reads share one pipeline with the user's own state, which stays on the
-primary so a dismissal is honoured on the very next request (read-your-writes). The live
+primary (or on REDIS_STATE_URL's Redis, never a replica) so a dismissal is honoured on the very
+next request (read-your-writes). The live
 version is read on the primary and compared with the replica's once per refresh: a replica
 that is unreachable, has lost its link to the primary, or has not yet got the live version
 is left alone until the next check, and its searches go to the primary without an error.

@@ -13,7 +13,7 @@ from indexing.contract.history_update import QueryRule
 from indexing.contract.redis_text import as_text
 from indexing.contract.settings import SEEN_POLICIES
 from service.store.catalog_reader import CatalogView
-from service.store.read_plan import Pending, ReadPlan
+from service.store.read_plan import STATE, Pending, ReadPlan
 
 
 @dataclass(frozen=True)
@@ -51,15 +51,21 @@ class UserState:
 
 
 class UserStateReader:
-    def __init__(self, client: aioredis.Redis, rule: QueryRule):
+    """The user's keys are read on `state` (REDIS_STATE_URL; the catalog's client when it is
+    unset), the popular list on the catalog's client."""
+
+    def __init__(
+        self, client: aioredis.Redis, rule: QueryRule, state: aioredis.Redis | None = None
+    ):
         self._client = client
+        self._state = state if state is not None else client
         self._history_items = rule.history_items
         self._rule = rule  # decodes the stored query vector, only where it made it
 
     async def read(self, view: CatalogView, user_id: str) -> UserState:
         """History, bought, dismissed and carted sets and the stored query vector in one
         round trip."""
-        plan = ReadPlan(self._client)
+        plan = ReadPlan(self._client, self._state)
         state = self.queue_read(plan, view, user_id)
         await plan.run()
         return state.value
@@ -76,12 +82,12 @@ class UserStateReader:
             pipe.smembers(layout.carted(version, user_id))
             pipe.get(layout.query_vector(version, user_id))
 
-        return plan.add(queue, lambda *replies: _state(self._rule, *replies))
+        return plan.add(queue, lambda *replies: _state(self._rule, *replies), on=STATE)
 
     @staticmethod
     def queue_dismissed(plan: ReadPlan, view: CatalogView, user_id: str) -> Pending[frozenset[str]]:
         """Queue a read of the products the user said no to (never shown to that user again)."""
-        return plan.add(lambda pipe: pipe.smembers(view.layout.dismissed(user_id)), _ids)
+        return plan.add(lambda pipe: pipe.smembers(view.layout.dismissed(user_id)), _ids, on=STATE)
 
     async def popular(self, view: CatalogView, count: int) -> list[tuple[str, float]]:
         raw: list[tuple[bytes, float]] = await self._client.zrevrange(

@@ -44,7 +44,7 @@ def test_feedback_is_folded_into_the_next_build(
     products = pd.read_csv(small_csvs[0], dtype=str)["product_id"].tolist()
     old = _meta(client, layout).version
     user_key = next(client.scan_iter(match=f"{layout.version_prefix(old)}:history:*"))
-    user = user_key.decode().rsplit(":", 1)[1]
+    user = layout.user_of(user_key.decode(), layout.history_scope(old))
     dismissed = client.zrevrange(user_key, 0, 0)[0].decode()  # their strongest product
     with TestClient(create_app(settings)) as http:
         for body in (

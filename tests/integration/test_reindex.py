@@ -47,7 +47,7 @@ def _paths(layout: RedisLayout, rc: redis.Redis, version: int, removed: list[str
     users = []
     for key in rc.scan_iter(match=f"{layout.version_prefix(version)}:history:*", count=2000):
         if any(rc.zscore(key, pid) is not None for pid in removed):
-            users.append(key.decode().rsplit(":", 1)[1])
+            users.append(layout.user_of(key.decode(), layout.history_scope(version)))
         if len(users) >= 15:
             break
     paths = [f"/recommend/user/{u}?top_k=50" for u in users]

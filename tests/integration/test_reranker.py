@@ -114,8 +114,9 @@ def price_reranked(
     store_model(client, layout, meta.version, _price_model().to_text())
     params = {**meta.params, "rerank": {"on": True, "candidates_per_side": 30}}
     client.hset(layout.meta, "params", json.dumps(params))
-    prefix = f"{layout.version_prefix(meta.version)}:history:"
-    users = sorted(k.decode()[len(prefix) :] for k in client.scan_iter(f"{prefix}*", count=1000))
+    scope = layout.history_scope(meta.version)
+    found = client.scan_iter(layout.user_key(scope, "*"), count=1000)
+    users = sorted(layout.user_of(k.decode(), scope) or "" for k in found)
     yield settings.replace(serving={"cache_ttl_s": 0}), users[:USERS]
     client.close()
 

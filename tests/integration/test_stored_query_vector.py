@@ -86,8 +86,9 @@ def _stored(
 
 
 def _sample_users(client: redis.Redis, layout: RedisLayout, version: int) -> list[str]:
-    head = layout.history(version, "")
-    users = sorted(k.decode()[len(head) :] for k in client.scan_iter(match=f"{head}U*", count=1000))
+    scope = layout.history_scope(version)
+    found = client.scan_iter(match=layout.user_key(scope, "U*"), count=1000)
+    users = sorted(layout.user_of(k.decode(), scope) or "" for k in found)
     return users[:: max(1, len(users) // SAMPLE_USERS)][:SAMPLE_USERS]
 
 
@@ -153,14 +154,13 @@ def test_every_history_update_rewrites_it(
     for event in events:
         pipe = redis_client.pipeline(transaction=True)
         queue_history_update(pipe, layout, meta, event, weights, rule.history_items, 0.0)
-        execute_with_refresh(
-            redis_client, pipe, QueryRefresh(layout, meta.version, rule), [fresh_user]
-        )
+        refresh = QueryRefresh(layout, meta.version, rule)
+        execute_with_refresh(redis_client, redis_client, pipe, refresh, [fresh_user])
         stored = _stored(redis_client, layout, meta.version, fresh_user, rule)
         computed = _computed(redis_client, layout, meta.version, fresh_user, rule)
         assert stored is not None and computed is not None, event
         np.testing.assert_allclose(stored, computed, rtol=1e-6, atol=1e-7)
-    assert redis_client.hget(layout.history_windows(meta.version), fresh_user) == b"3"
+    assert redis_client.get(layout.history_window(meta.version, fresh_user)) == b"3"
 
 
 def test_a_stale_refresh_writes_nothing(
@@ -177,15 +177,18 @@ def test_a_stale_refresh_writes_nothing(
     queue_history_update(pipe, layout, meta, first, weights, rule.history_items, 0.0)
     slow = QueryRefresh(layout, meta.version, rule)
     slow.queue_reads(pipe, [fresh_user])
-    stale_replies = pipe.execute()
+    reads = redis_client.pipeline(transaction=False)
+    slow.queue_vector_reads(pipe.execute(), reads)
+    stale_vectors = reads.execute()
     second = Event(fresh_user, "P000002", "purchase", meta.history_epoch + 1.0)
     pipe = redis_client.pipeline(transaction=True)
     queue_history_update(pipe, layout, meta, second, weights, rule.history_items, 0.0)
-    execute_with_refresh(redis_client, pipe, QueryRefresh(layout, meta.version, rule), [fresh_user])
+    refresh = QueryRefresh(layout, meta.version, rule)
+    execute_with_refresh(redis_client, redis_client, pipe, refresh, [fresh_user])
     fresh = _stored(redis_client, layout, meta.version, fresh_user, rule)
     assert fresh is not None
     writes = redis_client.pipeline(transaction=False)
-    slow.queue_writes(stale_replies, writes)
+    slow.queue_writes(stale_vectors, writes)
     assert writes.execute() == [0]
     np.testing.assert_array_equal(
         _stored(redis_client, layout, meta.version, fresh_user, rule), fresh

@@ -41,17 +41,20 @@ def test_key_table_names_every_key_as_the_layout_writes_it() -> None:
         layout.feedback_stream,
         layout.index_name(n),  # type: ignore[arg-type]
         layout.product(n, "{product_id}"),  # type: ignore[arg-type]
-        layout.history(n, "{user_id}"),  # type: ignore[arg-type]
-        layout.history_windows(n),  # type: ignore[arg-type]
-        layout.bought(n, "{user_id}"),  # type: ignore[arg-type]
+        # A user's keys end in the hash tag `{user_id}` (RedisLayout.user_key).
+        layout.history(n, "user_id"),  # type: ignore[arg-type]
+        layout.history_window(n, "user_id"),  # type: ignore[arg-type]
+        layout.bought(n, "user_id"),  # type: ignore[arg-type]
+        layout.carted(n, "user_id"),  # type: ignore[arg-type]
         layout.popular(n),  # type: ignore[arg-type]
         layout.trending_hour(n, "{hour}"),  # type: ignore[arg-type]
         layout.cache_prefix(n),  # type: ignore[arg-type]
-        layout.user_cache(n, "{user_id}"),  # type: ignore[arg-type]
+        layout.user_cache(n, "user_id"),  # type: ignore[arg-type]
         layout.models(n),  # type: ignore[arg-type]
-        layout.dismissed("{user_id}"),
+        layout.dismissed("user_id"),
         layout.ab_counters("{experiment}"),
-        layout.ab_user_variant("{experiment}"),
+        layout.ab_user_variant("{experiment}", "user_id"),
+        layout.feedback_rate_user("user_id"),
     ]
     keys = _section(KEYS_DOC, KEYS_HEADING)
     missing = [name for name in names if f"`{name}" not in keys]

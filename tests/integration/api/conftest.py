@@ -67,6 +67,12 @@ def cache_prefix(demo_index: Settings, live_version: int) -> str:
     return RedisLayout(demo_index.redis.key_prefix).cache_prefix(live_version)
 
 
+def drop_experiment(client: redis.Redis, layout: RedisLayout, experiment: str) -> None:
+    """The experiment's counters and every user's variant mark (one key per user)."""
+    client.delete(layout.ab_counters(experiment))
+    _drop_cache(client, layout.user_key(layout.ab_user_scope(experiment), "")[:-1])
+
+
 def _drop_cache(client: redis.Redis, prefix: str) -> None:
     keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
     if keys:
@@ -82,10 +88,7 @@ def api(
         yield client
     _drop_cache(redis_client, cache_prefix)
     layout = RedisLayout(api_settings.redis.key_prefix)
-    redis_client.delete(
-        layout.ab_counters(api_settings.ab.experiment),
-        layout.ab_user_variant(api_settings.ab.experiment),
-    )
+    drop_experiment(redis_client, layout, api_settings.ab.experiment)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 import redis
 from litestar.testing import TestClient
 
+from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
 from service.api.app import create_app
 from service.store.answer_cache import cache_key
@@ -59,13 +60,13 @@ def test_user_answer_miss_then_hit_in_the_users_own_hash(
 ) -> None:
     assert api.get(f"/recommend/user/{USER}").json()["source"] == "model"
     assert api.get(f"/recommend/user/{USER}").json()["source"] == "cache"
-    fields = redis_client.hkeys(f"{cache_prefix}user:{USER}")
+    fields = redis_client.hkeys(RedisLayout.user_key(f"{cache_prefix}user", USER))
     # The seen policy applied (here the configured default) is part of the key.
     seen = api_settings.serving.exclude_seen
     assert fields == [
         cache_key("user", {"exclude_seen": seen, "top_k": 10, "user_id": USER}).encode()
     ]
-    assert 0 < redis_client.ttl(f"{cache_prefix}user:{USER}") <= 300
+    assert 0 < redis_client.ttl(RedisLayout.user_key(f"{cache_prefix}user", USER)) <= 300
 
 
 @pytest.mark.parametrize("path", [f"/recommend/user/{USER}", f"/recommend/hybrid?user_id={USER}"])
@@ -78,7 +79,7 @@ def test_each_seen_policy_is_its_own_entry(
     for policy in ("bought", "carted", "all"):
         assert api.get(f"{path}{joiner}exclude_seen={policy}").json()["source"] == "cache"
     # Three entries, one per policy (the keys are digests: their count is what shows it).
-    assert len(redis_client.hkeys(f"{cache_prefix}user:{USER}")) == 3
+    assert len(redis_client.hkeys(RedisLayout.user_key(f"{cache_prefix}user", USER))) == 3
 
 
 @pytest.mark.parametrize(
@@ -134,7 +135,7 @@ def test_cache_read_and_write_errors_are_logged_and_bypassed(
 ) -> None:
     """A user's cache key of the wrong type makes Redis itself refuse HGET and HSET
     (WRONGTYPE): a real cache fault, without a mock."""
-    redis_client.set(f"{cache_prefix}user:{USER}", b"not a hash")
+    redis_client.set(RedisLayout.user_key(f"{cache_prefix}user", USER), b"not a hash")
     with caplog.at_level(logging.WARNING, logger="service.store.answer_cache"):
         for _ in range(2):
             response = api.get(f"/recommend/user/{USER}")

@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 
 from indexing.build.index_builder import build_index
 from indexing.contract.query_blend import QUERY_WEIGHTINGS
+from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
 from indexing.contract.tuned_params import TuningParams
 from service.api.app import create_app
@@ -35,8 +36,10 @@ def tuned_build(
     )
     client = redis.Redis.from_url(redis_url)
     summary = build_index(client, settings, *small_csvs, quiet=True)
-    prefix = f"{settings.redis.key_prefix}:v{summary.version}:history:"
-    users = sorted(k.decode()[len(prefix) :] for k in client.scan_iter(f"{prefix}*", count=1000))
+    layout = RedisLayout(settings.redis.key_prefix)
+    scope = layout.history_scope(summary.version)
+    found = client.scan_iter(layout.user_key(scope, "*"), count=1000)
+    users = sorted(layout.user_of(k.decode(), scope) or "" for k in found)
     client.close()
     chosen = TuningParams.from_meta(summary.meta.params)
     assert chosen is not None, summary.meta.params["tuning"]

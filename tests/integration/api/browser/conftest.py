@@ -19,7 +19,7 @@ import redis
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
 from service.api.app import create_app
-from tests.integration.api.conftest import _drop_cache
+from tests.integration.api.conftest import _drop_cache, drop_experiment
 from tests.support.live_server import live_server
 
 INSTALL = "apt-get install -y chromium (Debian; .ci/run does it) and pip install '.[dev]'"
@@ -68,7 +68,7 @@ def shop_url(shop_settings: Settings, redis_url: str) -> Iterator[str]:
     # Shared demo index: leave no cache entries or A/B counters behind for other tests.
     _drop_cache(client, layout.cache_prefix(version))
     experiment = shop_settings.ab.experiment
-    client.delete(layout.ab_counters(experiment), layout.ab_user_variant(experiment))
+    drop_experiment(client, layout, experiment)
     client.close()
 
 
