@@ -16,6 +16,7 @@ from indexing.contract.settings import Settings
 from tests.integration.api.conftest import PRODUCT, USER
 
 CARD = ("title", "price", "category", "img_url")
+REASON = ("reason", "explanation", "based_on")  # see test_reasons.py
 
 
 def stored_card(client: redis.Redis, settings: Settings, version: int, pid: str) -> dict:
@@ -36,7 +37,7 @@ def assert_cards_match(
 ) -> None:
     assert results
     for item in results:
-        assert set(item) == {"product_id", "score", *CARD}
+        assert set(item) == {"product_id", "score", *CARD, *REASON}
         shown = {name: item[name] for name in CARD}
         assert shown == stored_card(client, settings, version, item["product_id"])
 
