@@ -93,7 +93,8 @@ class HybridRecommender(Recommender):
         exclude = state.never_show(request.exclude_seen) | request.exclude
         if request.product_id:
             exclude = exclude | {request.product_id}
-        k = max(request.top_k * CANDIDATE_FACTOR, MIN_CANDIDATES)
+        sized_for = request.top_k if request.knn_top_k is None else request.knn_top_k
+        k = max(sized_for * CANDIDATE_FACTOR, MIN_CANDIDATES, request.top_k)
         flt = search_filter(request)
         # Both sides in one round trip; cards of only the blended top_k are read afterwards
         # (see VectorSearch.knn).

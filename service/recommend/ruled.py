@@ -4,7 +4,9 @@ the strategy's candidates; `pin` then puts the pinned products into their slots.
 
 Costs: nothing without rules in force. With boost, bury or filter rules, the strategy is asked
 for `rule_candidates(top_k)` (2 x top_k) candidates, and again without the
-filtered ones where they left the list short. A pin whose product is not among the answer's
+filtered ones where they left the list short. The hybrid finds them in the blend of the
+searches `top_k` calls for (3 x top_k, at least 30, a side: `knn_top_k`), so only its card
+read grows; content and CF search for 2 x top_k. A pin whose product is not among the answer's
 costs one read (its card, and the user's state: a pin never shows what the user must not
 see).
 """
@@ -48,7 +50,7 @@ class RuledRecommender(Recommender):
         return (await self.answer(view, request)).results
 
     async def answer(self, view: CatalogView, request: RecommendRequest) -> Based:
-        asked = replace(request, top_k=rule_candidates(request.top_k))
+        asked = replace(request, top_k=rule_candidates(request.top_k), knn_top_k=request.top_k)
         pool: dict[str, Scored] = {}
         basis: str | None = None
         for _ in range(FILL_ROUNDS):
