@@ -52,6 +52,7 @@ from indexing.feedback.feedback_log import (
     feedback_events,
     fold_feedback,
     last_entry_id,
+    parse_positions,
     read_entries,
 )
 from indexing.feedback.feedback_replay import replay_feedback
@@ -155,10 +156,11 @@ class _Build:
         cleaned = drop_leftovers(self.client, self.layout, self.state)
         dropped = self._drop_expired()
         # Feedback up to here goes into this build; later entries are replayed after the swap.
-        stream_id = last_entry_id(self.state, self.layout)
+        streams = self.settings.redis.feedback_streams
+        stream_id = last_entry_id(self.state, self.layout, streams)
         reports = [given.catalog.report, given.interactions.report]
         interactions = given.interactions
-        if given.with_feedback and stream_id != NO_ENTRY:
+        if given.with_feedback and any(p != NO_ENTRY for p in parse_positions(stream_id, streams)):
             with self.timer.stage("fold feedback"):
                 interactions, feedback_report = self._fold_feedback(given, stream_id)
                 reports.append(feedback_report)
@@ -198,7 +200,8 @@ class _Build:
 
     def _fold_feedback(self, given: _BuildInput, stream_id: str) -> tuple[Interactions, LoadReport]:
         """The CSV's events plus the feedback stream's, up to the entry seen at build start."""
-        entries = read_entries(self.state, self.layout, until=stream_id)
+        streams = self.settings.redis.feedback_streams
+        entries = read_entries(self.state, self.layout, until=stream_id, count=streams)
         events, dismissals, report = feedback_events(
             entries, given.catalog.product_ids, self.settings.cf.event_weights
         )
@@ -351,14 +354,27 @@ class _Build:
         cf = self.settings.cf
         abuse = self.settings.abuse
         replay = (cf.event_weights, QueryRule.of(self.settings), abuse.max_user_product_interest)
+        streams = self.settings.redis.feedback_streams
         replayed, replayed_to = replay_feedback(
-            self.client, self.layout, meta, meta.feedback_stream_id, *replay, state=self.state
+            self.client,
+            self.layout,
+            meta,
+            meta.feedback_stream_id,
+            *replay,
+            state=self.state,
+            streams=streams,
         )
         if wait_for_grace and previous is not None:
             with self.timer.stage("grace wait", announce=False):
                 self._wait_for_grace(previous)
                 more, _ = replay_feedback(
-                    self.client, self.layout, meta, replayed_to, *replay, state=self.state
+                    self.client,
+                    self.layout,
+                    meta,
+                    replayed_to,
+                    *replay,
+                    state=self.state,
+                    streams=streams,
                 )
                 replayed += more
         return replayed

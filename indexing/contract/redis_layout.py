@@ -13,7 +13,12 @@ On a plain Redis the braces are just characters of the name.
 
 from __future__ import annotations
 
+import functools
+import itertools
+import zlib
 from dataclasses import dataclass
+
+from redis.crc import key_slot
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,21 @@ class RedisLayout:
     @property
     def feedback_stream(self) -> str:
         return f"{self.prefix}:feedback"
+
+    def feedback_streams(self, count: int) -> tuple[str, ...]:
+        """The feedback stream split `count` ways (SHOPREC_FEEDBACK_STREAMS): `feedback_stream`
+        first (so one stream is the stream it always was), then `{prefix}:feedback:{tag}`,
+        the i-th tag one whose cluster slot lies in the i-th of `count` equal parts of the
+        slot space: a cluster assigns slots in even ranges, so the streams spread over its
+        nodes."""
+        extra = (f"{self.feedback_stream}:{{{_tag_in(i, count)}}}" for i in range(1, count))
+        return (self.feedback_stream, *extra)
+
+    def feedback_stream_of(self, user_id: str, count: int) -> str:
+        """The stream of `feedback_streams(count)` a user's events go to (by a stable hash)."""
+        if count <= 1:
+            return self.feedback_stream
+        return self.feedback_streams(count)[zlib.crc32(user_id.encode()) % count]
 
     @property
     def ingest_mark(self) -> str:
@@ -199,3 +219,18 @@ class RedisLayout:
             return None
         number, sep, _ = name[len(head) :].partition(":")
         return int(number) if sep and number.isdigit() else None
+
+
+CLUSTER_SLOTS = 16384
+
+
+@functools.cache
+def _tag_in(part: int, parts: int) -> str:
+    """The first of s{part}-0, s{part}-1, ... whose slot is in the part-th of `parts` equal
+    ranges of the slot space (a few tries: CRC16 spreads evenly)."""
+    low, high = part * CLUSTER_SLOTS // parts, (part + 1) * CLUSTER_SLOTS // parts
+    for attempt in itertools.count():
+        tag = f"s{part}-{attempt}"
+        if low <= key_slot(tag.encode()) < high:
+            return tag
+    raise AssertionError("unreachable")

@@ -119,6 +119,16 @@ class RedisSettings:
     # cached answers, A/B counters and variants, feedback rate windows, the feedback stream): a
     # Redis Cluster (found by INFO cluster) or a plain Redis; unset: all of it on `url`.
     state_url: str | None = field(default_factory=lambda: os.environ.get("REDIS_STATE_URL") or None)
+    # How many streams the feedback stream is split into by user (RedisLayout.feedback_streams):
+    # more than one spreads the appends over a cluster's nodes. Raise it freely; lower it only
+    # after a build has folded the streams it drops.
+    feedback_streams: int = _int_field("SHOPREC_FEEDBACK_STREAMS", 1)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.feedback_streams <= 1024:
+            raise ValueError(
+                f"SHOPREC_FEEDBACK_STREAMS must be between 1 and 1024, not {self.feedback_streams}"
+            )
 
 
 @dataclass(frozen=True)

@@ -45,14 +45,15 @@ def iso_utc(ts: float) -> str:
 
 
 def export_feedback(
-    client: redis.Redis, layout: RedisLayout, out: Path, include_dismiss: bool = False
-) -> ExportSummary:
+    client: redis.Redis, layout: RedisLayout, out: Path, include_dismiss: bool = False,
+    streams: int = 1,
+) -> ExportSummary:  # fmt: skip
     summary = ExportSummary()
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
-        for entry in read_entries(client, layout):
+        for entry in read_entries(client, layout, count=streams):
             if entry.action == DISMISS and not include_dismiss:
                 summary.dismissals_skipped += 1
                 continue

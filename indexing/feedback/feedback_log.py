@@ -8,7 +8,7 @@ applied to, and `shoprec export-feedback` writes it out in the interactions CSV 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,8 @@ from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.redis_text import as_text
 from indexing.contract.settings import EventWeights
 from indexing.load.csv_loader import LoadReport
+
+AnyRedis = redis.Redis | redis.RedisCluster
 
 STREAM_BATCH = 10_000
 NO_ENTRY = "0-0"
@@ -33,23 +35,59 @@ class FeedbackEntry:
     action: str  # view, click, add_to_cart, purchase or dismiss
     ts: float  # epoch seconds
     version: int | None  # the catalog version the service applied it to (None: not recorded)
+    stream: int = 0  # which of RedisLayout.feedback_streams holds it
+
+    @property
+    def key(self) -> str:
+        """Unique over all the streams (ids are unique within one): the id, with `@{stream}`
+        after it for all but the first stream, whose entries keep the keys they always had."""
+        return self.entry_id if self.stream == 0 else f"{self.entry_id}@{self.stream}"
 
 
-def last_entry_id(client: redis.Redis, layout: RedisLayout) -> str:
-    """Id of the newest stream entry, or "0-0" when the stream is empty or absent."""
-    newest: Any = client.xrevrange(layout.feedback_stream, count=1)
-    return as_text(newest[0][0]) if newest else NO_ENTRY
+# Where a reader stands in each stream: stream ids in `feedback_streams` order, as one text
+# (the metadata's `feedback_stream_id`): "id0,id1,..."; one stream is just its id.
+def format_positions(ids: Sequence[str]) -> str:
+    return ",".join(ids)
+
+
+def parse_positions(text: str, count: int) -> list[str]:
+    """The position in each of `count` streams; a stream the text does not name: none read."""
+    ids = [part for part in text.split(",") if part] if text else []
+    return (ids + [NO_ENTRY] * count)[:count]
+
+
+def last_entry_id(client: AnyRedis, layout: RedisLayout, count: int = 1) -> str:
+    """The newest entry id of each stream (positions text), "0-0" where one is empty."""
+    ids = []
+    for stream in layout.feedback_streams(count):
+        newest: Any = client.xrevrange(stream, count=1)
+        ids.append(as_text(newest[0][0]) if newest else NO_ENTRY)
+    return format_positions(ids)
 
 
 def read_entries(
-    client: redis.Redis, layout: RedisLayout, after: str = NO_ENTRY, until: str = "+"
+    client: AnyRedis, layout: RedisLayout, after: str = NO_ENTRY, until: str = "+",
+    count: int = 1,
+) -> Iterator[FeedbackEntry]:  # fmt: skip
+    """Entries with after < id <= until (positions texts) in each stream, stream by stream,
+    oldest first in each (a user's events are all in one stream, so each user's come in
+    order), fetched in batches."""
+    starts, ends = parse_positions(after, count), parse_positions(until, count)
+    for index, stream in enumerate(layout.feedback_streams(count)):
+        end = ends[index] if until != "+" else "+"
+        yield from _read_stream(client, stream, index, starts[index], end)
+
+
+def _read_stream(
+    client: AnyRedis, stream: str, index: int, after: str, until: str
 ) -> Iterator[FeedbackEntry]:
-    """Entries with after < id <= until, oldest first, fetched in batches."""
+    if until == NO_ENTRY:
+        return
     start = f"({after}" if after != NO_ENTRY else "-"
     while True:
-        batch: Any = client.xrange(layout.feedback_stream, min=start, max=until, count=STREAM_BATCH)
+        batch: Any = client.xrange(stream, min=start, max=until, count=STREAM_BATCH)
         for raw_id, fields in batch:
-            entry = parse_entry(as_text(raw_id), fields)
+            entry = parse_entry(as_text(raw_id), fields, index)
             if entry is not None:
                 yield entry
         if len(batch) < STREAM_BATCH:
@@ -57,22 +95,30 @@ def read_entries(
         start = f"({as_text(batch[-1][0])}"
 
 
+def last_positions(entries: Sequence[FeedbackEntry], after: str, count: int) -> str:
+    """`after` moved to the newest of `entries` in each stream (what a replay read up to)."""
+    ids = parse_positions(after, count)
+    for entry in entries:
+        ids[entry.stream] = entry.entry_id  # entries come oldest first in each stream
+    return format_positions(ids)
+
+
 def read_group_entries(
-    client: redis.Redis, layout: RedisLayout, group: str, consumer: str, count: int,
+    client: AnyRedis, stream: str, index: int, group: str, consumer: str, count: int,
     pending: bool = False, block_ms: int | None = None,
 ) -> list[tuple[str, FeedbackEntry | None]]:  # fmt: skip
-    """Up to `count` (entry id, entry) pairs for a consumer group's `consumer`: new entries,
-    or with `pending` those delivered to it before and not acknowledged (after a crash). An
-    entry the service did not write, or one trimmed away, comes as (id, None), for the caller
-    to acknowledge."""
-    streams: Any = {layout.feedback_stream: "0" if pending else ">"}
+    """Up to `count` (entry id, entry) pairs of one stream for a consumer group's
+    `consumer`: new entries, or with `pending` those delivered to it before and not
+    acknowledged (after a crash). An entry the service did not write, or one trimmed away,
+    comes as (id, None), for the caller to acknowledge."""
+    streams: Any = {stream: "0" if pending else ">"}
     reply: Any = client.xreadgroup(group, consumer, streams, count=count, block=block_ms)
     entries = reply[0][1] if reply else []
     # A pending entry trimmed from the stream since comes without fields: (id, None) too.
-    return [(as_text(i), parse_entry(as_text(i), f) if f else None) for i, f in entries]
+    return [(as_text(i), parse_entry(as_text(i), f, index) if f else None) for i, f in entries]
 
 
-def parse_entry(entry_id: str, fields: dict[Any, Any]) -> FeedbackEntry | None:
+def parse_entry(entry_id: str, fields: dict[Any, Any], stream: int = 0) -> FeedbackEntry | None:
     data = {as_text(k): as_text(v) for k, v in fields.items()}
     try:
         version = data.get("version")
@@ -83,6 +129,7 @@ def parse_entry(entry_id: str, fields: dict[Any, Any]) -> FeedbackEntry | None:
             data["action"],
             float(data["ts"]),
             int(version) if version else None,
+            stream,
         )
     except (KeyError, ValueError):
         return None  # not written by the service; a build must not stop for it

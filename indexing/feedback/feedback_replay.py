@@ -20,7 +20,7 @@ from indexing.contract.history_update import (
 )
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import EventWeights
-from indexing.feedback.feedback_log import read_entries
+from indexing.feedback.feedback_log import last_positions, read_entries
 
 
 def replay_feedback(
@@ -32,15 +32,17 @@ def replay_feedback(
     rule: QueryRule,
     max_interest: float,
     state: redis.Redis | None = None,
+    streams: int = 1,
 ) -> tuple[int, str]:
     """Apply entries after `after` to `meta.version` (trimming histories to
     `rule.history_items`) and rewrite the stored query vectors of their users; returns
-    (entries applied, last id seen). The stream and the histories are on `state`
+    (entries applied, the positions read up to; `after` and it are positions texts over
+    `streams` streams, see feedback_log). The stream and the histories are on `state`
     (REDIS_STATE_URL) where that is set, the product check and the trending counts on
     `client`."""
     state = client if state is None else state
-    entries = list(read_entries(state, layout, after=after))
-    last = entries[-1].entry_id if entries else after
+    entries = list(read_entries(state, layout, after=after, count=streams))
+    last = last_positions(entries, after, streams)
     pending = [e for e in entries if e.version != meta.version]
     if not pending:
         return 0, last

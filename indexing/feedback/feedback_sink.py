@@ -11,7 +11,9 @@ fold it and replay it after a swap.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 
@@ -37,18 +39,16 @@ class SinkSummary:
         ]
 
 
-def ensure_group(client: redis.Redis, layout: RedisLayout) -> None:
+def ensure_group(client: redis.Redis, layout: RedisLayout, stream: str) -> None:
     try:
-        client.xgroup_create(
-            layout.feedback_stream, layout.feedback_sink_group, id="0", mkstream=True
-        )
+        client.xgroup_create(stream, layout.feedback_sink_group, id="0", mkstream=True)
     except redis.ResponseError as exc:
         if "BUSYGROUP" not in str(exc):
             raise
 
 
-def acknowledge(client: redis.Redis, layout: RedisLayout, ids: list[str]) -> None:
-    client.xack(layout.feedback_stream, layout.feedback_sink_group, *ids)
+def acknowledge(client: redis.Redis, layout: RedisLayout, stream: str, ids: list[str]) -> None:
+    client.xack(stream, layout.feedback_sink_group, *ids)
 
 
 def drain(
@@ -58,27 +58,42 @@ def drain(
     table: str,
     batch_size: int,
     block_ms: int | None = None,
+    streams: int = 1,
 ) -> SinkSummary:
-    """Move what the stream holds for the group into `table`: first the entries a killed run
-    left pending, then new ones, until none is left (or, with `block_ms`, none came in that
-    long)."""
+    """Move what the streams hold for the group into `table`: in each, first the entries a
+    killed run left pending, then new ones, until none is left (or, with `block_ms`, none
+    came in that long: one stream blocks on it; several, which one XREADGROUP cannot wait on
+    across a cluster's slots, sleep it)."""
     summary = SinkSummary()
-    ensure_group(client, layout)
+    names = layout.feedback_streams(streams)
+    for name in names:
+        ensure_group(client, layout, name)
     with connect(conninfo) as conn:
         create_table(conn, table)
-        pending = True
-        while True:
-            block = None if pending else block_ms
-            got = read_group_entries(
-                client, layout, layout.feedback_sink_group, CONSUMER, batch_size, pending, block
-            )
-            if not got:
-                if pending:
-                    pending = False
-                    continue
-                return summary
-            entries: list[FeedbackEntry] = [e for _, e in got if e is not None]
-            summary.read += len(got)
-            summary.unreadable += len(got) - len(entries)
-            summary.inserted += insert_entries(conn, table, entries)  # committed
-            acknowledge(client, layout, [entry_id for entry_id, _ in got])
+        for index, name in enumerate(names):
+            block = block_ms if len(names) == 1 else None
+            _drain_stream(client, layout, conn, table, batch_size, name, index, block, summary)
+    if summary.read == 0 and block_ms and len(names) > 1:
+        time.sleep(block_ms / 1000)
+    return summary
+
+
+def _drain_stream(
+    client: redis.Redis, layout: RedisLayout, conn: Any, table: str, batch_size: int,
+    stream: str, index: int, block_ms: int | None, summary: SinkSummary,
+) -> None:  # fmt: skip
+    group = layout.feedback_sink_group
+    pending = True
+    while True:
+        block = None if pending else block_ms
+        got = read_group_entries(client, stream, index, group, CONSUMER, batch_size, pending, block)
+        if not got:
+            if pending:
+                pending = False
+                continue
+            return
+        entries: list[FeedbackEntry] = [e for _, e in got if e is not None]
+        summary.read += len(got)
+        summary.unreadable += len(got) - len(entries)
+        summary.inserted += insert_entries(conn, table, entries)  # committed
+        acknowledge(client, layout, stream, [entry_id for entry_id, _ in got])

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 CREATE = """
 create table if not exists {table} (
-    stream_id text primary key,        -- the Redis stream entry id ("1767225600000-0")
+    stream_id text primary key,        -- the entry id ("1767225600000-0"; "...@2": stream 2)
     user_id text not null,
     product_id text not null,
     interaction_type text not null,    -- view, click, add_to_cart, purchase or dismiss
@@ -58,7 +58,7 @@ def insert_entries(conn: psycopg.Connection, name: str, entries: Sequence[Feedba
     statement = sql.SQL(INSERT).format(table=_table(name))
     rows = [
         (
-            e.entry_id,
+            e.key,
             e.user_id,
             e.product_id,
             e.action,

@@ -138,6 +138,7 @@ class Services:
             fsync_timeout_ms=settings.reliability.feedback_fsync_timeout_ms,
             require_durable=settings.reliability.feedback_require_durable,
             catalog=client,
+            streams=settings.redis.feedback_streams,
         )
         return cls(
             recommendations,

@@ -136,7 +136,7 @@ class CatalogController(Controller):
             events=int(events) if isinstance(events, int | float) else None,
             feedback_events=await CatalogSearch(
                 recommendations.client, recommendations.state
-            ).feedback_events(view),
+            ).feedback_events(view, recommendations.settings.redis.feedback_streams),
             embedder=meta.embedder,
             content_dims=meta.content_dims,
             cf_model=meta.cf_model,

@@ -48,7 +48,8 @@ async def metrics_page(recommendations: Recommendations) -> Response[bytes]:
 async def _pipeline_progress(recommendations: RecommendationService) -> None:
     client = recommendations.client
     layout = RedisLayout(recommendations.settings.redis.key_prefix)
-    backlog = await sink_backlog(recommendations.state, layout)  # the stream is user state
+    streams = recommendations.settings.redis.feedback_streams
+    backlog = await sink_backlog(recommendations.state, layout, streams)  # user state
     if backlog is not None:
         metrics.FEEDBACK_SINK_BACKLOG.set(backlog)
     mark = await ingest_mark_ts(client, layout)

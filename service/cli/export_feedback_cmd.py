@@ -41,9 +41,9 @@ def cmd_export_feedback(args: argparse.Namespace, settings: Settings) -> int:
     client = sync_state_client(settings, sync_client(resolve_redis_url(settings)))
     out = Path(args.out)
     try:
-        summary = export_feedback(
-            client, RedisLayout(settings.redis.key_prefix), out, args.include_dismiss
-        )
+        layout = RedisLayout(settings.redis.key_prefix)
+        streams = settings.redis.feedback_streams
+        summary = export_feedback(client, layout, out, args.include_dismiss, streams)
     except OSError as exc:
         raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
     skipped = (

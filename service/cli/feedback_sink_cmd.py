@@ -57,7 +57,7 @@ def cmd_feedback_sink(args: argparse.Namespace, settings: Settings) -> int:
     while True:
         summary = drain(
             client, layout, database, args.table, settings.postgres.batch_size,
-            block_ms=block_ms if args.follow else None,
+            block_ms=block_ms if args.follow else None, streams=settings.redis.feedback_streams,
         )  # fmt: skip
         if summary.read or not args.follow:
             print("\n".join(summary.lines()), flush=True)

@@ -102,6 +102,7 @@ class FeedbackRecorder:
         fsync_timeout_ms: int = 300,
         require_durable: bool = False,
         catalog: aioredis.Redis | None = None,
+        streams: int = 1,
     ):
         # `client` holds the user state and the stream (REDIS_STATE_URL, else the catalog's
         # Redis); `catalog` the trending counts, where it is another Redis.
@@ -110,6 +111,7 @@ class FeedbackRecorder:
         self._weights = weights.as_dict()
         self._query_rule = query_rule  # a version's history length and query (may be tuned)
         self._max_interest = max_interest
+        self._streams = streams  # the feedback stream's split (SHOPREC_FEEDBACK_STREAMS)
         self._rate_limit = rate_limit
         self._stream = StreamAppender(client, durable, fsync_timeout_ms)
         self._require_durable = require_durable
@@ -141,7 +143,8 @@ class FeedbackRecorder:
             # Which version's history it went into: a rebuild replays the others.
             "version": str(view.version),
         }
-        appended = await self._stream.append(view.layout.feedback_stream, fields)
+        stream = view.layout.feedback_stream_of(event.user_id, self._streams)
+        appended = await self._stream.append(stream, fields)
         if self._require_durable and not appended.durable:
             raise FeedbackNotDurable(appended.reason)
         await self._apply(view, event)

@@ -197,6 +197,7 @@ class CatalogSearch:
                 break
         return sorted(found)[:limit]
 
-    async def feedback_events(self, view: CatalogView) -> int:
-        """Feedback events recorded so far (the length of the stream)."""
-        return int(await self._state.xlen(view.layout.feedback_stream))
+    async def feedback_events(self, view: CatalogView, streams: int = 1) -> int:
+        """Feedback events recorded so far (the length of the streams)."""
+        lengths = [await self._state.xlen(name) for name in view.layout.feedback_streams(streams)]
+        return sum(int(n) for n in lengths)

@@ -13,10 +13,19 @@ from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.redis_text import as_text
 
 
-async def sink_backlog(client: aioredis.Redis, layout: RedisLayout) -> int | None:
-    """Feedback events not yet in the sink's table; None while no sink has run."""
+async def sink_backlog(client: aioredis.Redis, layout: RedisLayout, streams: int = 1) -> int | None:
+    """Feedback events not yet in the sink's table, over the streams; None while no sink has
+    run."""
+    backlogs = [
+        await _stream_backlog(client, layout, name) for name in layout.feedback_streams(streams)
+    ]
+    found = [b for b in backlogs if b is not None]
+    return sum(found) if found else None
+
+
+async def _stream_backlog(client: aioredis.Redis, layout: RedisLayout, stream: str) -> int | None:
     try:
-        groups: Any = await client.xinfo_groups(layout.feedback_stream)
+        groups: Any = await client.xinfo_groups(stream)
     except ResponseError:  # no stream yet
         return None
     for group in groups:

@@ -317,3 +317,62 @@ def test_feedback_sink_and_export_read_the_stream_on_the_cluster(
     assert drain(state, layout, postgres_url, "cluster_feedback", 100).read == 0
     exported = export_feedback(state, layout, tmp_path / "feedback.csv", False)
     assert exported.written == 2
+
+
+SPLIT = 3  # SHOPREC_FEEDBACK_STREAMS in the test below
+
+
+def test_a_split_feedback_stream_spreads_over_the_nodes_and_every_reader_reads_it_all(
+    on_cluster, small_csvs, postgres_url, tmp_path
+):
+    """SHOPREC_FEEDBACK_STREAMS=3: each user's events go to one of three streams, the
+    streams sit on more than one node, and the build's fold, the replay after a switch, the
+    sink and the export each read all three."""
+    from indexing.feedback.feedback_export import export_feedback
+    from indexing.feedback.feedback_replay import replay_feedback
+    from indexing.feedback.feedback_sink import drain
+
+    base, catalog, state = on_cluster
+    settings = base.replace(redis={"feedback_streams": SPLIT})
+    layout = RedisLayout(settings.redis.key_prefix)
+    streams = layout.feedback_streams(SPLIT)
+    users = [f"split-{i}-{uuid.uuid4().hex[:6]}" for i in range(12)]
+    with TestClient(app=create_app(settings)) as api:
+        product = api.get(f"/recommend/user/{users[0]}?top_k=1").json()["results"][0]
+        for user in users:
+            body = {"user_id": user, "product_id": product["product_id"], "action": "purchase"}
+            assert api.post("/feedback", json=body).status_code == 200
+    for user in users:  # each user's event is in the user's own stream
+        own = layout.feedback_stream_of(user, SPLIT)
+        assert any(f[b"user_id"] == user.encode() for _, f in state.xrange(own))
+    lengths = [state.xlen(name) for name in streams]
+    assert sum(lengths) == len(users) and all(n > 0 for n in lengths)
+    nodes = {state.get_node_from_key(name).name for name in streams}
+    assert len(nodes) > 1
+
+    summary = build_index(catalog, settings, *small_csvs, quiet=True)
+    positions = summary.meta.feedback_stream_id.split(",")
+    assert len(positions) == SPLIT and "0-0" not in positions
+    for user in users:  # folded from every stream
+        assert state.sismember(layout.bought(summary.meta.version, user), product["product_id"])
+
+    # Written meanwhile by a worker still on the replaced version, into each user's stream.
+    meta = summary.meta
+    other = pd.read_csv(small_csvs[0], dtype=str)["product_id"].tolist()[1]
+    for user in users:
+        entry = {"user_id": user, "product_id": other, "action": "add_to_cart", "version": "0"}
+        stream = layout.feedback_stream_of(user, SPLIT)
+        state.xadd(stream, {**entry, "ts": f"{meta.history_epoch:.3f}"})
+    cf, abuse = settings.cf, settings.abuse
+    replay = (cf.event_weights, QueryRule.of(settings), abuse.max_user_product_interest)
+    applied, reached = replay_feedback(
+        catalog, layout, meta, meta.feedback_stream_id, *replay, state=state, streams=SPLIT
+    )
+    assert applied == len(users)
+    assert all(state.sismember(layout.carted(meta.version, user), other) for user in users)
+    assert reached.split(",") == [state.xrevrange(name, count=1)[0][0].decode() for name in streams]
+
+    sunk = drain(state, layout, postgres_url, "split_feedback", 100, streams=SPLIT)
+    assert (sunk.read, sunk.inserted) == (2 * len(users), 2 * len(users))
+    exported = export_feedback(state, layout, tmp_path / "split.csv", False, SPLIT)
+    assert exported.written == 2 * len(users)
