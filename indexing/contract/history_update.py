@@ -241,10 +241,7 @@ class _ReadState:
     digest: Any
     history: list[tuple[str, float]]
     dismissed: list[str]
-
-    @property
-    def product_ids(self) -> list[str]:
-        return [pid for pid, _ in self.history] + self.dismissed
+    vector_ids: list[str]  # the products whose CF query vectors the query sums
 
 
 class QueryRefresh:
@@ -278,9 +275,12 @@ class QueryRefresh:
             pairs = [
                 (as_text(p), float(w)) for p, w in zip(history[::2], history[1::2], strict=True)
             ]
-            read = _ReadState(user, digest, pairs, [as_text(d) for d in dismissed])
+            pushed = [as_text(d) for d in dismissed]
+            # Dismissals enter the query only with a weight (QueryRule.query).
+            ids = [p for p, _ in pairs] + (pushed if self._rule.dismiss_weight > 0 else [])
+            read = _ReadState(user, digest, pairs, pushed, ids)
             self._read.append(read)
-            keys = [self._layout.product(self._version, pid) for pid in read.product_ids]
+            keys = [self._layout.product(self._version, pid) for pid in read.vector_ids]
             fields = [CF_QUERY_FIELD] * len(keys)
             pipe.execute_command("EVAL", HGET_EACH, len(keys), *keys, *fields)
         return len(self._read)
@@ -288,7 +288,7 @@ class QueryRefresh:
     def queue_writes(self, vector_replies: Sequence[Any], pipe: AnyPipeline) -> int:
         """Queue the CAS write of each user's vector; returns how many were queued."""
         for read, raws in zip(self._read, vector_replies, strict=True):
-            vectors = _present(read.product_ids, raws)
+            vectors = _present(read.vector_ids, raws)
             query = self._rule.query(read.history, vectors, read.dismissed)
             blob = b"" if query is None else self._rule.encode(query)
             key = self._layout.query_vector(self._version, read.user)

@@ -89,7 +89,15 @@ def blend(
 ) -> dict[str, float]:
     """w_content * content + w_cf * cf over the union of both lists, each side normalised
     first; a candidate missing from a side gets 0 there."""
-    c, f = min_max_normalise(content), min_max_normalise(cf)
+    return weighted_sum(min_max_normalise(content), min_max_normalise(cf), w_content, w_cf)
+
+
+def weighted_sum(
+    content: Mapping[str, float], cf: Mapping[str, float], w_content: float, w_cf: float
+) -> dict[str, float]:
+    """`blend` of sides already normalised (a caller that keeps them, to see which side
+    contributed more)."""
     return {
-        key: w_content * c.get(key, 0.0) + w_cf * f.get(key, 0.0) for key in c.keys() | f.keys()
+        key: w_content * content.get(key, 0.0) + w_cf * cf.get(key, 0.0)
+        for key in content.keys() | cf.keys()
     }

@@ -71,6 +71,13 @@ class CFRecommender(Recommender):
             return state.query
         return self._rule.query(state.history, dict(vectors), state.dismissed)
 
+    async def query(self, view: CatalogView, state: UserState) -> np.ndarray | None:
+        """`query_from` with the vectors it needs read here: no round trip where the query is
+        stored, one where it is not."""
+        ids = self.query_ids(state)
+        vectors = await self._products.vectors(view, ids, CF_QUERY_FIELD) if ids else {}
+        return self.query_from(state, vectors)
+
     def weights_of(self, state: UserState) -> dict[str, float]:
         """The history's weights as the CF query weighs them (what a reason compares)."""
         weights = query_weights([w for _, w in state.history], self._rule.weighting)
@@ -101,9 +108,7 @@ class CFRecommender(Recommender):
     ) -> list[Scored]:
         if state.is_new:
             return []
-        ids = self.query_ids(state)
-        query_vectors = await self._products.vectors(view, ids, CF_QUERY_FIELD) if ids else {}
-        query = self.query_from(state, query_vectors)
+        query = await self.query(view, state)
         if query is None:
             return []
         # Without cards: the cards come with the results' CF vectors (for their reasons) in

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD, CONTENT_FIELD
-from indexing.contract.query_blend import blend, history_centroid, min_max_normalise
+from indexing.contract.query_blend import history_centroid, min_max_normalise, weighted_sum
 from service.errors import ProductNotFound
 from service.recommend.base import Around, Recommender, RecommendRequest, Scored
 from service.recommend.collaborative import CFRecommender
@@ -126,12 +126,7 @@ class HybridRecommender(Recommender):
             min_max_normalise({s.product_id: s.score for s in content}),
             min_max_normalise({s.product_id: s.score for s in cf}),
         )
-        scores = blend(
-            {s.product_id: s.score for s in content},
-            {s.product_id: s.score for s in cf},
-            w_content,
-            w_cf,
-        )
+        scores = weighted_sum(sides[0], sides[1], w_content, w_cf)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: request.top_k]
         ids = [pid for pid, _ in ranked]
         # The vectors a reason compares, and the titles it names, come with the cards in the
@@ -143,7 +138,7 @@ class HybridRecommender(Recommender):
         )
         by_cf = closest_sources(vectors.get(CF_FIELD, {}), history, self._cf.weights_of(state))
         by_content = closest_sources(
-            vectors.get(CONTENT_FIELD, {}), sources.seeds, dict(sources.state.history)
+            vectors.get(CONTENT_FIELD, {}), sources.seeds, dict(state.history)
         )
         out = []
         for pid, score in ranked:
@@ -202,9 +197,7 @@ class HybridRecommender(Recommender):
         (CFRecommender: one round trip for the vectors), else the product's own CF vector."""
         if state.is_new:
             return product.get(CONTENT_FIELD), product.get(CF_QUERY_FIELD)
-        ids = self._cf.query_ids(state)
-        found = await self._products.vectors(view, ids, CF_QUERY_FIELD) if ids else {}
-        cf_query = self._cf.query_from(state, found)
+        cf_query = await self._cf.query(view, state)
         if seeds is None:
             return product.get(CONTENT_FIELD), cf_query
         weights = dict(state.history)
