@@ -7,8 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from service.bench.request_paths import HYBRID_VARIANTS
+
 TARGET_SIZE = 50_000
 LARGE_SIZE = 200_000
+# What a merchandising control may add to an uncached hybrid at p50 (#18).
+CONTROL_ADDS_MS = 0.3
 
 
 def _cell(size: dict[str, Any], mode: str, endpoint: str, concurrency: int) -> dict | None:
@@ -54,12 +58,57 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         for field in ("content", "cf"):
             recall = mid["floors"].get(f"recall_at_10_{field}")
             add(f"50K HNSW recall@10 ({field}) >= 0.95", recall, 0.95, below=False)
+    for size, variant, added in control_costs(results, concurrency=1):
+        add(
+            f"{size:,} uncached c1 p50: {variant} adds ms <= {CONTROL_ADDS_MS}",
+            added,
+            CONTROL_ADDS_MS,
+        )
     large = _size(results, LARGE_SIZE)
     if mid is not None and large is not None:
         a, b = _cell(mid, "uncached", "hybrid", 16), _cell(large, "uncached", "hybrid", 16)
         if a and b and a["p99_ms"]:
             add("200K / 50K uncached hybrid c16 p99 <= 2", b["p99_ms"] / a["p99_ms"], 2.0)
     return out
+
+
+def control_costs(results: dict[str, Any], concurrency: int) -> list[tuple[int, str, float]]:
+    """(size, variant, p50 ms it adds to the uncached hybrid at `concurrency`) for every
+    hybrid variant measured beside the hybrid (the same server, one cell after the other)."""
+    out = []
+    for size in results["sizes"]:
+        plain = _cell(size, "uncached", "hybrid", concurrency)
+        if plain is None:
+            continue
+        for variant in HYBRID_VARIANTS:
+            row = _cell(size, "uncached", variant, concurrency)
+            if row is not None:
+                out.append((size["products"], variant, row["p50_ms"] - plain["p50_ms"]))
+    return out
+
+
+def _controls_table(results: dict[str, Any]) -> list[str]:
+    conc = results["options"]["concurrency"]
+    added = {c: {(s, v): ms for s, v, ms in control_costs(results, c)} for c in conc}
+    cells = sorted({key for by_cell in added.values() for key in by_cell})
+    if not cells:
+        return []
+    return [
+        "",
+        "| products | hybrid variant (uncached) | "
+        + " | ".join(f"c{c}: p50 ms added" for c in conc)
+        + " |",
+        "| ---: | --- | " + " | ".join("---:" for _ in conc) + " |",
+        *(
+            f"| {size:,} | {variant} | "
+            + " | ".join(
+                f"{added[c][(size, variant)]:+.2f}" if (size, variant) in added[c] else "-"
+                for c in conc
+            )
+            + " |"
+            for size, variant in cells
+        ),
+    ]
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -109,6 +158,7 @@ def markdown(results: dict[str, Any]) -> str:
                     + " | ".join(cells)
                     + " |"
                 )
+    lines += _controls_table(results)
     lines += _cpu_table(results)
     targets = results.get("targets") or []
     if targets:

@@ -4,28 +4,33 @@ then cached, against a real uvicorn server; results gathered into one dict (see 
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
 
+from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
 from service.bench.bench_catalog import BuiltCatalog, built_catalog
+from service.bench.bench_rules import bench_rules, rules_in_force
 from service.bench.cpu_meter import CpuMeter
 from service.bench.load_generator import load
 from service.bench.reference_floors import measure_floors
-from service.bench.request_paths import endpoint_paths
+from service.bench.request_paths import RULED, endpoint_paths
 from service.bench.served_metrics import cache_counts, hit_ratio
 from service.bench.server_process import HOST, running_server
 
 UNCACHED_PATHS = 2000  # distinct requests per endpoint: a cycle longer than any cell's reuse
 CACHED_PATHS = 200  # distinct requests, all answered once before measuring (warm cache)
 REFERENCE_QUERIES = 200
+RULES_CHECKED = 20  # answers of the ruled cell read to see that the rules were in force
 CACHE_TTL_S = 3600
 
 
@@ -148,32 +153,72 @@ def _bench_http(
         port, meter = server.port, CpuMeter(server.pid, meter_client)
         for endpoint in options.endpoints:
             paths = endpoint_paths(endpoint, catalog.product_ids, catalog.user_ids, count)
-            if mode == "cached":
-                _warm(port, paths)
-            # Untimed warm-up: connection pools filled, code paths hot.
-            load(HOST, port, paths, max(options.concurrency), min(1.0, options.duration_s / 4))
-            out[endpoint] = []
-            for concurrency in options.concurrency:
-                before, cache_before = meter.sample(), cache_counts(HOST, port)
-                result = load(HOST, port, paths, concurrency, options.duration_s)
-                row: dict[str, object] = dict(result.summary())
-                row |= CpuMeter.per_request(before, meter.sample(), result.requests)
-                # What the service counted, not what the mode intends: "uncached" must be 0.
-                row["cache_hit_ratio"] = hit_ratio(cache_before, cache_counts(HOST, port))
-                if result.errors:
-                    row["first_error"] = result.first_error
-                out[endpoint].append(row)
-                say(
-                    options,
-                    f"  {catalog.size:>7,} {mode:8} {endpoint:7} c{concurrency:<3} "
-                    f"p50 {row['p50_ms']:7.2f} ms  p95 {row['p95_ms']:7.2f}  "
-                    f"p99 {row['p99_ms']:7.2f}  {row['rps']:8.1f} req/s  CPU ms/req server "
-                    f"{row['server_cpu_ms_per_req']:.2f} Redis {row['redis_cpu_ms_per_req']:.2f}  "
-                    f"cache hits {row['cache_hit_ratio']:.0%}"
-                    + (f"  ERRORS {result.errors}: {result.first_error}" if result.errors else ""),
-                )
+            with _ruled(meter_client, catalog, endpoint) as rules:
+                if mode == "cached":
+                    _warm(port, paths)
+                # Untimed warm-up: connection pools filled, code paths hot.
+                load(HOST, port, paths, max(options.concurrency), min(1.0, options.duration_s / 4))
+                seen = _boosted_share(port, paths) if rules else None
+                out[endpoint] = []
+                for concurrency in options.concurrency:
+                    row = _measured_cell(port, meter, paths, concurrency, options.duration_s)
+                    if rules:
+                        row |= {"rules_in_force": rules, "answers_boosted_share": seen}
+                    out[endpoint].append(row)
+                    _say_cell(options, catalog.size, mode, endpoint, row)
     meter_client.close()
     return out
+
+
+def _measured_cell(
+    port: int, meter: CpuMeter, paths: list[str], concurrency: int, duration_s: float
+) -> dict[str, object]:
+    before, cache_before = meter.sample(), cache_counts(HOST, port)
+    result = load(HOST, port, paths, concurrency, duration_s)
+    row: dict[str, object] = dict(result.summary())
+    row |= CpuMeter.per_request(before, meter.sample(), result.requests)
+    # What the service counted, not what the mode intends: "uncached" must be 0.
+    row["cache_hit_ratio"] = hit_ratio(cache_before, cache_counts(HOST, port))
+    if result.errors:
+        row["first_error"] = result.first_error
+    return row
+
+
+def _say_cell(
+    options: BenchOptions, size: int, mode: str, endpoint: str, row: dict[str, object]
+) -> None:
+    errors = f"  ERRORS {row['errors']}: {row['first_error']}" if row.get("errors") else ""
+    say(
+        options,
+        f"  {size:>7,} {mode:8} {endpoint:16} c{row['concurrency']:<3} "
+        f"p50 {row['p50_ms']:7.2f} ms  p95 {row['p95_ms']:7.2f}  "
+        f"p99 {row['p99_ms']:7.2f}  {row['rps']:8.1f} req/s  CPU ms/req server "
+        f"{row['server_cpu_ms_per_req']:.2f} Redis {row['redis_cpu_ms_per_req']:.2f}  "
+        f"cache hits {row['cache_hit_ratio']:.0%}{errors}",
+    )
+
+
+@contextmanager
+def _ruled(client: redis.Redis, catalog: BuiltCatalog, endpoint: str) -> Iterator[int]:
+    """For the ruled cell, the benchmark's rules in force (yields how many); else none (0)."""
+    if endpoint != RULED:
+        yield 0
+        return
+    layout = RedisLayout(catalog.settings.redis.key_prefix)
+    rules = bench_rules(client, layout, catalog.version, catalog.product_ids)
+    with rules_in_force(client, layout, rules):
+        yield len(rules)
+
+
+def _boosted_share(port: int, paths: list[str]) -> float:
+    """The share of the first answers holding a boosted product: that the rules were seen."""
+    checked = paths[:RULES_CHECKED]
+    boosted = 0
+    for path in checked:
+        with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=10) as answer:
+            results = json.loads(answer.read())["results"]
+        boosted += any(item.get("reason") == "boosted" for item in results)
+    return boosted / len(checked)
 
 
 def _warm(port: int, paths: list[str]) -> None:

@@ -16,7 +16,7 @@ from indexing.contract.settings import Settings
 from service.bench.bench_catalog import bench_settings
 from service.bench.bench_report import write_reports
 from service.bench.bench_runner import BenchOptions, run_bench
-from service.bench.request_paths import ENDPOINTS
+from service.bench.request_paths import BENCHED
 
 
 def test_bench_runs_end_to_end_at_a_tiny_size(
@@ -27,7 +27,7 @@ def test_bench_runs_end_to_end_at_a_tiny_size(
         sizes=[300],
         duration_s=1.0,
         concurrency=[1, 4],
-        endpoints=list(ENDPOINTS),
+        endpoints=list(BENCHED),
         workers=1,
         out_dir=tmp_path,
         quiet=True,
@@ -43,7 +43,7 @@ def test_bench_runs_end_to_end_at_a_tiny_size(
     assert 0.0 <= size["floors"]["recall_at_10_content"] <= 1.0
     assert size["floors"]["raw_ft_search_content"]["queries"] > 0
     for mode in ("uncached", "cached"):
-        for endpoint in ENDPOINTS:
+        for endpoint in BENCHED:
             cells = size["http"][mode][endpoint]
             assert [c["concurrency"] for c in cells] == [1, 4]
             for cell in cells:
@@ -53,7 +53,12 @@ def test_bench_runs_end_to_end_at_a_tiny_size(
                 # The service's own counters: "uncached" never hit, "cached" always did.
                 expected = 0.0 if mode == "uncached" else 1.0
                 assert cell["cache_hit_ratio"] == expected, (mode, endpoint, cell)
+        # The ruled cell ran under the bench's rules, and its answers showed them.
+        ruled = size["http"][mode]["hybrid-rules"][0]
+        assert ruled["rules_in_force"] == 3
+        assert ruled["answers_boosted_share"] > 0
     table = paths["markdown"].read_text()
+    assert "| 300 | hybrid-rules |" in table
     assert "| 300 | hybrid | uncached (0%) |" in table
     assert paths["png"].read_bytes()[:4] == b"\x89PNG"
     # Everything the run wrote under the catalogue's prefix is gone.
