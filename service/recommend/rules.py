@@ -18,9 +18,10 @@ import csv
 import io
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Annotated
 
 import msgspec
@@ -85,27 +86,43 @@ class Rule(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_default
     end: Annotated[str | None, msgspec.Meta(description="ISO-8601, UTC; absent: no end.")] = None
 
     def matches(self, product_id: str, card: ProductCard | None) -> bool:
-        if self.product_id is not None:
-            return product_id == self.product_id
-        if card is None:
-            return False
-        if self.category is not None:
-            return self.category.lower() in {c.lower() for c in card.categories}
-        if card.price is None:
-            return False
-        low = -math.inf if self.price_min is None else self.price_min
-        high = math.inf if self.price_max is None else self.price_max
-        return low <= card.price <= high
+        return matcher(self)(product_id, card)
 
     def live_at(self, now: float) -> bool:
         return self.state(now) == "live"
 
     def state(self, now: float) -> str:
         """live, waiting (its window has not started) or ended."""
-        start, end = _epoch(self.start), _epoch(self.end)
-        if start is not None and now < start:
+        start, end = self.window()
+        if now < start:
             return "waiting"
-        return "ended" if end is not None and now >= end else "live"
+        return "ended" if now >= end else "live"
+
+    def window(self) -> tuple[float, float]:
+        """When it is in force, [start, end) in epoch seconds (unbounded: -inf or inf)."""
+        start, end = _epoch(self.start), _epoch(self.end)
+        return (-math.inf if start is None else start, math.inf if end is None else end)
+
+
+Match = Callable[[str, ProductCard | None], bool]
+
+
+def matcher(rule: Rule) -> Match:
+    """The rule's test of a product (its id and card), with what it compares against worked
+    out once: the live rules test every candidate of every ruled answer."""
+    if rule.product_id is not None:
+        wanted_id = rule.product_id
+        return lambda product_id, _card: product_id == wanted_id
+    if rule.category is not None:
+        wanted = rule.category.lower()
+        return lambda _id, card: (
+            card is not None and any(c.lower() == wanted for c in card.categories)
+        )
+    low = -math.inf if rule.price_min is None else rule.price_min
+    high = math.inf if rule.price_max is None else rule.price_max
+    return lambda _id, card: (
+        card is not None and card.price is not None and low <= card.price <= high
+    )
 
 
 def _epoch(stamp: str | None) -> float | None:
@@ -238,9 +255,19 @@ class RuleSet:
 
     generation: int = 0
     rules: tuple[Rule, ...] = ()
+    # The last LiveRules made, so the rules in force are compiled once, not per request.
+    _last: list[LiveRules] = field(default_factory=list, compare=False, repr=False)
+
+    @cached_property
+    def _windows(self) -> tuple[tuple[Rule, float, float], ...]:
+        return tuple((r, *r.window()) for r in self.rules)
 
     def live(self, now: float) -> LiveRules:
-        return LiveRules(self.generation, tuple(r for r in self.rules if r.live_at(now)))
+        live = tuple(r for r, start, end in self._windows if start <= now < end)
+        if self._last and self._last[0].rules == live:
+            return self._last[0]
+        self._last[:] = [LiveRules(self.generation, live)]
+        return self._last[0]
 
 
 @dataclass(frozen=True)
@@ -253,7 +280,7 @@ class LiveRules:
     def __bool__(self) -> bool:
         return bool(self.rules)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str | None:
         """What the cache key takes of them: the generation and which rules are in force
         (a window opening or closing changes the answer too); None without any."""
@@ -261,16 +288,29 @@ class LiveRules:
             return None
         return f"{self.generation}:{','.join(sorted(r.id for r in self.rules))}"
 
-    @property
+    @cached_property
     def ranking(self) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.kind != PIN)
 
-    @property
+    @cached_property
     def pins(self) -> tuple[Rule, ...]:
         return tuple(sorted((r for r in self.rules if r.kind == PIN), key=_slot))
 
+    @cached_property
+    def _filters(self) -> tuple[Match, ...]:
+        return tuple(matcher(r) for r in self.rules if r.kind == FILTER)
+
+    @cached_property
+    def moves(self) -> tuple[tuple[float, bool, Match], ...]:
+        """(signed weight, is a boost, test) of each boost and bury."""
+        return tuple(
+            (r.weight if r.kind == BOOST else -r.weight, r.kind == BOOST, matcher(r))
+            for r in self.rules
+            if r.kind in (BOOST, BURY)
+        )
+
     def filtered(self, product_id: str, card: ProductCard | None) -> bool:
-        return any(r.kind == FILTER and r.matches(product_id, card) for r in self.rules)
+        return any(test(product_id, card) for test in self._filters)
 
 
 def _span(scores: Sequence[float]) -> float:
@@ -295,16 +335,16 @@ def ranked(
     dropped: set[str] = set()
     pool = list(items)
     span = _span([item.score for item in pool])
+    moves = rules.moves
     for item in pool:
         if rules.filtered(item.product_id, item.card):
             dropped.add(item.product_id)
             continue
         score, boosted = item.score, False
-        for rule in rules.ranking:
-            if rule.kind in (BOOST, BURY) and rule.matches(item.product_id, item.card):
-                step = rule.weight * span
-                score = score + step if rule.kind == BOOST else score - step
-                boosted = boosted or rule.kind == BOOST
+        for weight, boost, test in moves:
+            if test(item.product_id, item.card):
+                score += weight * span
+                boosted = boosted or boost
         if boosted:
             item = replace(item, score=score, reason=Reason(BOOSTED))
         elif score != item.score:

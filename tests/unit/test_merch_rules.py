@@ -87,6 +87,21 @@ def test_time_windows() -> None:
     ]
 
 
+
+def test_the_rules_in_force_are_worked_out_once_per_window_change() -> None:
+    start = 1767225600.0  # 2026-01-01T00:00:00Z
+    windowed = check(Rule("w", "boost", category="x", start="2026-01-01"))
+    always = check(Rule("a", "filter", price_min=5))
+    kept = RuleSet(3, (windowed, always))
+    before, again = kept.live(start - 10), kept.live(start - 5)
+    # The same rules in force: the same compiled object, not a new one per request.
+    assert again is before and before.rules == (always,)
+    opened = kept.live(start)
+    assert opened.rules == (windowed, always) and opened.fingerprint == "3:a,w"
+    assert opened.moves[0][:2] == (1.0, True)  # a boost of the default weight
+    assert opened.filtered("P1", card(price=7.0)) and not opened.filtered("P1", card(price=4.0))
+
+
 @pytest.mark.parametrize(
     ("rule", "words"),
     [
