@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import redis
 
 from indexing.contract.redis_layout import RedisLayout
@@ -23,7 +24,7 @@ from service.bench.bench_rules import bench_rules, rules_in_force
 from service.bench.cpu_meter import CpuMeter
 from service.bench.load_generator import load
 from service.bench.reference_floors import measure_floors
-from service.bench.request_paths import RULED, endpoint_paths
+from service.bench.request_paths import HYBRID_VARIANTS, RULED, endpoint_paths
 from service.bench.served_metrics import cache_counts, hit_ratio
 from service.bench.server_process import HOST, running_server
 
@@ -31,6 +32,9 @@ UNCACHED_PATHS = 2000  # distinct requests per endpoint: a cycle longer than any
 CACHED_PATHS = 200  # distinct requests, all answered once before measuring (warm cache)
 REFERENCE_QUERIES = 200
 RULES_CHECKED = 20  # answers of the ruled cell read to see that the rules were in force
+# What a hybrid variant adds is measured in this many alternating pairs of one-connection
+# blocks (hybrid, variant), so the machine's drift between cells cancels out.
+PAIRED_BLOCKS = 4
 CACHE_TTL_S = 3600
 
 
@@ -166,8 +170,39 @@ def _bench_http(
                         row |= {"rules_in_force": rules, "answers_boosted_share": seen}
                     out[endpoint].append(row)
                     _say_cell(options, catalog.size, mode, endpoint, row)
+            if mode == "uncached" and endpoint in HYBRID_VARIANTS:
+                hybrid = endpoint_paths("hybrid", catalog.product_ids, catalog.user_ids, count)
+                added = _paired_added(port, meter_client, catalog, endpoint, hybrid, paths, options)
+                for row in out[endpoint]:
+                    row["p50_added_paired_c1_ms"] = added
+                say(
+                    options,
+                    f"  {catalog.size:>7,} {endpoint:16} adds {added:+.2f} ms p50 (c1 pairs)",
+                )
     meter_client.close()
     return out
+
+
+def _paired_added(
+    port: int,
+    client: redis.Redis,
+    catalog: BuiltCatalog,
+    variant: str,
+    hybrid_paths: list[str],
+    variant_paths: list[str],
+    options: BenchOptions,
+) -> float:
+    """The p50 the variant adds to the hybrid at concurrency 1: the median, over
+    PAIRED_BLOCKS pairs of blocks run one after the other, of the variant's block p50 less
+    the hybrid's."""
+    block_s = max(options.duration_s / PAIRED_BLOCKS, 0.5)
+    added = []
+    for _ in range(PAIRED_BLOCKS):
+        plain = load(HOST, port, hybrid_paths, 1, block_s).percentile(50)
+        with _ruled(client, catalog, variant):
+            varied = load(HOST, port, variant_paths, 1, block_s).percentile(50)
+        added.append(varied - plain)
+    return round(float(np.median(added)), 3)
 
 
 def _measured_cell(

@@ -57,6 +57,9 @@ def test_bench_runs_end_to_end_at_a_tiny_size(
         ruled = size["http"][mode]["hybrid-rules"][0]
         assert ruled["rules_in_force"] == 3
         assert ruled["answers_boosted_share"] > 0
+    # Each variant's cost was also measured in alternating pairs against the hybrid.
+    for variant in ("hybrid-rules", "hybrid-diversity", "hybrid-capped"):
+        assert isinstance(size["http"]["uncached"][variant][0]["p50_added_paired_c1_ms"], float)
     table = paths["markdown"].read_text()
     assert "| 300 | hybrid-rules |" in table
     assert "| 300 | hybrid | uncached (0%) |" in table
