@@ -87,7 +87,6 @@ def test_time_windows() -> None:
     ]
 
 
-
 def test_the_rules_in_force_are_worked_out_once_per_window_change() -> None:
     start = 1767225600.0  # 2026-01-01T00:00:00Z
     windowed = check(Rule("w", "boost", category="x", start="2026-01-01"))
