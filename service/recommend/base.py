@@ -73,9 +73,10 @@ class RecommendRequest:
     # Categories the answer must not hold a product of: set by the service only, for the
     # category cap's later rounds (never a request parameter, so no part of the cache key).
     without_categories: frozenset[str] = frozenset()
-    # The top_k the hybrid sizes its KNN searches for (None: top_k): set by the rules only,
-    # which ask for more results than the request's top_k (ruled.rule_candidates) and find
-    # them in the blend of the searches the request's own top_k calls for.
+    # The top_k the hybrid sizes its KNN searches for (None: top_k): set by the rules and the
+    # diversity controls only, which ask for more results than the request's top_k
+    # (ruled.rule_candidates, diversify.candidates_for) and find them in the blend of the
+    # searches the request's own top_k calls for.
     knn_top_k: int | None = None
 
     @property

@@ -50,7 +50,9 @@ class RuledRecommender(Recommender):
         return (await self.answer(view, request)).results
 
     async def answer(self, view: CatalogView, request: RecommendRequest) -> Based:
-        asked = replace(request, top_k=rule_candidates(request.top_k), knn_top_k=request.top_k)
+        # A diversifying request has set knn_top_k already: keep its searches' size.
+        searched = request.knn_top_k or request.top_k
+        asked = replace(request, top_k=rule_candidates(request.top_k), knn_top_k=searched)
         pool: dict[str, Scored] = {}
         basis: str | None = None
         for _ in range(FILL_ROUNDS):

@@ -277,7 +277,8 @@ class RecommendationService:
         if not request.diversifies:
             return await strategy.answer(view, request)
         cap = request.max_per_category
-        asked = replace(request, top_k=candidates_for(request.top_k))
+        # The hybrid finds the candidates in the blend of the searches `top_k` calls for.
+        asked = replace(request, top_k=candidates_for(request.top_k), knn_top_k=request.top_k)
         picked: list[Scored] = []
         vectors: dict[str, np.ndarray] = {}
         basis: str | None = None

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from collections import Counter
 from itertools import combinations
+from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 
+from service.store.catalog_reader import CatalogView
+from service.store.vector_search import KnnQuery, VectorSearch
 from tests.integration.api.conftest import PRODUCT, RECOMMENDING_ENDPOINTS, USER, ids
 
 ENDPOINTS = [*RECOMMENDING_ENDPOINTS, f"/recommend/ab?user_id={USER}&"]
@@ -139,3 +142,24 @@ def test_each_value_is_its_own_cache_entry(api: TestClient, url: str) -> None:
     assert all(again[q]["results"] == first[q]["results"] for q in queries)
     # diversity=0 is the plain request, and its entry.
     assert api.get(f"{url}diversity=0").json()["source"] == "cache"
+
+
+@pytest.mark.parametrize("query", ["diversity=0.5", "max_per_category=2"])
+def test_a_diversifying_hybrid_searches_no_wider_than_the_plain_one(
+    api: TestClient, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 3 x top_k candidates MMR and the cap choose among come from the blend of the
+    searches the request's own top_k calls for (`knn_top_k`), not from searches 3 x wider."""
+    searched: list[list[int]] = []
+    original = VectorSearch.knn_batch
+
+    async def spied(self: VectorSearch, view: CatalogView, queries: list[KnnQuery]) -> Any:
+        searched.append([q.k for q in queries])
+        return await original(self, view, queries)
+
+    monkeypatch.setattr(VectorSearch, "knn_batch", spied)
+    url = f"/recommend/hybrid?user_id={USER}&product_id={PRODUCT}&top_k=10&w_content=0.5"
+    assert len(_results(api, url)) == 10
+    assert len(_results(api, f"{url}&{query}")) == 10
+    assert len(searched) >= 2 and len(searched[0]) == 2  # both sides searched
+    assert all(sizes == searched[0] for sizes in searched[1:]), searched
