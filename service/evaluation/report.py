@@ -45,7 +45,7 @@ def markdown(result: EvalResult) -> str:
     lines.append("Run time: " + ", ".join(f"{n} {s:.1f} s" for n, s in result.seconds.items()))
     if result.latency_ms:
         lines.append(
-            "Service time per request, ms p50 / p99 (in process, 8 in flight): "
+            "Service time per request, ms p50 / p99 (in process, one at a time): "
             + ", ".join(
                 f"{name} {ms['p50']:.1f} / {ms['p99']:.1f}"
                 for name, ms in result.latency_ms.items()
