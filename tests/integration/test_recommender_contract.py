@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import fields, replace
-from typing import Any, get_type_hints
+from typing import get_type_hints
 
 import pytest
 import redis
@@ -20,8 +20,7 @@ from indexing.contract.settings import Settings
 from service.errors import ProductNotFound
 from service.recommend.base import Around, Recommender, RecommendRequest
 from service.recommend.service import Recommenders
-from service.store.catalog_reader import CatalogView
-from service.store.vector_search import KnnQuery, VectorSearch
+from tests.support.knn_spy import spy_knn_sizes
 from tests.support.recommenders import recommend
 
 STRATEGIES = [
@@ -188,14 +187,7 @@ def test_the_rules_wider_hybrid_list_extends_the_plain_one(
     """What the rules rank among (2 x top_k, `knn_top_k` = top_k) comes from the same
     searches as the answer they would otherwise serve, and begins with it: the rules cost
     the hybrid no wider KNN."""
-    searched: list[list[int]] = []
-    original = VectorSearch.knn_batch
-
-    async def spied(self: VectorSearch, view: CatalogView, queries: list[KnnQuery]) -> Any:
-        searched.append([q.k for q in queries])
-        return await original(self, view, queries)
-
-    monkeypatch.setattr(VectorSearch, "knn_batch", spied)
+    searched = spy_knn_sizes(monkeypatch)
     plain, wider = recommend(
         demo_index, "hybrid", request_, replace(request_, top_k=20, knn_top_k=10)
     )

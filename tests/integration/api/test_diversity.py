@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from collections import Counter
 from itertools import combinations
-from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 
-from service.store.catalog_reader import CatalogView
-from service.store.vector_search import KnnQuery, VectorSearch
 from tests.integration.api.conftest import PRODUCT, RECOMMENDING_ENDPOINTS, USER, ids
+from tests.support.knn_spy import spy_knn_sizes
 
 ENDPOINTS = [*RECOMMENDING_ENDPOINTS, f"/recommend/ab?user_id={USER}&"]
 # Products whose nearest neighbours are mostly of their own category (a Garden planter, a
@@ -150,14 +148,7 @@ def test_a_diversifying_hybrid_searches_no_wider_than_the_plain_one(
 ) -> None:
     """The 3 x top_k candidates MMR and the cap choose among come from the blend of the
     searches the request's own top_k calls for (`knn_top_k`), not from searches 3 x wider."""
-    searched: list[list[int]] = []
-    original = VectorSearch.knn_batch
-
-    async def spied(self: VectorSearch, view: CatalogView, queries: list[KnnQuery]) -> Any:
-        searched.append([q.k for q in queries])
-        return await original(self, view, queries)
-
-    monkeypatch.setattr(VectorSearch, "knn_batch", spied)
+    searched = spy_knn_sizes(monkeypatch)
     url = f"/recommend/hybrid?user_id={USER}&product_id={PRODUCT}&top_k=10&w_content=0.5"
     assert len(_results(api, url)) == 10
     assert len(_results(api, f"{url}&{query}")) == 10
