@@ -27,6 +27,7 @@ from service.bench.reference_floors import measure_floors
 from service.bench.request_paths import HYBRID_VARIANTS, RULED, endpoint_paths
 from service.bench.served_metrics import cache_counts, hit_ratio
 from service.bench.server_process import HOST, running_server
+from service.recommend.rules import Rule
 
 UNCACHED_PATHS = 2000  # distinct requests per endpoint: a cycle longer than any cell's reuse
 CACHED_PATHS = 200  # distinct requests, all answered once before measuring (warm cache)
@@ -157,7 +158,8 @@ def _bench_http(
         port, meter = server.port, CpuMeter(server.pid, meter_client)
         for endpoint in options.endpoints:
             paths = endpoint_paths(endpoint, catalog.product_ids, catalog.user_ids, count)
-            with _ruled(meter_client, catalog, endpoint) as rules:
+            kept = _kept_rules(meter_client, catalog, endpoint)
+            with _ruled(meter_client, catalog, kept) as rules:
                 if mode == "cached":
                     _warm(port, paths)
                 # Untimed warm-up: connection pools filled, code paths hot.
@@ -172,7 +174,7 @@ def _bench_http(
                     _say_cell(options, catalog.size, mode, endpoint, row)
             if mode == "uncached" and endpoint in HYBRID_VARIANTS:
                 hybrid = endpoint_paths("hybrid", catalog.product_ids, catalog.user_ids, count)
-                added = _paired_added(port, meter_client, catalog, endpoint, hybrid, paths, options)
+                added = _paired_added(port, meter_client, catalog, kept, hybrid, paths, options)
                 for row in out[endpoint]:
                     row["p50_added_paired_c1_ms"] = added
                 say(
@@ -187,7 +189,7 @@ def _paired_added(
     port: int,
     client: redis.Redis,
     catalog: BuiltCatalog,
-    variant: str,
+    kept: list[Rule],
     hybrid_paths: list[str],
     variant_paths: list[str],
     options: BenchOptions,
@@ -199,7 +201,7 @@ def _paired_added(
     added = []
     for _ in range(PAIRED_BLOCKS):
         plain = load(HOST, port, hybrid_paths, 1, block_s).percentile(50)
-        with _ruled(client, catalog, variant):
+        with _ruled(client, catalog, kept):
             varied = load(HOST, port, variant_paths, 1, block_s).percentile(50)
         added.append(varied - plain)
     return round(float(np.median(added)), 3)
@@ -233,16 +235,22 @@ def _say_cell(
     )
 
 
-@contextmanager
-def _ruled(client: redis.Redis, catalog: BuiltCatalog, endpoint: str) -> Iterator[int]:
-    """For the ruled cell, the benchmark's rules in force (yields how many); else none (0)."""
+def _kept_rules(client: redis.Redis, catalog: BuiltCatalog, endpoint: str) -> list[Rule]:
+    """The rules the endpoint's cells run under: the benchmark's for the ruled one, else none."""
     if endpoint != RULED:
+        return []
+    layout = RedisLayout(catalog.settings.redis.key_prefix)
+    return bench_rules(client, layout, catalog.version, catalog.product_ids)
+
+
+@contextmanager
+def _ruled(client: redis.Redis, catalog: BuiltCatalog, kept: list[Rule]) -> Iterator[int]:
+    """`kept` in force for the block (yields how many); none: nothing to do (0)."""
+    if not kept:
         yield 0
         return
-    layout = RedisLayout(catalog.settings.redis.key_prefix)
-    rules = bench_rules(client, layout, catalog.version, catalog.product_ids)
-    with rules_in_force(client, layout, rules):
-        yield len(rules)
+    with rules_in_force(client, RedisLayout(catalog.settings.redis.key_prefix), kept):
+        yield len(kept)
 
 
 def _boosted_share(port: int, paths: list[str]) -> float:

@@ -85,9 +85,6 @@ class Rule(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_default
     ] = None
     end: Annotated[str | None, msgspec.Meta(description="ISO-8601, UTC; absent: no end.")] = None
 
-    def matches(self, product_id: str, card: ProductCard | None) -> bool:
-        return matcher(self)(product_id, card)
-
     def live_at(self, now: float) -> bool:
         return self.state(now) == "live"
 
