@@ -58,44 +58,81 @@ def diversified(
     stay the strategy's, each capped at the one before it, so the list stays best first by
     score as the API promises."""
     chosen = list(picked)
-    pool = [*chosen, *scored]
-    unit = _unit_rows([vectors.get(s.product_id) for s in pool])
-    relevance = np.concatenate([np.zeros(len(chosen)), _relevance([s.score for s in scored])])
-    left = np.arange(len(pool)) >= len(chosen)
-    # The highest similarity of each candidate to the products picked so far.
-    closest = np.full(len(pool), -np.inf if diversity > 0 else 0.0)
-    if diversity > 0 and chosen:
-        closest = (unit @ unit[: len(chosen)].T).max(axis=1)
-    counts: Counter[str] = Counter(c for item in chosen for c in _categories(item))
-    picked = chosen
-    while len(picked) < top_k:
-        i = _best(relevance, closest, left, diversity, pool, counts, max_per_category)
-        if i is None:
-            break
-        left[i] = False
-        picked.append(pool[i])
-        counts.update(_categories(pool[i]))
-        if diversity > 0:
-            closest = np.maximum(closest, unit @ unit[i])
-    return _monotone(picked)
+    cap = _Cap(max_per_category, [_categories(s) for s in scored], chosen)
+    relevance = _relevance([s.score for s in scored])
+    if diversity > 0 and scored:
+        unit = _unit_rows([vectors.get(s.product_id) for s in [*scored, *chosen]])
+        _pick_by_mmr(scored, relevance, unit, diversity, cap, chosen, top_k)
+    else:
+        _pick_in_order(scored, relevance, cap, chosen, top_k)
+    return _monotone(chosen)
 
 
-def _best(
+def _pick_in_order(
+    scored: Sequence[Scored], relevance: np.ndarray, cap: _Cap, chosen: list[Scored], top_k: int
+) -> None:
+    """Onto `chosen`, the candidates the cap admits in relevance order: with nothing to
+    compare, the best admitted is always the next one (one the cap shuts out stays out)."""
+    for i in np.argsort(-relevance, kind="stable").tolist():
+        if len(chosen) >= top_k:
+            return
+        if cap.admits(i):
+            chosen.append(scored[i])
+            cap.take(i)
+
+
+def _pick_by_mmr(
+    scored: Sequence[Scored],
     relevance: np.ndarray,
-    closest: np.ndarray,
-    left: np.ndarray,
+    unit: np.ndarray,
     diversity: float,
-    pool: Sequence[Scored],
-    counts: Counter[str],
-    cap: int | None,
-) -> int | None:
-    """The index of the best candidate left that the cap admits; None when none is."""
-    penalty = np.where(np.isfinite(closest), closest, 0.0)
-    value = (1.0 - diversity) * relevance - diversity * penalty
-    for i in np.argsort(-value, kind="stable").tolist():
-        if left[i] and (cap is None or all(counts[c] < cap for c in _categories(pool[i]))):
-            return int(i)
-    return None
+    cap: _Cap,
+    chosen: list[Scored],
+    top_k: int,
+) -> None:
+    """Onto `chosen`, by MMR, the candidates the cap admits; `unit`: the candidates' unit
+    vectors and then those of the products `chosen` holds already."""
+    n = len(scored)
+    # Row j: every candidate's similarity to product j (a candidate, or one chosen before).
+    similarity = unit @ unit[:n].T
+    # The highest similarity of each candidate to a product chosen (nothing yet: no penalty).
+    closest = similarity[n:].max(axis=0) if chosen else np.zeros(n, dtype=unit.dtype)
+    # The candidates' weighted relevance, -inf for those chosen or shut out by the cap.
+    weighted = (1.0 - diversity) * relevance
+    weighted[cap.shut_out()] = -np.inf
+    while len(chosen) < top_k:
+        # The first of the best, as a stable sort would give.
+        best = int(np.argmax(weighted - diversity * closest))
+        if weighted[best] == -np.inf:
+            return
+        weighted[best] = -np.inf
+        first = not chosen
+        chosen.append(scored[best])
+        if cap.take(best):
+            weighted[cap.shut_out()] = -np.inf
+        closest = similarity[best] if first else np.maximum(closest, similarity[best])
+
+
+class _Cap:
+    """What `max_per_category` still admits of the candidates, as products are picked."""
+
+    def __init__(self, cap: int | None, categories: list[set[str]], picked: Sequence[Scored]):
+        self._cap, self._categories = cap, categories
+        self._counts = Counter(c for item in picked for c in _categories(item))
+
+    def admits(self, i: int) -> bool:
+        cap = self._cap
+        return cap is None or all(self._counts[c] < cap for c in self._categories[i])
+
+    def shut_out(self) -> list[int]:
+        """The candidates the cap admits no more."""
+        return [i for i in range(len(self._categories)) if not self.admits(i)]
+
+    def take(self, i: int) -> bool:
+        """Count candidate `i` picked; True where that fills one of its categories."""
+        self._counts.update(self._categories[i])
+        cap = self._cap
+        return cap is not None and any(self._counts[c] >= cap for c in self._categories[i])
 
 
 def _categories(item: Scored) -> set[str]:
@@ -115,13 +152,15 @@ def _relevance(scores: Sequence[float]) -> np.ndarray:
 def _unit_rows(rows: Sequence[np.ndarray | None]) -> np.ndarray:
     """The vectors as unit rows (a missing or zero vector: a zero row, similar to nothing)."""
     dims = next((len(v) for v in rows if v is not None), 0)
-    out = np.zeros((len(rows), dims), dtype=np.float64)
-    for i, v in enumerate(rows):
-        if v is not None and len(v) == dims:
-            norm = float(np.linalg.norm(v))
-            if norm > 0:
-                out[i] = v / norm
-    return out
+    if all(v is not None and len(v) == dims for v in rows):
+        out = np.array(rows, dtype=np.float32).reshape(len(rows), dims)
+    else:
+        out = np.zeros((len(rows), dims), dtype=np.float32)
+        for i, v in enumerate(rows):
+            if v is not None and len(v) == dims:
+                out[i] = v
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
 
 
 def _monotone(items: list[Scored]) -> list[Scored]:
