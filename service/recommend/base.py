@@ -12,6 +12,9 @@ from dataclasses import dataclass, field, replace
 from enum import Flag, auto
 from typing import ClassVar
 
+import numpy as np
+
+from indexing.contract.index_schema import CONTENT_FIELD
 from indexing.contract.settings import DEFAULT_SEEN_POLICY
 from service.recommend.reasons import Reason
 from service.store.catalog_reader import CatalogView, ProductCard
@@ -30,6 +33,9 @@ class Scored:
     card: ProductCard | None = None
     # Why it is in the answer (service/recommend/reasons.py); every strategy sets it.
     reason: Reason | None = None
+    # Its content vector, where a strategy read it with the card for a request MMR
+    # diversifies (`RecommendRequest.mmr_vectors`), which spares the service a read.
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,12 @@ class RecommendRequest:
     @property
     def diversifies(self) -> bool:
         return self.max_per_category is not None or self.diversity > 0
+
+    @property
+    def mmr_vectors(self) -> tuple[str, ...]:
+        """The vector field a strategy reads with its results' cards for MMR to compare
+        (`Scored.vector`): the content one where the request diversifies by MMR, else none."""
+        return (CONTENT_FIELD,) if self.diversity > 0 else ()
 
     def with_weights(self, w_content: float | None, w_cf: float | None) -> RecommendRequest:
         return replace(self, w_content=w_content, w_cf=w_cf)

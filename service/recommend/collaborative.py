@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from indexing.contract.history_update import QueryRule
-from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD
+from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD, CONTENT_FIELD
 from indexing.contract.query_blend import query_weights
 from service.recommend.base import Around, Recommender, RecommendRequest, Scored
 from service.recommend.filters import search_filter
@@ -124,7 +124,12 @@ class CFRecommender(Recommender):
         )
         ids = [s.product_id for s in found]
         cards, vectors, ((history, titles),) = await self._products.cards_and_vectors(
-            view, ids, (CF_FIELD,), [self.named_sources(state)]
+            view, ids, (CF_FIELD, *request.mmr_vectors), [self.named_sources(state)]
         )
-        carded = [replace(s, card=cards[s.product_id]) for s in found if s.product_id in cards]
+        mmr = vectors.get(CONTENT_FIELD, {})
+        carded = [
+            replace(s, card=cards[s.product_id], vector=mmr.get(s.product_id))
+            for s in found
+            if s.product_id in cards
+        ]
         return self.explain(carded, state, history, titles, vectors[CF_FIELD], Reason(HISTORY))

@@ -107,8 +107,10 @@ class RerankedRecommender(Recommender):
         ids = candidates(lists)
         if not ids:
             return []
-        cards, vectors, _ = await self._products.cards_and_vectors(view, ids, (CF_FIELD,))
-        cf_index = vectors[CF_FIELD]
+        cards, vectors, _ = await self._products.cards_and_vectors(
+            view, ids, (CF_FIELD, *request.mmr_vectors)
+        )
+        cf_index, mmr = vectors[CF_FIELD], vectors.get(CONTENT_FIELD, {})
         facts = ProductFacts(
             {**history_facts.categories, **{p: x.categories for p, x in cards.items()}},
             {**history_facts.prices, **{p: x.price for p, x in cards.items()}},
@@ -125,7 +127,7 @@ class RerankedRecommender(Recommender):
             if card is None or not admits(flt, card):  # popular ones are unfiltered
                 continue
             fallback = Reason(SIMILAR_TO) if ids[i] in lists.content else Reason(POPULAR)
-            out.append(Scored(ids[i], score, card, fallback))
+            out.append(Scored(ids[i], score, card, fallback, mmr.get(ids[i])))
             if len(out) >= request.top_k:
                 break
         return self._cf.explain(out, state, cf_vectors, titles, cf_index, Reason(POPULAR))

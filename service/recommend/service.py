@@ -270,10 +270,11 @@ class RecommendationService:
         self, view: CatalogView, strategy: Recommender, request: RecommendRequest
     ) -> Based:
         """The strategy's list and its basis; a diversifying request asks it for more
-        candidates and keeps `top_k` of them (the content vectors MMR compares: one round trip
-        per round). Where the cap leaves the list short (neighbours mostly of a few
-        categories), the next round asks the strategy again without the full categories and
-        what is already picked."""
+        candidates and keeps `top_k` of them. The content vectors MMR compares come with the
+        candidates (`Scored.vector`, read with their cards); those of popular fallbacks cost a
+        round trip per round. Where the cap leaves the list short (neighbours
+        mostly of a few categories), the next round asks the strategy again without the full
+        categories and what is already picked."""
         if not request.diversifies:
             return await strategy.answer(view, request)
         cap = request.max_per_category
@@ -286,9 +287,12 @@ class RecommendationService:
             based = await strategy.answer(view, asked)
             scored, basis = based.results, based.basis
             if request.diversity > 0:
-                # A later round's candidates overlap the earlier ones': read only the new.
+                vectors |= {s.product_id: s.vector for s in scored if s.vector is not None}
+                # What the strategy did not read with the cards; a later round's candidates
+                # overlap the earlier ones': read only the new.
                 ids = [s.product_id for s in scored if s.product_id not in vectors]
-                vectors |= await self.products.vectors(view, ids, CONTENT_FIELD)
+                if ids:
+                    vectors |= await self.products.vectors(view, ids, CONTENT_FIELD)
             before = len(picked)
             picked = diversified(scored, request.top_k, cap, request.diversity, vectors, picked)
             done = len(picked) >= request.top_k or len(scored) < asked.top_k

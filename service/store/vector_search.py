@@ -17,7 +17,7 @@ from redisvl.query.filter import FilterExpression, Num, Tag
 
 from indexing.contract.index_schema import CARD_FIELDS, RETURN_FIELDS
 from service.recommend.base import Scored
-from service.store.catalog_reader import CatalogView, ProductCard
+from service.store.catalog_reader import CatalogView, ProductCard, as_vector
 from service.store.read_routing import ReadRouting
 from service.store.tag_value import check_tag_value
 
@@ -76,6 +76,7 @@ class VectorSearch:
         search_filter: SearchFilter | None = None,
         exclude: Collection[str] = (),
         cards: bool = True,
+        vectors: tuple[str, ...] = (),
     ) -> list[Scored]:
         """The k nearest products on `field`, best first, scored 1 - distance: the cosine
         similarity on a cosine field, the dot product on an inner-product one (RediSearch's IP
@@ -83,8 +84,11 @@ class VectorSearch:
         by the search itself. With `cards=False` it carries none: loading any field of a hit
         costs RediSearch more than the search itself (at k=40 on 50K products: 346 µs with id
         and title, 193 µs without), so a caller that keeps only a few of many candidates
-        reads their cards after."""
-        query = KnnQuery(field, vector, k, search_filter or SearchFilter(), exclude, cards)
+        reads their cards after. `vectors`: a vector field each hit also carries
+        (`Scored.vector`; MMR's, see RecommendRequest.mmr_vectors), which costs the search
+        less than a read after it."""
+        flt = search_filter or SearchFilter()
+        query = KnnQuery(field, vector, k, flt, exclude, cards, vectors)
         arguments = self._arguments(view, query)
         reply = await self._routing.search(lambda client: client.execute_command(*arguments))
         return _scored(reply, view, query)
@@ -117,7 +121,7 @@ class VectorSearch:
             self._ef_runtime
             if view.meta.params.get("vector_algorithm", "hnsw") == "hnsw"
             else None,
-            RETURN_FIELDS if query.cards else (),
+            (*(RETURN_FIELDS if query.cards else ()), *query.vectors),
         )
 
 
@@ -131,14 +135,19 @@ class KnnQuery:
     search_filter: SearchFilter = SearchFilter()
     exclude: Collection[str] = ()
     cards: bool = True
+    vectors: tuple[str, ...] = ()
 
 
 def _scored(reply: object, view: CatalogView, query: KnnQuery) -> list[Scored]:
     out: list[Scored] = []
-    for product_id, card, distance in knn_rows(reply, view.product_key("")):
+    cut = len(view.product_key(""))
+    vector_field = query.vectors[0].encode() if query.vectors else None
+    for key, fields in _hits(reply):
+        product_id, card, distance = _row(key, fields, cut)
         if product_id in query.exclude:
             continue
-        out.append(Scored(product_id, 1.0 - distance, card))
+        vector = as_vector(fields.get(vector_field)) if vector_field else None
+        out.append(Scored(product_id, 1.0 - distance, card, vector=vector))
         if len(out) >= query.k:
             break
     return out
@@ -185,13 +194,19 @@ def knn_rows(reply: object, key_prefix: str) -> Iterator[tuple[str, ProductCard 
     map under RESP3 and a flat list under RESP2; without returned fields the product id is
     taken from the key and the card is None."""
     cut = len(key_prefix)
+    for key, fields in _hits(reply):
+        yield _row(key, fields, cut)
+
+
+def _hits(reply: object) -> Iterator[tuple[bytes, dict[bytes, bytes]]]:
+    """(key, returned fields) per hit of an FT.SEARCH reply, RESP3 or RESP2."""
     if isinstance(reply, dict):
         for hit in reply[b"results"]:
-            yield _row(hit[b"id"], hit[b"extra_attributes"], cut)
+            yield hit[b"id"], hit[b"extra_attributes"]
         return
     items = reply[1:]  # type: ignore[index]
     for key, raw in zip(items[::2], items[1::2], strict=True):
-        yield _row(key, dict(zip(raw[::2], raw[1::2], strict=True)), cut)
+        yield key, dict(zip(raw[::2], raw[1::2], strict=True))
 
 
 def _row(key: bytes, fields: dict[bytes, bytes], cut: int) -> tuple[str, ProductCard | None, float]:

@@ -4,13 +4,18 @@ shows up here; one that saves one lowers the number."""
 
 from __future__ import annotations
 
-import pytest
-from redis.asyncio.connection import AbstractConnection
+from dataclasses import replace
 
+import numpy as np
+import pytest
+import redis
+
+from indexing.contract.index_schema import CONTENT_FIELD
 from indexing.contract.settings import Settings
-from service.recommend.base import Recommender, RecommendRequest
+from service.recommend.base import Recommender, RecommendRequest, Scored
 from service.store.catalog_reader import CatalogView
 from tests.support.recommenders import with_strategy
+from tests.support.round_trips import count_round_trips
 
 USER = "U00007"  # a demo user with a history
 NEW_USER = "nobody-round-trips"
@@ -42,16 +47,7 @@ CASES = [
 
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts writes to a Redis connection: one per command, one per pipeline."""
-    count = [0]
-    original = AbstractConnection.send_packed_command
-
-    async def counting(self: AbstractConnection, *args: object, **kwargs: object) -> None:
-        count[0] += 1
-        await original(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
-    return count
+    return count_round_trips(monkeypatch)
 
 
 @pytest.mark.parametrize(("name", "request_", "trips"), CASES)
@@ -66,3 +62,41 @@ def test_round_trips(
         return sent[0]
 
     assert with_strategy(demo_index, name, work) == trips
+
+
+MMR_CASES = [
+    ("content", RecommendRequest(30, USER, PRODUCT)),
+    ("cf", RecommendRequest(30, USER)),
+    ("hybrid", RecommendRequest(30, USER, PRODUCT)),
+    ("hybrid", RecommendRequest(30, USER)),
+    ("together", RecommendRequest(30, product_id=PRODUCT)),
+]
+
+
+@pytest.mark.parametrize(("name", "request_"), MMR_CASES)
+def test_mmr_vectors_come_with_the_candidates(
+    demo_index: Settings, sent: list[int], name: str, request_: RecommendRequest
+) -> None:
+    """A request MMR diversifies gets each candidate's content vector in the reads it makes
+    anyway: no round trip more, and the vector is the product's own."""
+    mmr = replace(request_, diversity=0.3)
+
+    async def work(
+        strategy: Recommender, view: CatalogView
+    ) -> tuple[list[int], list[Scored], CatalogView]:
+        trips = []
+        for request in (request_, mmr):
+            await strategy.recommend(view, request)
+            sent[0] = 0
+            results = await strategy.recommend(view, request)
+            trips.append(sent[0])
+        return trips, results, view
+
+    (plain, diversified), results, view = with_strategy(demo_index, name, work)
+    assert diversified == plain
+    assert len(results) == 30
+    stored = redis.Redis.from_url(demo_index.redis.url)
+    for item in results:
+        assert item.vector is not None, item.product_id
+        raw = stored.hget(view.product_key(item.product_id), CONTENT_FIELD)
+        assert np.array_equal(item.vector, np.frombuffer(raw, np.float32))

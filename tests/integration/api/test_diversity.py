@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 
 from tests.integration.api.conftest import PRODUCT, RECOMMENDING_ENDPOINTS, USER, ids
 from tests.support.knn_spy import spy_knn_sizes
+from tests.support.round_trips import count_round_trips
 
 ENDPOINTS = [*RECOMMENDING_ENDPOINTS, f"/recommend/ab?user_id={USER}&"]
 # Products whose nearest neighbours are mostly of their own category (a Garden planter, a
@@ -154,3 +155,27 @@ def test_a_diversifying_hybrid_searches_no_wider_than_the_plain_one(
     assert len(_results(api, f"{url}&{query}")) == 10
     assert len(searched) >= 2 and len(searched[0]) == 2  # both sides searched
     assert all(sizes == searched[0] for sizes in searched[1:]), searched
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/recommend/content/{PRODUCT}?",
+        f"/recommend/user/{USER}?",
+        f"/recommend/hybrid?user_id={USER}&product_id={PRODUCT}&",
+        f"/recommend/hybrid?user_id={USER}&",
+    ],
+)
+def test_mmr_costs_no_round_trip_more(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """The content vectors MMR compares come with the candidates' own reads."""
+    sent = count_round_trips(monkeypatch)
+    _results(api, f"{url}top_k=9")  # connects and loads the scripts
+    trips = []
+    for query in ("top_k=10&max_per_category=10", "top_k=10&diversity=0.3"):
+        # Each asked for the first time: neither comes from the answer cache.
+        sent[0] = 0
+        _results(api, f"{url}{query}")
+        trips.append(sent[0])
+    assert trips[1] == trips[0]
