@@ -13,6 +13,7 @@ candidates, so one `diversity` means the same for every strategy. 0 is the strat
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -61,19 +62,21 @@ def diversified(
     cap = _Cap(max_per_category, [_categories(s) for s in scored], chosen)
     relevance = _relevance([s.score for s in scored])
     if diversity > 0 and scored:
-        unit = _unit_rows([vectors.get(s.product_id) for s in [*scored, *chosen]])
-        _pick_by_mmr(scored, relevance, unit, diversity, cap, chosen, top_k)
+        similarity = _similarity(
+            [vectors.get(s.product_id) for s in [*scored, *chosen]], len(scored)
+        )
+        _pick_by_mmr(scored, relevance, similarity, diversity, cap, chosen, top_k)
     else:
         _pick_in_order(scored, relevance, cap, chosen, top_k)
     return _monotone(chosen)
 
 
 def _pick_in_order(
-    scored: Sequence[Scored], relevance: np.ndarray, cap: _Cap, chosen: list[Scored], top_k: int
+    scored: Sequence[Scored], relevance: list[float], cap: _Cap, chosen: list[Scored], top_k: int
 ) -> None:
     """Onto `chosen`, the candidates the cap admits in relevance order: with nothing to
     compare, the best admitted is always the next one (one the cap shuts out stays out)."""
-    for i in np.argsort(-relevance, kind="stable").tolist():
+    for i in sorted(range(len(scored)), key=lambda j: -relevance[j]):
         if len(chosen) >= top_k:
             return
         if cap.admits(i):
@@ -83,34 +86,34 @@ def _pick_in_order(
 
 def _pick_by_mmr(
     scored: Sequence[Scored],
-    relevance: np.ndarray,
-    unit: np.ndarray,
+    relevance: list[float],
+    similarity: list[list[float]],
     diversity: float,
     cap: _Cap,
     chosen: list[Scored],
     top_k: int,
 ) -> None:
-    """Onto `chosen`, by MMR, the candidates the cap admits; `unit`: the candidates' unit
-    vectors and then those of the products `chosen` holds already."""
+    """Onto `chosen`, by MMR, the candidates the cap admits; `similarity` row j: every
+    candidate's cosine similarity to the j-th of the candidates and then of the products
+    `chosen` holds already. Plain Python over a few dozen numbers: a numpy call costs more."""
     n = len(scored)
-    # Row j: every candidate's similarity to product j (a candidate, or one chosen before).
-    similarity = unit @ unit[:n].T
+    weighted = [(1.0 - diversity) * r for r in relevance]
     # The highest similarity of each candidate to a product chosen (nothing yet: no penalty).
-    closest = similarity[n:].max(axis=0) if chosen else np.zeros(n, dtype=unit.dtype)
-    # The candidates' weighted relevance, -inf for those chosen or shut out by the cap.
-    weighted = (1.0 - diversity) * relevance
-    weighted[cap.shut_out()] = -np.inf
-    while len(chosen) < top_k:
-        # The first of the best, as a stable sort would give.
-        best = int(np.argmax(weighted - diversity * closest))
-        if weighted[best] == -np.inf:
-            return
-        weighted[best] = -np.inf
+    closest = [max(col) for col in zip(*similarity[n:], strict=True)] if chosen else [0.0] * n
+    left = [i for i in range(n) if cap.admits(i)]
+    while len(chosen) < top_k and left:
+        best, best_value = -1, -math.inf
+        for i in left:  # in order: the first of the best, as a stable sort would give
+            value = weighted[i] - diversity * closest[i]
+            if value > best_value:
+                best, best_value = i, value
+        left.remove(best)
         first = not chosen
         chosen.append(scored[best])
         if cap.take(best):
-            weighted[cap.shut_out()] = -np.inf
-        closest = similarity[best] if first else np.maximum(closest, similarity[best])
+            left = [i for i in left if cap.admits(i)]
+        row = similarity[best]
+        closest = row if first else [max(c, r) for c, r in zip(closest, row, strict=True)]
 
 
 class _Cap:
@@ -124,10 +127,6 @@ class _Cap:
         cap = self._cap
         return cap is None or all(self._counts[c] < cap for c in self._categories[i])
 
-    def shut_out(self) -> list[int]:
-        """The candidates the cap admits no more."""
-        return [i for i in range(len(self._categories)) if not self.admits(i)]
-
     def take(self, i: int) -> bool:
         """Count candidate `i` picked; True where that fills one of its categories."""
         self._counts.update(self._categories[i])
@@ -140,27 +139,32 @@ def _categories(item: Scored) -> set[str]:
     return {c.lower() for c in item.card.categories} if item.card is not None else set()
 
 
-def _relevance(scores: Sequence[float]) -> np.ndarray:
-    """Scores brought to [0, 1] over the candidates (all equal: all 1)."""
-    values = np.asarray(scores, dtype=np.float64)
-    if not len(values):
-        return values
-    low, high = float(values.min()), float(values.max())
-    return (values - low) / (high - low) if high > low else np.ones_like(values)
+def _relevance(scores: Sequence[float]) -> list[float]:
+    """Scores brought to [0, 1] over the candidates (all equal: all 1). Plain Python: for a
+    few dozen numbers each numpy call costs more than the arithmetic."""
+    if not scores:
+        return []
+    low, high = min(scores), max(scores)
+    if high <= low:
+        return [1.0] * len(scores)
+    return [(s - low) / (high - low) for s in scores]
 
 
-def _unit_rows(rows: Sequence[np.ndarray | None]) -> np.ndarray:
-    """The vectors as unit rows (a missing or zero vector: a zero row, similar to nothing)."""
+def _similarity(rows: Sequence[np.ndarray | None], n: int) -> list[list[float]]:
+    """Row j: the cosine similarity of each of the first `n` vectors to the j-th (a missing
+    or zero vector: similar to nothing, 0)."""
     dims = next((len(v) for v in rows if v is not None), 0)
     if all(v is not None and len(v) == dims for v in rows):
-        out = np.array(rows, dtype=np.float32).reshape(len(rows), dims)
+        matrix = np.array(rows, dtype=np.float32).reshape(len(rows), dims)
     else:
-        out = np.zeros((len(rows), dims), dtype=np.float32)
+        matrix = np.zeros((len(rows), dims), dtype=np.float32)
         for i, v in enumerate(rows):
             if v is not None and len(v) == dims:
-                out[i] = v
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+                matrix[i] = v
+    norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))
+    norms[norms == 0] = 1.0  # a zero row stays zero
+    unit = matrix / norms[:, None]
+    return (unit @ unit[:n].T).tolist()
 
 
 def _monotone(items: list[Scored]) -> list[Scored]:

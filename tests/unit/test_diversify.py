@@ -86,6 +86,16 @@ def test_vectors_are_compared_by_direction_and_a_missing_one_is_like_nothing() -
     assert _ids(diversified(items, 2, None, 0.5, vectors)) == ["x", "n"]
 
 
+def test_a_product_unlike_what_is_listed_gains_from_it() -> None:
+    """The penalty is the similarity itself, negative ones included: after the first pick,
+    a product pointing away from it (similarity -1) beats a more relevant one at right
+    angles (0). Only before anything is picked is there no penalty at all."""
+    vectors = {"a": np.array([1.0, 0.0]), "d": np.array([0.0, 1.0]), "c": np.array([-1.0, 0.0])}
+    items = [_item("a", 1.0, "A"), _item("d", 0.4, "A"), _item("c", 0.0, "A")]
+    # After a: c scores 0.5 * 0 + 0.5 * 1 = 0.5, d 0.5 * 0.4 - 0 = 0.2.
+    assert _ids(diversified(items, 2, None, 0.5, vectors)) == ["a", "c"]
+
+
 def test_mmr_and_the_cap_together() -> None:
     vectors = {pid: np.eye(7)[i] for i, pid in enumerate(_ids(LIST))}
     picked = diversified(LIST, 7, 1, 0.5, vectors)
