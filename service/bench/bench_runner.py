@@ -22,7 +22,7 @@ from indexing.contract.settings import Settings
 from service.bench.bench_catalog import BuiltCatalog, built_catalog
 from service.bench.bench_rules import bench_rules, rules_in_force
 from service.bench.cpu_meter import CpuMeter
-from service.bench.load_generator import load
+from service.bench.load_generator import Request, load
 from service.bench.reference_floors import measure_floors
 from service.bench.request_paths import HYBRID_VARIANTS, RULED, endpoint_paths
 from service.bench.served_metrics import cache_counts, hit_ratio
@@ -33,8 +33,9 @@ UNCACHED_PATHS = 2000  # distinct requests per endpoint: a cycle longer than any
 CACHED_PATHS = 200  # distinct requests, all answered once before measuring (warm cache)
 REFERENCE_QUERIES = 200
 RULES_CHECKED = 20  # answers of the ruled cell read to see that the rules were in force
-# What a hybrid variant adds is measured in this many alternating pairs of one-connection
-# blocks (hybrid, variant), so the machine's drift between cells cancels out.
+# What the ruled hybrid adds is measured in this many alternating pairs of one-connection
+# blocks (hybrid, ruled), so the machine's drift between cells cancels out (the other
+# variants alternate request by request).
 PAIRED_BLOCKS = 4
 CACHE_TTL_S = 3600
 
@@ -194,9 +195,20 @@ def _paired_added(
     variant_paths: list[str],
     options: BenchOptions,
 ) -> float:
-    """The p50 the variant adds to the hybrid at concurrency 1: the median, over
-    PAIRED_BLOCKS pairs of blocks run one after the other, of the variant's block p50 less
-    the hybrid's."""
+    """The p50 the variant adds to the hybrid at concurrency 1. A variant of the query
+    alone (diversity, the cap) alternates with the hybrid request by request on one
+    connection, the same ids in both, so drift falls on both alike. Rules are in force for
+    the whole server: the median, over PAIRED_BLOCKS pairs of blocks run one after the
+    other, of the ruled block's p50 less the hybrid's."""
+    if not kept:
+        kinds = ("hybrid", "variant")
+        both = [
+            Request(path, kind)
+            for pair in zip(hybrid_paths, variant_paths, strict=True)
+            for path, kind in zip(pair, kinds, strict=True)
+        ]
+        result = load(HOST, port, both, 1, options.duration_s)
+        return round(result.percentile(50, "variant") - result.percentile(50, "hybrid"), 3)
     block_s = max(options.duration_s / PAIRED_BLOCKS, 0.5)
     added = []
     for _ in range(PAIRED_BLOCKS):
