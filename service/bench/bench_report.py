@@ -74,8 +74,9 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
 class ControlCost:
     """What one hybrid variant adds to the uncached hybrid's p50 (ms) at one size: per
     concurrency the difference of the two cells (one after the other on the same server),
-    and at c1 the median over alternating pairs of blocks (None where not measured), which
-    machine drift between cells does not reach."""
+    and at c1 the paired measure (None where not measured), which machine drift between
+    cells does not reach: request by request against the hybrid for a variant of the query,
+    the median over alternating pairs of blocks for the rules."""
 
     products: int
     variant: str
@@ -119,7 +120,7 @@ def _controls_table(results: dict[str, Any]) -> list[str]:
 
     return [
         "",
-        "| products | hybrid variant (uncached): p50 ms added | c1, alternating pairs | "
+        "| products | hybrid variant (uncached): p50 ms added | c1, paired | "
         + " | ".join(f"c{c}, cell after cell" for c in conc)
         + " |",
         "| ---: | --- | ---: | " + " | ".join("---:" for _ in conc) + " |",
