@@ -34,7 +34,7 @@ class Scored:
     # Why it is in the answer (service/recommend/reasons.py); every strategy sets it.
     reason: Reason | None = None
     # Its content vector, where a strategy read it with the card for a request MMR
-    # diversifies (`RecommendRequest.mmr_vectors`), which spares the service a read.
+    # diversifies (`RecommendRequest.mmr_field`), which spares the service a read.
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
@@ -90,10 +90,15 @@ class RecommendRequest:
         return self.max_per_category is not None or self.diversity > 0
 
     @property
-    def mmr_vectors(self) -> tuple[str, ...]:
-        """The vector field a strategy reads with its results' cards for MMR to compare
+    def mmr_field(self) -> str | None:
+        """The vector field a strategy reads with its results for MMR to compare
         (`Scored.vector`): the content one where the request diversifies by MMR, else none."""
-        return (CONTENT_FIELD,) if self.diversity > 0 else ()
+        return CONTENT_FIELD if self.diversity > 0 else None
+
+    @property
+    def mmr_vectors(self) -> tuple[str, ...]:
+        """`mmr_field` as the fields to add to a read (none or one)."""
+        return (self.mmr_field,) if self.mmr_field else ()
 
     def with_weights(self, w_content: float | None, w_cf: float | None) -> RecommendRequest:
         return replace(self, w_content=w_content, w_cf=w_cf)

@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from indexing.contract.history_update import QueryRule
-from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD, CONTENT_FIELD
+from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD
 from indexing.contract.query_blend import query_weights
 from service.recommend.base import Around, Recommender, RecommendRequest, Scored
 from service.recommend.filters import search_filter
@@ -126,7 +126,7 @@ class CFRecommender(Recommender):
         cards, vectors, ((history, titles),) = await self._products.cards_and_vectors(
             view, ids, (CF_FIELD, *request.mmr_vectors), [self.named_sources(state)]
         )
-        mmr = vectors.get(CONTENT_FIELD, {})
+        mmr = vectors.get(request.mmr_field, {}) if request.mmr_field else {}
         carded = [
             replace(s, card=cards[s.product_id], vector=mmr.get(s.product_id))
             for s in found

@@ -37,7 +37,7 @@ class ContentRecommender(Recommender):
             request.top_k,
             search_filter(request),
             exclude=request.exclude | {product_id} | dismissed,
-            vectors=request.mmr_vectors,
+            vector_field=request.mmr_field,
         )
         return explained(found, Reason(SIMILAR_TO, product_id, title))
 

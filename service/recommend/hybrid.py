@@ -133,11 +133,12 @@ class HybridRecommender(Recommender):
         # same command.
         state = sources.state
         fields = (CF_FIELD,) * (not state.is_new) + (CONTENT_FIELD,) * bool(sources.seeds)
-        fields += tuple(f for f in request.mmr_vectors if f not in fields)
+        if request.mmr_field and request.mmr_field not in fields:
+            fields += (request.mmr_field,)
         cards, vectors, ((history, titles),) = await self._products.cards_and_vectors(
             view, ids, fields, [self._cf.named_sources(state)]
         )
-        mmr = vectors.get(CONTENT_FIELD, {}) if request.mmr_vectors else {}
+        mmr = vectors.get(request.mmr_field, {}) if request.mmr_field else {}
         by_cf = closest_sources(vectors.get(CF_FIELD, {}), history, self._cf.weights_of(state))
         by_content = closest_sources(
             vectors.get(CONTENT_FIELD, {}), sources.seeds, dict(state.history)

@@ -110,7 +110,8 @@ class RerankedRecommender(Recommender):
         cards, vectors, _ = await self._products.cards_and_vectors(
             view, ids, (CF_FIELD, *request.mmr_vectors)
         )
-        cf_index, mmr = vectors[CF_FIELD], vectors.get(CONTENT_FIELD, {})
+        cf_index = vectors[CF_FIELD]
+        mmr = vectors.get(request.mmr_field, {}) if request.mmr_field else {}
         facts = ProductFacts(
             {**history_facts.categories, **{p: x.categories for p, x in cards.items()}},
             {**history_facts.prices, **{p: x.price for p, x in cards.items()}},

@@ -272,9 +272,9 @@ class RecommendationService:
         """The strategy's list and its basis; a diversifying request asks it for more
         candidates and keeps `top_k` of them. The content vectors MMR compares come with the
         candidates (`Scored.vector`, read with their cards); those of popular fallbacks cost a
-        round trip per round. Where the cap leaves the list short (neighbours
-        mostly of a few categories), the next round asks the strategy again without the full
-        categories and what is already picked."""
+        round trip per round. Where the cap leaves the list short (neighbours mostly of a few
+        categories), the next round asks the strategy again without the full categories and
+        what is already picked."""
         if not request.diversifies:
             return await strategy.answer(view, request)
         cap = request.max_per_category

@@ -67,6 +67,6 @@ class TogetherRecommender(Recommender):
             request.top_k,
             search_filter(request),
             exclude=request.exclude | {product_id} | never_show,
-            vectors=request.mmr_vectors,
+            vector_field=request.mmr_field,
         )
         return Based(BOUGHT_WITH, explained(results, Reason(BOUGHT_WITH, product_id, title)))

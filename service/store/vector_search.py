@@ -76,7 +76,7 @@ class VectorSearch:
         search_filter: SearchFilter | None = None,
         exclude: Collection[str] = (),
         cards: bool = True,
-        vectors: tuple[str, ...] = (),
+        vector_field: str | None = None,
     ) -> list[Scored]:
         """The k nearest products on `field`, best first, scored 1 - distance: the cosine
         similarity on a cosine field, the dot product on an inner-product one (RediSearch's IP
@@ -84,11 +84,11 @@ class VectorSearch:
         by the search itself. With `cards=False` it carries none: loading any field of a hit
         costs RediSearch more than the search itself (at k=40 on 50K products: 346 µs with id
         and title, 193 µs without), so a caller that keeps only a few of many candidates
-        reads their cards after. `vectors`: a vector field each hit also carries
-        (`Scored.vector`; MMR's, see RecommendRequest.mmr_vectors), which costs the search
-        less than a read after it."""
+        reads their cards after. `vector_field`: a vector field each hit also carries
+        (`Scored.vector`; MMR's, see RecommendRequest.mmr_field), which costs the search less
+        than a read after it."""
         flt = search_filter or SearchFilter()
-        query = KnnQuery(field, vector, k, flt, exclude, cards, vectors)
+        query = KnnQuery(field, vector, k, flt, exclude, cards, vector_field)
         arguments = self._arguments(view, query)
         reply = await self._routing.search(lambda client: client.execute_command(*arguments))
         return _scored(reply, view, query)
@@ -121,7 +121,8 @@ class VectorSearch:
             self._ef_runtime
             if view.meta.params.get("vector_algorithm", "hnsw") == "hnsw"
             else None,
-            (*(RETURN_FIELDS if query.cards else ()), *query.vectors),
+            (RETURN_FIELDS if query.cards else ())
+            + ((query.vector_field,) if query.vector_field else ()),
         )
 
 
@@ -135,13 +136,13 @@ class KnnQuery:
     search_filter: SearchFilter = SearchFilter()
     exclude: Collection[str] = ()
     cards: bool = True
-    vectors: tuple[str, ...] = ()
+    vector_field: str | None = None
 
 
 def _scored(reply: object, view: CatalogView, query: KnnQuery) -> list[Scored]:
     out: list[Scored] = []
     cut = len(view.product_key(""))
-    vector_field = query.vectors[0].encode() if query.vectors else None
+    vector_field = query.vector_field.encode() if query.vector_field else None
     for key, fields in _hits(reply):
         product_id, card, distance = _row(key, fields, cut)
         if product_id in query.exclude:
