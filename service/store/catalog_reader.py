@@ -73,9 +73,6 @@ class LiveCatalog:
         self._view = None
 
 
-_MSGPACK = msgspec.msgpack.Encoder()
-
-
 def as_vector(raw: Any) -> np.ndarray | None:
     """A stored float32 vector field, or None where the field is absent."""
     return np.frombuffer(raw, dtype=np.float32) if raw else None
@@ -96,7 +93,7 @@ return out
 Raw = bytes | str | None  # a field as a reply carries it; None where the hash has no such field
 
 # Fields of many product hashes, as one command, in groups (product ids, fields). ARGV: the
-# product key prefix, then the groups as one MessagePack array of [ids, fields]: three
+# product key prefix, then the groups as one MessagePack array of [ids, fields]: two
 # arguments however many products, where redis-py encodes each argument in Python (~2 us
 # apiece: a key per product and a field per group cost 30 results' card read 80-120 us).
 # A script, not a pipeline of HMGETs (~10 us of client CPU each), nor a pipeline of scripts
@@ -113,6 +110,7 @@ for g = 1, #groups do
 end
 return out
 """
+_MSGPACK = msgspec.msgpack.Encoder()
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,23 @@ from service.store.catalog_reader import CatalogView, LiveCatalog, ProductReader
 ODD_IDS = ["café-1", "a:b|c", "with space", "商品-7"]
 
 
+def _live_view(settings: Settings) -> CatalogView:
+    async def run() -> CatalogView:
+        client = aioredis.Redis.from_url(settings.redis.url)
+        try:
+            return await LiveCatalog(client, RedisLayout(settings.redis.key_prefix)).current()
+        finally:
+            await client.aclose()
+
+    return asyncio.run(run())
+
+
 def _fields_each(
-    settings: Settings, wanted: list[tuple[list[str], list[str]]]
+    view: CatalogView, settings: Settings, wanted: list[tuple[list[str], list[str]]]
 ) -> list[list[list[bytes | None]]]:
     async def run() -> list[list[list[bytes | None]]]:
         client = aioredis.Redis.from_url(settings.redis.url)
         try:
-            view: CatalogView = await LiveCatalog(
-                client, RedisLayout(settings.redis.key_prefix)
-            ).current()
             return await ProductReader(client).fields_each(view, wanted)
         finally:
             await client.aclose()
@@ -32,32 +40,26 @@ def _fields_each(
     return asyncio.run(run())
 
 
-def _live_version(settings: Settings, client: redis.Redis) -> tuple[RedisLayout, int]:
-    layout = RedisLayout(settings.redis.key_prefix)
-    version = int(client.hget(layout.meta, "version") or 0)
-    return layout, version
-
-
 def test_groups_come_back_in_order_with_absent_values_as_none(
     small_built: tuple[Settings, redis.Redis],
 ) -> None:
     settings, client = small_built
-    layout, version = _live_version(settings, client)
-    ids = sorted(
-        key.decode().removeprefix(layout.product_prefix(version))
-        for key in client.scan_iter(match=f"{layout.product_prefix(version)}*")
-    )[:5]
+    view = _live_view(settings)
+    prefix = view.layout.product_prefix(view.version)
+    ids = sorted(key.decode().removeprefix(prefix) for key in client.scan_iter(match=f"{prefix}*"))[
+        :5
+    ]
     wanted = [
         ([*ids[:3], "no-such-product"], ["title", "price", "no_such_field"]),
         ([], ["title"]),
         (ids[3:], ["category"]),
     ]
-    got = _fields_each(settings, wanted)
+    got = _fields_each(view, settings, wanted)
 
     assert [len(part) for part in got] == [4, 0, 2]
     for (group_ids, fields), part in zip(wanted, got, strict=True):
         for product_id, row in zip(group_ids, part, strict=True):
-            expected = client.hmget(layout.product(version, product_id), fields)
+            expected = client.hmget(view.product_key(product_id), fields)
             assert row == expected
     assert got[0][3] == [None, None, None]
     assert all(row[0] is not None for row in got[0][:3])
@@ -67,10 +69,10 @@ def test_ids_outside_ascii_reach_their_own_hash(
     small_built: tuple[Settings, redis.Redis],
 ) -> None:
     settings, client = small_built
-    layout, version = _live_version(settings, client)
+    view = _live_view(settings)
     for product_id in ODD_IDS:
-        client.hset(layout.product(version, product_id), "title", f"title of {product_id}")
+        client.hset(view.product_key(product_id), "title", f"title of {product_id}")
 
-    (part,) = _fields_each(settings, [(ODD_IDS, ["title"])])
+    (part,) = _fields_each(view, settings, [(ODD_IDS, ["title"])])
 
     assert [row[0] for row in part] == [f"title of {pid}".encode() for pid in ODD_IDS]
