@@ -13,7 +13,6 @@ candidates, so one `diversity` means the same for every strategy. 0 is the strat
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -59,7 +58,7 @@ def diversified(
     stay the strategy's, each capped at the one before it, so the list stays best first by
     score as the API promises."""
     chosen = list(picked)
-    cap = _Cap(max_per_category, [_categories(s) for s in scored], chosen)
+    cap = _Cap(max_per_category, scored, chosen)
     relevance = _relevance([s.score for s in scored])
     if diversity > 0 and scored:
         similarity = _similarity(
@@ -87,7 +86,7 @@ def _pick_in_order(
 def _pick_by_mmr(
     scored: Sequence[Scored],
     relevance: list[float],
-    similarity: list[list[float]],
+    similarity: np.ndarray,
     diversity: float,
     cap: _Cap,
     chosen: list[Scored],
@@ -95,33 +94,42 @@ def _pick_by_mmr(
 ) -> None:
     """Onto `chosen`, by MMR, the candidates the cap admits; `similarity` row j: every
     candidate's cosine similarity to the j-th of the candidates and then of the products
-    `chosen` holds already. Plain Python over a few dozen numbers: a numpy call costs more."""
+    `chosen` holds already. A candidate's value after a pick is the lower of its value before
+    and its value against the product picked (MMR's max similarity, turned around), so a step
+    is one argmax and one minimum over precomputed rows: a loop in Python, or numpy over the
+    similarities per step, cost two to three times as much."""
     n = len(scored)
-    weighted = [(1.0 - diversity) * r for r in relevance]
-    # The highest similarity of each candidate to a product chosen (nothing yet: no penalty).
-    closest = [max(col) for col in zip(*similarity[n:], strict=True)] if chosen else [0.0] * n
-    left = [i for i in range(n) if cap.admits(i)]
-    while len(chosen) < top_k and left:
-        best, best_value = -1, -math.inf
-        for i in left:  # in order: the first of the best, as a stable sort would give
-            value = weighted[i] - diversity * closest[i]
-            if value > best_value:
-                best, best_value = i, value
-        left.remove(best)
-        first = not chosen
+    weighted = (1.0 - diversity) * np.asarray(relevance, dtype=np.float64)
+    # Row j: each candidate's value were the j-th product the one most like it.
+    against = weighted - diversity * similarity
+    # Nothing chosen yet: no penalty, the first pick is the most relevant.
+    value = against[n:].min(axis=0) if chosen else weighted.copy()
+    shut = [i for i in range(n) if not cap.admits(i)]
+    value[shut] = -np.inf  # shut out by the cap: never picked (a minimum keeps -inf)
+    while len(chosen) < top_k:
+        best = int(value.argmax())  # the first of the best, as a stable sort would give
+        if value[best] == -np.inf:
+            return  # every candidate picked or shut out
+        if chosen:
+            np.minimum(value, against[best], out=value)
+        else:
+            value = against[best].copy()
+            value[shut] = -np.inf
         chosen.append(scored[best])
+        value[best] = -np.inf
         if cap.take(best):
-            left = [i for i in left if cap.admits(i)]
-        row = similarity[best]
-        closest = row if first else [max(c, r) for c, r in zip(closest, row, strict=True)]
+            value[[i for i in range(n) if not cap.admits(i)]] = -np.inf
 
 
 class _Cap:
     """What `max_per_category` still admits of the candidates, as products are picked."""
 
-    def __init__(self, cap: int | None, categories: list[set[str]], picked: Sequence[Scored]):
-        self._cap, self._categories = cap, categories
-        self._counts = Counter(c for item in picked for c in _categories(item))
+    def __init__(self, cap: int | None, scored: Sequence[Scored], picked: Sequence[Scored]):
+        self._cap = cap
+        # Without a cap nothing is counted: MMR alone looks at no category.
+        shown = scored if cap is not None else ()
+        self._categories = [_categories(s) for s in shown]
+        self._counts = Counter(c for item in picked if cap is not None for c in _categories(item))
 
     def admits(self, i: int) -> bool:
         cap = self._cap
@@ -129,9 +137,11 @@ class _Cap:
 
     def take(self, i: int) -> bool:
         """Count candidate `i` picked; True where that fills one of its categories."""
-        self._counts.update(self._categories[i])
         cap = self._cap
-        return cap is not None and any(self._counts[c] >= cap for c in self._categories[i])
+        if cap is None:
+            return False
+        self._counts.update(self._categories[i])
+        return any(self._counts[c] >= cap for c in self._categories[i])
 
 
 def _categories(item: Scored) -> set[str]:
@@ -150,9 +160,9 @@ def _relevance(scores: Sequence[float]) -> list[float]:
     return [(s - low) / (high - low) for s in scores]
 
 
-def _similarity(rows: Sequence[np.ndarray | None], n: int) -> list[list[float]]:
+def _similarity(rows: Sequence[np.ndarray | None], n: int) -> np.ndarray:
     """Row j: the cosine similarity of each of the first `n` vectors to the j-th (a missing
-    or zero vector: similar to nothing, 0)."""
+    or zero vector: similar to nothing, 0), in float64 as MMR weighs it."""
     dims = next((len(v) for v in rows if v is not None), 0)
     if all(v is not None and len(v) == dims for v in rows):
         matrix = np.array(rows, dtype=np.float32).reshape(len(rows), dims)
@@ -164,7 +174,7 @@ def _similarity(rows: Sequence[np.ndarray | None], n: int) -> list[list[float]]:
     norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))
     norms[norms == 0] = 1.0  # a zero row stays zero
     unit = matrix / norms[:, None]
-    return (unit @ unit[:n].T).tolist()
+    return (unit @ unit[:n].T).astype(np.float64)
 
 
 def _monotone(items: list[Scored]) -> list[Scored]:
