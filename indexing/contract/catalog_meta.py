@@ -30,6 +30,9 @@ class CatalogMeta:
     params: dict[str, Any] = field(default_factory=dict)
     # Last feedback stream entry folded into this version's histories ("0-0": none).
     feedback_stream_id: str = "0-0"
+    # When `shoprec reindex` last rewrote products in place (epoch seconds; 0: never): the
+    # service's product rows are kept under it (service/store/product_rows.py).
+    reindexed_at: float = 0.0
 
     def to_redis(self) -> dict[str, str]:
         out = {k: str(v) for k, v in asdict(self).items() if k != "params"}
@@ -56,4 +59,5 @@ class CatalogMeta:
             half_life_days=float(data["half_life_days"]),
             params=json.loads(data.get("params") or "{}"),
             feedback_stream_id=data.get("feedback_stream_id", "0-0"),
+            reindexed_at=float(data.get("reindexed_at") or 0.0),
         )

@@ -362,6 +362,10 @@ class ResourceSettings:
     # An answer larger than this (JSON bytes) is served but not cached: top_k 100 with long
     # titles stays well below it, a crafted one cannot fill the cache.
     cache_max_answer_bytes: int = _int_field("SHOPREC_CACHE_MAX_ANSWER_BYTES", 65536)
+    # Product rows (card and vectors) each worker keeps, the most recently used
+    # (service/store/product_rows.py): ~3.3 KB apiece with 256-d content and 128-d CF vectors,
+    # so the default holds a 10K-product catalog in ~33 MB a worker. 0: every row from Redis.
+    product_cache_items: int = _int_field("SHOPREC_PRODUCT_CACHE_ITEMS", 10000)
     # The request line and headers together; past it the server answers 431 and closes. Room
     # for the longest query the API takes (an `exclude` of 20,000 characters).
     http_max_header_bytes: int = _int_field("SHOPREC_HTTP_MAX_HEADER_BYTES", 32768)

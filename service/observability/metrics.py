@@ -64,6 +64,11 @@ CACHE_HITS = Counter(
 CACHE_MISSES = Counter(
     "shoprec_cache_misses_total", "Recommendation answers computed by a model", ["endpoint"]
 )
+PRODUCT_ROWS = Counter(
+    "shoprec_product_rows_total",
+    "Product rows (cards and vectors) an answer used: cached in the worker, or read from Redis",
+    ["source"],
+)
 FEEDBACK_EVENTS = Counter(
     "shoprec_feedback_events_total",
     "Feedback events stored, by canonical action and whether Redis fsynced them",

@@ -163,7 +163,7 @@ class RecommendationService:
         layout = RedisLayout(settings.redis.key_prefix)
         self.routing = ReadRouting(client, replica, layout)
         self.live = LiveCatalog(client, layout, routing=self.routing)
-        self.products = ProductReader(client, self.state)
+        self.products = ProductReader(client, self.state, settings.resources.product_cache_items)
         self.trends = TrendingReader(client)
         self.rules = KeptRules(client, layout)
         self._served: dict[int, ServedVersion] = {}

@@ -20,6 +20,7 @@ from indexing.contract.index_schema import CARD_FIELDS, CATEGORY_SEPARATOR
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.redis_text import as_text
 from service.errors import NoLiveIndex
+from service.store.product_rows import ProductRow, ProductRows
 from service.store.read_plan import Pending, ReadPlan
 from service.store.read_routing import ReadRouting
 
@@ -156,10 +157,14 @@ def price_of(raw: Raw) -> float | None:
 
 
 class ProductReader:
-    def __init__(self, client: aioredis.Redis, state: aioredis.Redis | None = None):
+    def __init__(
+        self, client: aioredis.Redis, state: aioredis.Redis | None = None, cache_items: int = 0
+    ):
         self._client = client
         self._state = state  # where users' keys are (REDIS_STATE_URL), for read plans
         self._hmget_groups = client.register_script(HMGET_GROUPS)
+        # Cards and vectors read before (SHOPREC_PRODUCT_CACHE_ITEMS; 0: none kept).
+        self._rows = ProductRows(cache_items)
 
     def plan(self) -> ReadPlan:
         """A read plan on this reader's client, for reads of several readers in one trip."""
@@ -237,11 +242,10 @@ class ProductReader:
         self, view: CatalogView, wanted: Mapping[str, Sequence[str]]
     ) -> dict[str, dict[str, np.ndarray]]:
         """field -> the vectors of those listed products that have it, in list order: one
-        command for every field."""
-        groups = [(ids, (field,)) for field, ids in wanted.items()]
-        rows = await self.fields_each(view, groups)
+        command for every field (none where all are cached)."""
+        rows = await self.rows(view, [(ids, (field,)) for field, ids in wanted.items()])
         return {
-            field: present_vectors(ids, [row[0] for row in part])
+            field: _present(ids, [row.vectors[field] for row in part])
             for (field, ids), part in zip(wanted.items(), rows, strict=True)
         }
 
@@ -267,52 +271,86 @@ class ProductReader:
     ]:
         """The card of each product still in the catalog and, per field of `fields`, the
         vectors of those that have it; and, for each (ids, vector field) of `sources` (what
-        the results' reasons may name), those vectors and the titles. One command."""
-        named = [(ids, (field, "title")) for ids, field in sources]
-        raws, *source_raws = await self.fields_each(
-            view, [(product_ids, (*CARD_FIELDS, *fields)), *named]
+        the results' reasons may name), those vectors and the titles. One command (none
+        where all are cached)."""
+        rows, *source_rows = await self.rows(
+            view, [(product_ids, tuple(fields)), *((ids, (field,)) for ids, field in sources)]
         )
-        width = len(CARD_FIELDS)
         cards: dict[str, ProductCard] = {}
         vectors: dict[str, dict[str, np.ndarray]] = {field: {} for field in fields}
-        for pid, row in zip(product_ids, raws, strict=True):
-            card = ProductCard.parse(*row[:width])
-            if card is None:
+        for pid, row in zip(product_ids, rows, strict=True):
+            if row.card is None:
                 continue
-            cards[pid] = card
-            for field, raw in zip(fields, row[width:], strict=True):
-                vector = as_vector(raw)
+            cards[pid] = row.card
+            for field in fields:
+                vector = row.vectors[field]
                 if vector is not None:
                     vectors[field][pid] = vector
-        return (
-            cards,
-            vectors,
-            [
-                _vectors_and_titles(ids, rows)
-                for (ids, _), rows in zip(sources, source_raws, strict=True)
-            ],
-        )
+        named = [
+            (
+                _present(ids, [row.vectors[field] for row in part]),
+                {pid: row.card.title for pid, row in zip(ids, part, strict=True) if row.card},
+            )
+            for (ids, field), part in zip(sources, source_rows, strict=True)
+        ]
+        return cards, vectors, named
 
     async def cards(self, view: CatalogView, product_ids: Iterable[str]) -> dict[str, ProductCard]:
         """The card of each product that has a title: one command however many (the popular
-        list reads hundreds, where a pipeline of one HMGET each would cost ~10 us apiece)."""
+        list reads hundreds, where a pipeline of one HMGET each would cost ~10 us apiece),
+        none where all are cached."""
         ids = list(product_ids)
-        (rows,) = await self.fields_each(view, [(ids, CARD_FIELDS)])
+        (rows,) = await self.rows(view, [(ids, ())])
+        return {pid: row.card for pid, row in zip(ids, rows, strict=True) if row.card}
+
+    async def rows(
+        self, view: CatalogView, wanted: Sequence[tuple[Sequence[str], tuple[str, ...]]]
+    ) -> list[list[ProductRow]]:
+        """For each (product ids, vector fields) of `wanted`: each product's row holding its
+        card and at least those fields, in order. Rows this worker holds are not read again;
+        the others are read in one command (each with the fields asked of it anywhere in
+        `wanted`) and kept, those of the catalog."""
+        missing: dict[str, set[str]] = {}
+        held: dict[str, ProductRow] = {}
+        for ids, fields in wanted:
+            for pid in ids:
+                row = held.get(pid) or self._rows.get(view, pid)
+                if row is not None and row.holds(fields):
+                    held[pid] = row
+                else:
+                    missing.setdefault(pid, set()).update(fields)
+        asked = sum(len(ids) for ids, _ in wanted)
+        ProductRows.count(asked - len(missing), len(missing))
+        if missing:
+            held |= await self._read_rows(view, missing, held)
+        return [[held[pid] for pid in ids] for ids, _ in wanted]
+
+    async def _read_rows(
+        self, view: CatalogView, missing: Mapping[str, set[str]], held: Mapping[str, ProductRow]
+    ) -> dict[str, ProductRow]:
+        """Read the card and `missing[pid]` of each product (one command; the products that
+        want the same fields in one group), merged with what was held of it."""
+        by_fields: dict[tuple[str, ...], list[str]] = {}
+        for pid, fields in missing.items():
+            by_fields.setdefault(tuple(sorted(fields)), []).append(pid)
+        groups = [(ids, (*CARD_FIELDS, *fields)) for fields, ids in by_fields.items()]
+        width = len(CARD_FIELDS)
         out = {}
-        for pid, row in zip(ids, rows, strict=True):
-            card = ProductCard.parse(*row)
-            if card is not None:
-                out[pid] = card
+        for (ids, names), part in zip(groups, await self.fields_each(view, groups), strict=True):
+            for pid, raws in zip(ids, part, strict=True):
+                before = held.get(pid) or self._rows.get(view, pid)
+                vectors = dict(before.vectors) if before is not None else {}
+                for field, raw in zip(names[width:], raws[width:], strict=True):
+                    vectors[field] = as_vector(raw)
+                row = ProductRow(ProductCard.parse(*raws[:width]), vectors)
+                if row.card is not None:  # an unknown id (GET /products/{id}) is not kept
+                    self._rows.put(view, pid, row)
+                out[pid] = row
         return out
 
 
-def _vectors_and_titles(
-    ids: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """From rows of (vector, title): the vectors present and the titles present."""
-    vectors = present_vectors(ids, [row[0] for row in rows])
-    titles = {pid: as_text(row[1]) for pid, row in zip(ids, rows, strict=True) if row[1]}
-    return vectors, titles
+def _present(ids: Sequence[str], vectors: Sequence[np.ndarray | None]) -> dict[str, np.ndarray]:
+    return {pid: v for pid, v in zip(ids, vectors, strict=True) if v is not None}
 
 
 def present_vectors(ids: Sequence[str], raws: Sequence[Any]) -> dict[str, np.ndarray]:

@@ -1,17 +1,23 @@
 """ProductReader's grouped product reads (one script for many products and field sets) against
 a real Redis: each group's values in order, None for what is absent, and ids the script must
-join to the key prefix byte for byte (non-ASCII, separators, spaces)."""
+join to the key prefix byte for byte (non-ASCII, separators, spaces); and the product rows it
+keeps: not read again until a reindex stamps the meta, vector fields added as asked."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import replace
 
+import numpy as np
 import redis
 import redis.asyncio as aioredis
 
+from indexing.contract.index_schema import CF_FIELD, CONTENT_FIELD
 from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
-from service.store.catalog_reader import CatalogView, LiveCatalog, ProductReader
+from service.store.catalog_reader import CatalogView, LiveCatalog, ProductCard, ProductReader
 
 ODD_IDS = ["café-1", "a:b|c", "with space", "商品-7"]
 
@@ -76,3 +82,76 @@ def test_ids_outside_ascii_reach_their_own_hash(
     (part,) = _fields_each(view, settings, [(ODD_IDS, ["title"])])
 
     assert [row[0] for row in part] == [f"title of {pid}".encode() for pid in ODD_IDS]
+
+
+def _cards_twice(
+    settings: Settings, view: CatalogView, cache_items: int, between: Callable[[], object]
+) -> tuple[dict[str, ProductCard], dict[str, ProductCard]]:
+    """The cards of the view's first products read by one reader, `between` run between the
+    two reads."""
+
+    async def run() -> tuple[dict[str, ProductCard], dict[str, ProductCard]]:
+        client = aioredis.Redis.from_url(settings.redis.url)
+        try:
+            reader = ProductReader(client, cache_items=cache_items)
+            first = await reader.cards(view, PRODUCTS)
+            between()
+            return first, await reader.cards(view, PRODUCTS)
+        finally:
+            await client.aclose()
+
+    return asyncio.run(run())
+
+
+PRODUCTS = ["P000001", "P000002", "P000003"]
+
+
+def test_a_row_read_once_is_kept_until_a_reindex_stamps_the_meta(
+    small_built: tuple[Settings, redis.Redis],
+) -> None:
+    settings, client = small_built
+    view = _live_view(settings)
+    key = view.product_key(PRODUCTS[0])
+    title = client.hget(key, "title")
+    assert title is not None, "the small catalog names its products P000001..."
+    try:
+        kept = _cards_twice(settings, view, 100, lambda: client.hset(key, "title", "Renamed"))
+        read = _cards_twice(settings, view, 0, lambda: None)
+        stamped = CatalogView(replace(view.meta, reindexed_at=time.time()), view.layout)
+        after_reindex = _cards_twice(settings, stamped, 100, lambda: None)
+    finally:
+        client.hset(key, "title", title)
+
+    assert kept[0][PRODUCTS[0]].title == kept[1][PRODUCTS[0]].title == title.decode()
+    assert read[1][PRODUCTS[0]].title == "Renamed"  # SHOPREC_PRODUCT_CACHE_ITEMS=0
+    assert after_reindex[0][PRODUCTS[0]].title == "Renamed"
+
+
+def test_vector_fields_asked_later_are_read_and_kept_with_the_card(
+    small_built: tuple[Settings, redis.Redis],
+) -> None:
+    settings, client = small_built
+    view = _live_view(settings)
+
+    async def run() -> tuple[dict[str, ProductCard], dict[str, dict[str, np.ndarray]]]:
+        redis_client = aioredis.Redis.from_url(settings.redis.url)
+        try:
+            reader = ProductReader(redis_client, cache_items=100)
+            await reader.cards(view, PRODUCTS)
+            cards, vectors, _ = await reader.cards_and_vectors(view, PRODUCTS, [CONTENT_FIELD])
+            sets = await reader.vector_sets(view, {CF_FIELD: PRODUCTS, CONTENT_FIELD: PRODUCTS})
+            return cards, {**vectors, CF_FIELD: sets[CF_FIELD]}
+        finally:
+            await redis_client.aclose()
+
+    cards, vectors = asyncio.run(run())
+
+    assert set(cards) == set(PRODUCTS)
+    for field in (CONTENT_FIELD, CF_FIELD):
+        for pid in PRODUCTS:
+            stored = client.hget(view.product_key(pid), field)
+            if stored is None:
+                assert pid not in vectors[field]
+            else:
+                assert vectors[field][pid].tobytes() == stored
+    assert vectors[CONTENT_FIELD]

@@ -3,6 +3,7 @@ changed and removed), applied to the live version, checked through the real app.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,9 @@ class Reindexed:
     summary: ReindexSummary
     before: dict[str, dict[bytes, bytes]]  # product hashes before the reindex
     lists_before: dict[str, list[str]]  # request path -> product ids answered before
+    # request path -> {changed product: its price} in answers before the reindex, which the
+    # service's product rows (service/store/product_rows.py) held then
+    priced_before: dict[str, dict[str, float]]
     client: TestClient
     layout: RedisLayout
     version: int
@@ -54,6 +58,21 @@ def _paths(layout: RedisLayout, rc: redis.Redis, version: int, removed: list[str
     paths += [f"/recommend/hybrid?user_id={u}&top_k=50" for u in users]
     paths += ["/recommend/user/nobody-new?top_k=100"]
     return paths
+
+
+def _changed_prices(client: TestClient, changed: list[str]) -> dict[str, dict[str, float]]:
+    """Hybrid lists around the neighbours of `changed` that show one of them, with the prices
+    they show (the hybrid reads its cards through the product rows; content's come with its
+    search)."""
+    out = {}
+    for pid in changed:
+        for near in _ids(client.get(f"/recommend/content/{pid}?top_k=3").json()):
+            path = f"/recommend/hybrid?product_id={near}&top_k=50"
+            results = client.get(path).json()["results"]
+            shown = {r["product_id"]: r["price"] for r in results if r["product_id"] in changed}
+            if shown:
+                out[path] = shown
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +106,11 @@ def reindexed(
             paths += [f"/recommend/content/{n}?top_k=50" for n in _ids(near)]
             paths += [f"/recommend/hybrid?product_id={n}&top_k=50" for n in _ids(near)]
         lists_before = {path: _ids(client.get(path).json()) for path in paths}
+        priced_before = _changed_prices(client, change.changed[:5])
         summary = reindex(rc, settings, changed_csv, quiet=True)
-        yield Reindexed(settings, change, summary, before, lists_before, client, layout, version)
+        yield Reindexed(
+            settings, change, summary, before, lists_before, priced_before, client, layout, version
+        )
     rc.close()
 
 
@@ -180,3 +202,20 @@ def test_unchanged_products_are_untouched_and_changed_keep_cf(reindexed: Reindex
     for new_id in reindexed.change.added:
         assert not rc.hexists(layout.product(version, new_id), CF_FIELD)  # until a full build
     rc.close()
+
+
+def test_changed_products_show_their_new_card_once_the_meta_is_reread(
+    reindexed: Reindexed,
+) -> None:
+    time.sleep(1.1)  # the service re-reads the meta, with the reindex's stamp, every second
+    frame = reindexed.change.products.set_index("product_id")
+    seen = 0
+    for path, before in reindexed.priced_before.items():
+        results = reindexed.client.get(path).json()["results"]
+        now = {r["product_id"]: r["price"] for r in results}
+        for pid, old_price in before.items():
+            if pid in now:
+                assert now[pid] == pytest.approx(float(frame.loc[pid, "price"])), pid
+                assert now[pid] != pytest.approx(old_price), pid
+                seen += 1
+    assert seen > 0
