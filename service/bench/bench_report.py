@@ -156,7 +156,7 @@ def markdown(results: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "| products | endpoint | cache (hit ratio seen) | "
+        "| products | endpoint | cache (hit ratio seen; product rows held) | "
         + " | ".join(f"c{c}: p50 / p95 / p99 ms, req/s" for c in conc)
         + " |",
         "| ---: | --- | --- | " + " | ".join("---:" for _ in conc) + " |",
@@ -191,16 +191,23 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def _seen(size: dict[str, Any], mode: str, endpoint: str, conc: list[int]) -> str:
-    """The lowest and highest hit ratio the service counted over the row's cells."""
+    """The lowest and highest ratios the service counted over the row's cells: answers the
+    cache served, and product rows the workers held (of those the computed answers used)."""
+    answers = _span(size, mode, endpoint, conc, "cache_hit_ratio")
+    rows = _span(size, mode, endpoint, conc, "rows_cached_ratio")
+    if not answers:
+        return ""
+    return f" ({answers}; rows {rows})" if rows and mode == "uncached" else f" ({answers})"
+
+
+def _span(size: dict[str, Any], mode: str, endpoint: str, conc: list[int], key: str) -> str:
     ratios = [
-        float(row["cache_hit_ratio"])
-        for c in conc
-        if (row := _cell(size, mode, endpoint, c)) and "cache_hit_ratio" in row
+        float(row[key]) for c in conc if (row := _cell(size, mode, endpoint, c)) and key in row
     ]
     if not ratios:
         return ""
     low, high = min(ratios), max(ratios)
-    return f" ({low:.0%})" if low == high else f" ({low:.0%}-{high:.0%})"
+    return f"{low:.0%}" if low == high else f"{low:.0%}-{high:.0%}"
 
 
 def _cpu_table(results: dict[str, Any]) -> list[str]:

@@ -227,7 +227,10 @@ def _measured_cell(
     row: dict[str, object] = dict(result.summary())
     row |= CpuMeter.per_request(before, meter.sample(), result.requests)
     # What the service counted, not what the mode intends: "uncached" must be 0.
-    row["cache_hit_ratio"] = hit_ratio(cache_before, cache_counts(HOST, port))
+    cache_after = cache_counts(HOST, port)
+    row["cache_hit_ratio"] = hit_ratio(cache_before["answers"], cache_after["answers"])
+    # Product rows the workers held (service/store/product_rows.py), beside the answer cache.
+    row["rows_cached_ratio"] = hit_ratio(cache_before["rows"], cache_after["rows"])
     if result.errors:
         row["first_error"] = result.first_error
     return row
@@ -243,7 +246,8 @@ def _say_cell(
         f"p50 {row['p50_ms']:7.2f} ms  p95 {row['p95_ms']:7.2f}  "
         f"p99 {row['p99_ms']:7.2f}  {row['rps']:8.1f} req/s  CPU ms/req server "
         f"{row['server_cpu_ms_per_req']:.2f} Redis {row['redis_cpu_ms_per_req']:.2f}  "
-        f"cache hits {row['cache_hit_ratio']:.0%}{errors}",
+        f"cache hits {row['cache_hit_ratio']:.0%}  rows cached {row['rows_cached_ratio']:.0%}"
+        f"{errors}",
     )
 
 

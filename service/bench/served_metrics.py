@@ -1,5 +1,5 @@
-"""Read a running server's /metrics: one sample, and the answer cache's hit counts, so a
-benchmark cell reports the hit ratio the service itself saw."""
+"""Read a running server's /metrics: one sample, and the answer cache's and the product rows'
+hit counts, so a benchmark cell reports the hit ratios the service itself saw."""
 
 from __future__ import annotations
 
@@ -27,13 +27,23 @@ def _summed(samples: list[Sample], name: str, labels: dict[str, str]) -> float:
     )
 
 
-def cache_counts(host: str, port: int) -> tuple[float, float]:
-    """(hits, misses) of the answer cache so far, summed over endpoints and workers."""
+def cache_counts(host: str, port: int) -> dict[str, tuple[float, float]]:
+    """(hits, misses) so far, summed over endpoints and workers, of the answer cache
+    ("answers") and of the workers' product rows ("rows": cached, read from Redis)."""
     with urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=10) as answer:
         text = answer.read().decode()
-    samples = _samples(text)  # one parse for both counters
-    hits = _summed(samples, "shoprec_cache_hits_total", {})
-    return hits, _summed(samples, "shoprec_cache_misses_total", {})
+    samples = _samples(text)  # one parse for every counter
+    rows = "shoprec_product_rows_total"
+    return {
+        "answers": (
+            _summed(samples, "shoprec_cache_hits_total", {}),
+            _summed(samples, "shoprec_cache_misses_total", {}),
+        ),
+        "rows": (
+            _summed(samples, rows, {"source": "cached"}),
+            _summed(samples, rows, {"source": "read"}),
+        ),
+    }
 
 
 def hit_ratio(before: tuple[float, float], after: tuple[float, float]) -> float:
