@@ -312,15 +312,16 @@ class ProductReader:
         `wanted`) and kept, those of the catalog."""
         missing: dict[str, set[str]] = {}
         held: dict[str, ProductRow] = {}
+        cached = 0
         for ids, fields in wanted:
             for pid in ids:
                 row = held.get(pid) or self._rows.get(view, pid)
                 if row is not None and row.holds(fields):
                     held[pid] = row
+                    cached += 1
                 else:
                     missing.setdefault(pid, set()).update(fields)
-        asked = sum(len(ids) for ids, _ in wanted)
-        ProductRows.count(asked - len(missing), len(missing))
+        ProductRows.count(cached, len(missing))
         if missing:
             held |= await self._read_rows(view, missing, held)
         return [[held[pid] for pid in ids] for ids, _ in wanted]
