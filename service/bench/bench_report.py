@@ -197,7 +197,7 @@ def _seen(size: dict[str, Any], mode: str, endpoint: str, conc: list[int]) -> st
     rows = _span(size, mode, endpoint, conc, "rows_cached_ratio")
     if not answers:
         return ""
-    return f" ({answers}; rows {rows})" if rows and mode == "uncached" else f" ({answers})"
+    return f" ({answers}; rows {rows})" if rows else f" ({answers})"
 
 
 def _span(size: dict[str, Any], mode: str, endpoint: str, conc: list[int], key: str) -> str:

@@ -229,8 +229,10 @@ def _measured_cell(
     # What the service counted, not what the mode intends: "uncached" must be 0.
     cache_after = cache_counts(HOST, port)
     row["cache_hit_ratio"] = hit_ratio(cache_before["answers"], cache_after["answers"])
-    # Product rows the workers held (service/store/product_rows.py), beside the answer cache.
-    row["rows_cached_ratio"] = hit_ratio(cache_before["rows"], cache_after["rows"])
+    # Product rows the workers held (service/store/product_rows.py), of those the computed
+    # answers used (answers from the cache use none).
+    if cache_after["rows"] != cache_before["rows"]:
+        row["rows_cached_ratio"] = hit_ratio(cache_before["rows"], cache_after["rows"])
     if result.errors:
         row["first_error"] = result.first_error
     return row
@@ -240,14 +242,15 @@ def _say_cell(
     options: BenchOptions, size: int, mode: str, endpoint: str, row: dict[str, object]
 ) -> None:
     errors = f"  ERRORS {row['errors']}: {row['first_error']}" if row.get("errors") else ""
+    held = row.get("rows_cached_ratio")
+    rows = f"  rows cached {held:.0%}" if isinstance(held, float) else ""
     say(
         options,
         f"  {size:>7,} {mode:8} {endpoint:16} c{row['concurrency']:<3} "
         f"p50 {row['p50_ms']:7.2f} ms  p95 {row['p95_ms']:7.2f}  "
         f"p99 {row['p99_ms']:7.2f}  {row['rps']:8.1f} req/s  CPU ms/req server "
         f"{row['server_cpu_ms_per_req']:.2f} Redis {row['redis_cpu_ms_per_req']:.2f}  "
-        f"cache hits {row['cache_hit_ratio']:.0%}  rows cached {row['rows_cached_ratio']:.0%}"
-        f"{errors}",
+        f"cache hits {row['cache_hit_ratio']:.0%}{rows}{errors}",
     )
 
 
