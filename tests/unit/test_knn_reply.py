@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from service.store.catalog_reader import ProductCard
-from service.store.vector_search import knn_arguments, knn_rows
+from service.store.vector_search import SearchFilter, knn_arguments, knn_rows
 
 PREFIX = "shoprec:v3:product:"
 
@@ -50,3 +50,15 @@ def test_arguments_return_only_the_distance_when_asked() -> None:
     args = knn_arguments("idx", "cf_vector", b"\0" * 8, 40, "*", 64, return_fields=())
     assert args[2] == "(*)=>[KNN 40 @cf_vector $vector EF_RUNTIME 64 AS vector_distance]"
     assert args[args.index("RETURN") + 1 : args.index("SORTBY")] == [1, "vector_distance"]
+
+
+def test_a_filter_that_only_leaves_categories_out_searches_the_graph_in_batches() -> None:
+    assert SearchFilter(without=frozenset({"garden"})).broad
+    assert not SearchFilter().broad
+    assert not SearchFilter(category="tools", without=frozenset({"garden"})).broad
+    assert not SearchFilter(price_max=20.0, without=frozenset({"garden"})).broad
+    args = knn_arguments("idx", "cf_vector", b"\0" * 8, 40, "-@category:{garden}", 64, batches=True)
+    assert args[2] == (
+        "(-@category:{garden})=>[KNN 40 @cf_vector $vector EF_RUNTIME 64 HYBRID_POLICY BATCHES"
+        " AS vector_distance]"
+    )
