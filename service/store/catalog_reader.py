@@ -310,27 +310,28 @@ class ProductReader:
         card and at least those fields, in order. Rows this worker holds are not read again;
         the others are read in one command (each with the fields asked of it anywhere in
         `wanted`) and kept, those of the catalog."""
+        found: dict[str, ProductRow] = {}  # what the worker holds of each id, whole or not
         missing: dict[str, set[str]] = {}
-        held: dict[str, ProductRow] = {}
         cached = 0
         for ids, fields in wanted:
             for pid in ids:
-                row = held.get(pid) or self._rows.get(view, pid)
+                row = found.get(pid) or self._rows.get(view, pid)
+                if row is not None:
+                    found[pid] = row
                 if row is not None and row.holds(fields):
-                    held[pid] = row
                     cached += 1
                 else:
                     missing.setdefault(pid, set()).update(fields)
         ProductRows.count(cached, len(missing))
         if missing:
-            held |= await self._read_rows(view, missing, held)
-        return [[held[pid] for pid in ids] for ids, _ in wanted]
+            found |= await self._read_rows(view, missing, found)
+        return [[found[pid] for pid in ids] for ids, _ in wanted]
 
     async def _read_rows(
-        self, view: CatalogView, missing: Mapping[str, set[str]], held: Mapping[str, ProductRow]
+        self, view: CatalogView, missing: Mapping[str, set[str]], found: Mapping[str, ProductRow]
     ) -> dict[str, ProductRow]:
         """Read the card and `missing[pid]` of each product (one command; the products that
-        want the same fields in one group), merged with what was held of it."""
+        want the same fields in one group), merged with what `found` holds of it."""
         by_fields: dict[tuple[str, ...], list[str]] = {}
         for pid, fields in missing.items():
             by_fields.setdefault(tuple(sorted(fields)), []).append(pid)
@@ -339,7 +340,7 @@ class ProductReader:
         out = {}
         for (ids, names), part in zip(groups, await self.fields_each(view, groups), strict=True):
             for pid, raws in zip(ids, part, strict=True):
-                before = held.get(pid) or self._rows.get(view, pid)
+                before = found.get(pid)
                 vectors = dict(before.vectors) if before is not None else {}
                 for field, raw in zip(names[width:], raws[width:], strict=True):
                     vectors[field] = as_vector(raw)
@@ -356,9 +357,4 @@ def _present(ids: Sequence[str], vectors: Sequence[np.ndarray | None]) -> dict[s
 
 def present_vectors(ids: Sequence[str], raws: Sequence[Any]) -> dict[str, np.ndarray]:
     """id -> vector for the ids whose field is present, in the order given."""
-    out = {}
-    for pid, raw in zip(ids, raws, strict=True):
-        vector = as_vector(raw)
-        if vector is not None:
-            out[pid] = vector
-    return out
+    return _present(ids, [as_vector(raw) for raw in raws])
