@@ -191,4 +191,6 @@ def test_keyboard_and_phone_width(browser: Any, request: Any, tmp_path: Any, sho
     first.focus()
     page.keyboard.press("Enter")
     page.wait_for_selector("#product-view:not([hidden])")
+    # The view opens before /products/{id} answers; the id is filled in when it does.
+    page.wait_for_function("() => document.getElementById('product-id').textContent !== ''")
     assert page.locator("#product-id").inner_text() == first.get_attribute("href").split("=")[1]
