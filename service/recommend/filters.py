@@ -18,10 +18,10 @@ def admits(search: SearchFilter, card: ProductCard) -> bool:
     """Whether a product passes the filter as the KNN's TAG and NUMERIC filters pass it: any of
     its categories matches, case-folded (a TAG field without CASESENSITIVE lowercases values
     and queries); a product without a price fails every price filter."""
-    categories = {c.lower() for c in card.categories}
+    categories = card.category_keys
     if search.category and search.category.lower() not in categories:
         return False
-    if search.without and categories & {c.lower() for c in search.without}:
+    if search.without and not categories.isdisjoint(c.lower() for c in search.without):
         return False
     if card.price is None:
         return search.price_min is None and search.price_max is None

@@ -112,9 +112,7 @@ def matcher(rule: Rule) -> Match:
         return lambda product_id, _card: product_id == wanted_id
     if rule.category is not None:
         wanted = rule.category.lower()
-        return lambda _id, card: (
-            card is not None and any(c.lower() == wanted for c in card.categories)
-        )
+        return lambda _id, card: card is not None and wanted in card.category_keys
     low = -math.inf if rule.price_min is None else rule.price_min
     high = math.inf if rule.price_max is None else rule.price_max
     return lambda _id, card: (

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import msgspec
@@ -123,6 +124,13 @@ class ProductCard:
     categories: tuple[str, ...]  # several per product (the category TAG splits them the same)
     price: float | None  # None where the product has no price
     img_url: str | None  # None where the catalog has no image
+
+    @cached_property
+    def category_keys(self) -> frozenset[str]:
+        """The categories case-folded, as the category TAG matches them (no CASESENSITIVE):
+        what the filters, the rules and the category cap compare. Worked out once per card,
+        and a worker keeps its cards (ProductRows)."""
+        return frozenset(c.lower() for c in self.categories)
 
     @classmethod
     def parse(cls, title: Raw, category: Raw, price: Raw, img_url: Raw) -> ProductCard | None:
