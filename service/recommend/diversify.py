@@ -75,7 +75,7 @@ def _pick_in_order(
 ) -> None:
     """Onto `chosen`, the candidates the cap admits in relevance order: with nothing to
     compare, the best admitted is always the next one (one the cap shuts out stays out)."""
-    for i in sorted(range(len(scored)), key=lambda j: -relevance[j]):
+    for i in sorted(range(len(scored)), key=relevance.__getitem__, reverse=True):  # stable
         if len(chosen) >= top_k:
             return
         if cap.admits(i):
@@ -144,9 +144,9 @@ class _Cap:
         return any(self._counts[c] >= cap for c in self._categories[i])
 
 
-def _categories(item: Scored) -> set[str]:
+def _categories(item: Scored) -> frozenset[str]:
     """Case-folded, as the category filter matches them; each category counts once."""
-    return {c.lower() for c in item.card.categories} if item.card is not None else set()
+    return item.card.category_keys if item.card is not None else frozenset()
 
 
 def _relevance(scores: Sequence[float]) -> list[float]:

@@ -27,6 +27,7 @@ from indexing.contract.tuned_params import served_settings
 from service.api.schemas import RecommendedItem
 from service.observability import request_facts
 from service.recommend.base import Based, Recommender, RecommendRequest, Scored
+from service.recommend.cap_depth import CapDepth, CapWalk
 from service.recommend.collaborative import CFRecommender
 from service.recommend.content import ContentRecommender
 from service.recommend.diversify import CAP_ROUNDS, candidates_for, diversified, full_categories
@@ -167,6 +168,7 @@ class RecommendationService:
         self.trends = TrendingReader(client)
         self.rules = KeptRules(client, layout)
         self._served: dict[int, ServedVersion] = {}
+        self.cap_depth = CapDepth()
         self._loading = asyncio.Lock()
         self.cache = AnswerCache(
             client,
@@ -228,7 +230,7 @@ class RecommendationService:
         strategy = served.endpoint(endpoint)
         if rules.ranking:
             strategy = RuledRecommender(strategy, rules)
-        based = await self._answered(view, strategy, request)
+        based = await self._answered(view, endpoint, strategy, request)
         if rules.pins:
             results = await pin(
                 view,
@@ -267,22 +269,28 @@ class RecommendationService:
         return Answer("model", _items(results), based.basis)
 
     async def _answered(
-        self, view: CatalogView, strategy: Recommender, request: RecommendRequest
+        self, view: CatalogView, endpoint: str, strategy: Recommender, request: RecommendRequest
     ) -> Based:
         """The strategy's list and its basis; a diversifying request asks it for more
         candidates and keeps `top_k` of them. The content vectors MMR compares come with the
         candidates (`Scored.vector`, read with their cards); those of popular fallbacks cost a
-        round trip per round. Where the cap leaves the list short (neighbours mostly of a few
-        categories), the next round asks the strategy again without the full categories and
-        what is already picked."""
+        round trip per round. A capped request asks for as many as the endpoint's recent capped
+        requests needed (`CapDepth`); where the cap still leaves the list short (neighbours
+        mostly of a few categories), the next round asks the strategy again without the full
+        categories and what is already picked."""
         if not request.diversifies:
             return await strategy.answer(view, request)
         cap = request.max_per_category
-        # The hybrid finds the candidates in the blend of the searches `top_k` calls for.
-        asked = replace(request, top_k=candidates_for(request.top_k), knn_top_k=request.top_k)
+        wanted = candidates_for(request.top_k)
+        if cap is not None:
+            wanted = self.cap_depth.candidates(endpoint, request.top_k, cap)
+        # The hybrid finds the candidates in the blend of the searches `top_k` calls for (a
+        # capped request's deeper first round: of searches as deep as its candidates).
+        asked = replace(request, top_k=wanted, knn_top_k=request.top_k)
         picked: list[Scored] = []
         vectors: dict[str, np.ndarray] = {}
         basis: str | None = None
+        walk = CapWalk(request.top_k)
         for _ in range(CAP_ROUNDS):
             based = await strategy.answer(view, asked)
             scored, basis = based.results, based.basis
@@ -295,8 +303,12 @@ class RecommendationService:
                     vectors |= await self.products.vectors(view, ids, CONTENT_FIELD)
             before = len(picked)
             picked = diversified(scored, request.top_k, cap, request.diversity, vectors, picked)
-            done = len(picked) >= request.top_k or len(scored) < asked.top_k
-            if done or cap is None or len(picked) == before:
+            filled = len(picked) >= request.top_k
+            if filled and cap is not None:
+                needed = walk.needed(scored, picked[before:])
+                self.cap_depth.observe(endpoint, request.top_k, cap, needed)
+            walk.went_through(scored, len(picked))
+            if filled or len(scored) < asked.top_k or cap is None or len(picked) == before:
                 break  # full, the strategy has no more to give, or nothing more fits
             asked = replace(
                 asked,

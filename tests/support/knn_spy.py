@@ -23,3 +23,25 @@ def spy_knn_sizes(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
 
     monkeypatch.setattr(VectorSearch, "knn_batch", spied)
     return searched
+
+
+def spy_single_knn_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """As `spy_knn_sizes`, for the single searches (`VectorSearch.knn`: the content and
+    together endpoints): each one's `k`."""
+    searched: list[int] = []
+    original = VectorSearch.knn
+
+    async def spied(
+        self: VectorSearch,
+        view: CatalogView,
+        field: str,
+        vector: Any,
+        k: int,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        searched.append(k)
+        return await original(self, view, field, vector, k, *args, **kwargs)
+
+    monkeypatch.setattr(VectorSearch, "knn", spied)
+    return searched

@@ -12,8 +12,9 @@ from litestar.testing import TestClient
 
 from indexing.contract.settings import Settings
 from service.api.app import create_app
+from service.recommend.diversify import candidates_for
 from tests.integration.api.conftest import PRODUCT, RECOMMENDING_ENDPOINTS, USER, ids
-from tests.support.knn_spy import spy_knn_sizes
+from tests.support.knn_spy import spy_knn_sizes, spy_single_knn_sizes
 from tests.support.round_trips import count_round_trips
 
 ENDPOINTS = [*RECOMMENDING_ENDPOINTS, f"/recommend/ab?user_id={USER}&"]
@@ -63,6 +64,26 @@ def test_the_cap_fills_a_long_list(api: TestClient) -> None:
     results = _results(api, f"/recommend/content/{PRODUCT}?max_per_category=4&top_k=100")
     assert len(results) == 100  # 25 categories x 4
     assert max(_per_category(results).values()) == 4
+
+
+def test_capped_requests_ask_as_deep_as_the_capped_requests_before_them_needed(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """These products' content neighbours are nearly all of their own category: with a cap of
+    1 the first request (the app has learned nothing yet) takes several rounds; the ones after
+    it ask as deep as it needed at once (service/recommend/cap_depth.py), and take fewer."""
+    searched = spy_single_knn_sizes(monkeypatch)
+    rounds = []
+    for product in PRODUCTS:
+        before = len(searched)
+        results = _results(api, f"/recommend/content/{product}?max_per_category=1&top_k=10")
+        assert len(results) == 10
+        assert max(_per_category(results).values()) == 1
+        rounds.append(searched[before:])
+    first, *later = rounds
+    assert first[0] == candidates_for(10) and len(first) > 1, first
+    assert all(sizes[0] > candidates_for(10) for sizes in later), later
+    assert sum(len(sizes) for sizes in later) / len(later) < len(first), rounds
 
 
 def test_the_cap_with_a_category_filter_gives_what_the_category_allows(api: TestClient) -> None:
@@ -150,7 +171,8 @@ def test_a_diversifying_hybrid_searches_no_wider_than_the_plain_one(
     api: TestClient, query: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The 3 x top_k candidates MMR and the cap choose among come from the blend of the
-    searches the request's own top_k calls for (`knn_top_k`), not from searches 3 x wider."""
+    searches the request's own top_k calls for (`knn_top_k`), not from searches 3 x wider
+    (until capped requests have shown they need more: the test above)."""
     searched = spy_knn_sizes(monkeypatch)
     url = f"/recommend/hybrid?user_id={USER}&product_id={PRODUCT}&top_k=10&w_content=0.5"
     assert len(_results(api, url)) == 10
