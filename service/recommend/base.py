@@ -142,6 +142,29 @@ class Recommender(ABC):
         """`recommend` with its basis; a strategy whose answer has one overrides this."""
         return Based(None, await self.recommend(view, request))
 
+    def candidates(self, view: CatalogView, request: RecommendRequest) -> Candidates:
+        """The rounds of candidates `request` (one that keeps top_k of more) is chosen from."""
+        return Candidates(self, view)
+
     @abstractmethod
     async def _recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
         """`recommend` for a request that carries what `around` asks for."""
+
+
+class Candidates:
+    """The rounds of a strategy's candidates for one request that keeps `top_k` of more (the
+    diversity controls: RecommendationService._answered): each round asks for candidates
+    without what the earlier rounds took and the categories already full, and `explained`
+    gives those kept their reasons. These rounds ask the strategy anew and their candidates
+    come with their reasons; a strategy with reads worth keeping across rounds, or reasons
+    worth working out only for the few kept of many, has its own."""
+
+    def __init__(self, strategy: Recommender, view: CatalogView):
+        self._strategy, self._view = strategy, view
+
+    async def round(self, request: RecommendRequest) -> Based:
+        return await self._strategy.answer(self._view, request)
+
+    def explained(self, kept: list[Scored]) -> list[Scored]:
+        """`kept` (candidates of any of the rounds), each with its reason."""
+        return kept

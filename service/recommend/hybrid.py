@@ -9,14 +9,21 @@ serves; if neither has anything, popular products.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from indexing.contract.index_schema import CF_FIELD, CF_QUERY_FIELD, CONTENT_FIELD
 from indexing.contract.query_blend import history_centroid, min_max_normalise, weighted_sum
 from service.errors import ProductNotFound
-from service.recommend.base import Around, Recommender, RecommendRequest, Scored
+from service.recommend.base import (
+    Around,
+    Based,
+    Candidates,
+    Recommender,
+    RecommendRequest,
+    Scored,
+)
 from service.recommend.collaborative import CFRecommender
 from service.recommend.filters import search_filter
 from service.recommend.popular import PopularRecommender
@@ -43,6 +50,87 @@ class Sources:
     seeds: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What every round of one request searches with: read once, before the first search."""
+
+    weights: tuple[float, float]  # (w_content, w_cf)
+    content_query: np.ndarray | None
+    cf_query: np.ndarray | None
+    sources: Sources
+
+
+@dataclass
+class Why:
+    """What the reasons of one request's results are worked out from, gathered round by
+    round with the results' cards: which side each result owes more of its score to, and
+    the vectors and titles that name where it comes from."""
+
+    sources: Sources
+    cf_weights: Mapping[str, float]
+    cf_side: dict[str, bool] = field(default_factory=dict)
+    vectors: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    # The history's CF query vectors and titles (read with the first round's cards).
+    history: dict[str, np.ndarray] | None = None
+    titles: dict[str, str] = field(default_factory=dict)
+
+    def explained(self, kept: list[Scored]) -> list[Scored]:
+        """`kept`, each without a reason given one: a matrix product over those kept alone,
+        however many candidates they were chosen from."""
+        pending = [s.product_id for s in kept if s.reason is None]
+        if not pending:
+            return kept
+        state, sources = self.sources.state, self.sources
+        by_cf = closest_sources(self._of(CF_FIELD, pending), self.history or {}, self.cf_weights)
+        by_content = closest_sources(
+            self._of(CONTENT_FIELD, pending), sources.seeds, dict(state.history)
+        )
+        return [
+            s
+            if s.reason is not None
+            else replace(
+                s,
+                reason=_reason(
+                    s.product_id,
+                    self.cf_side.get(s.product_id, False),
+                    sources,
+                    by_cf,
+                    by_content,
+                    self.titles,
+                ),
+            )
+            for s in kept
+        ]
+
+    def _of(self, name: str, ids: list[str]) -> dict[str, np.ndarray]:
+        found = self.vectors.get(name, {})
+        return {pid: found[pid] for pid in ids if pid in found}
+
+
+class HybridRounds(Candidates):
+    """The hybrid's rounds: the user's state, the product and the queries are read once
+    for every round, and reasons are worked out for the results kept alone."""
+
+    def __init__(self, hybrid: HybridRecommender, view: CatalogView):
+        super().__init__(hybrid, view)
+        self._hybrid = hybrid
+        self._asked: Asked | None = None
+        self._why: Why | None = None
+
+    async def round(self, request: RecommendRequest) -> Based:
+        hybrid, view = self._hybrid, self._view
+        hybrid.check_around(request)
+        if self._asked is None:
+            self._asked = await hybrid.asked(view, request)
+            state = self._asked.sources.state
+            self._why = Why(self._asked.sources, hybrid.cf_weights(state))
+        assert self._why is not None
+        return Based(None, await hybrid.candidates_round(view, request, self._asked, self._why))
+
+    def explained(self, kept: list[Scored]) -> list[Scored]:
+        return self._why.explained(kept) if self._why is not None else kept
+
+
 class HybridRecommender(Recommender):
     around = Around.USER | Around.PRODUCT
 
@@ -60,16 +148,37 @@ class HybridRecommender(Recommender):
         self._default_weights = default_weights  # (w_content, w_cf) where a request has none
 
     async def _recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
+        rounds = HybridRounds(self, view)
+        return rounds.explained((await rounds.round(request)).results)
+
+    def candidates(self, view: CatalogView, request: RecommendRequest) -> HybridRounds:
+        return HybridRounds(self, view)
+
+    async def asked(self, view: CatalogView, request: RecommendRequest) -> Asked:
+        """The request's weights, reads and query vectors."""
         weights = self._weights(request)
         state, product, title, seeds = await self._read_request(view, request)
         content_query, cf_query = await self._queries(view, state, product, seeds)
-        content, cf = await self._candidates(view, request, weights, state, content_query, cf_query)
+        sources = Sources(state, request.product_id, title, seeds or {})
+        return Asked(weights, content_query, cf_query, sources)
+
+    def cf_weights(self, state: UserState) -> Mapping[str, float]:
+        return self._cf.weights_of(state)
+
+    async def candidates_round(
+        self, view: CatalogView, request: RecommendRequest, asked: Asked, why: Why
+    ) -> list[Scored]:
+        """One round's results, unexplained (`why` gathers what explains them); popular
+        products, explained, where neither side found anything."""
+        state = asked.sources.state
+        content, cf = await self._candidates(
+            view, request, asked.weights, state, asked.content_query, asked.cf_query
+        )
         if not content and not cf:
             return await self._popular.excluding(
                 view, request, state.never_show(request.exclude_seen)
             )
-        sources = Sources(state, request.product_id, title, seeds or {})
-        return await self._blended(view, request, weights, content, cf, sources)
+        return await self._blended(view, request, asked.weights, content, cf, why)
 
     def _weights(self, request: RecommendRequest) -> tuple[float, float]:
         """(w_content, w_cf): the request's, a weight it left out (None) the served default."""
@@ -117,10 +226,11 @@ class HybridRecommender(Recommender):
         weights: tuple[float, float],
         content: list[Scored],
         cf: list[Scored],
-        sources: Sources,
+        why: Why,
     ) -> list[Scored]:
-        """The best top_k of both sides blended, with their cards and reasons. A side that
-        found nothing leaves the other to serve alone, at full weight."""
+        """The best top_k of both sides blended, with their cards; what their reasons are
+        worked out from goes to `why`. A side that found nothing leaves the other to serve
+        alone, at full weight."""
         w_content, w_cf = weights if content and cf else (1.0, 1.0)
         sides = (
             min_max_normalise({s.product_id: s.score for s in content}),
@@ -130,33 +240,26 @@ class HybridRecommender(Recommender):
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: request.top_k]
         ids = [pid for pid, _ in ranked]
         # The vectors a reason compares, and the titles it names, come with the cards in the
-        # same command.
-        state = sources.state
-        fields = (CF_FIELD,) * (not state.is_new) + (CONTENT_FIELD,) * bool(sources.seeds)
+        # same command; the history's, with the first round's.
+        sources = why.sources
+        fields = (CF_FIELD,) * (not sources.state.is_new) + (CONTENT_FIELD,) * bool(sources.seeds)
         if request.mmr_field and request.mmr_field not in fields:
             fields += (request.mmr_field,)
-        cards, vectors, ((history, titles),) = await self._products.cards_and_vectors(
-            view, ids, fields, [self._cf.named_sources(state)]
-        )
+        named = [self._cf.named_sources(sources.state)] if why.history is None else []
+        cards, vectors, read = await self._products.cards_and_vectors(view, ids, fields, named)
+        if read:
+            ((why.history, titles),) = read
+            why.titles.update(titles)
+        for name, found in vectors.items():
+            why.vectors.setdefault(name, {}).update(found)
         mmr = vectors.get(request.mmr_field, {}) if request.mmr_field else {}
-        by_cf = closest_sources(vectors.get(CF_FIELD, {}), history, self._cf.weights_of(state))
-        by_content = closest_sources(
-            vectors.get(CONTENT_FIELD, {}), sources.seeds, dict(state.history)
-        )
+        content_side, cf_side = sides
         out = []
         for pid, score in ranked:
             if pid not in cards:
                 continue
-            cf_side = w_cf * sides[1].get(pid, 0.0) > w_content * sides[0].get(pid, 0.0)
-            out.append(
-                Scored(
-                    pid,
-                    score,
-                    cards[pid],
-                    _reason(pid, cf_side, sources, by_cf, by_content, titles),
-                    mmr.get(pid),
-                )
-            )
+            why.cf_side[pid] = w_cf * cf_side.get(pid, 0.0) > w_content * content_side.get(pid, 0.0)
+            out.append(Scored(pid, score, cards[pid], vector=mmr.get(pid)))
         return out
 
     async def _read_request(

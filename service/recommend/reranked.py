@@ -27,7 +27,7 @@ from indexing.contract.rerank_features import (
     sigmoid,
     user_context,
 )
-from service.recommend.base import Around, Recommender, RecommendRequest, Scored
+from service.recommend.base import Around, Candidates, Recommender, RecommendRequest, Scored
 from service.recommend.collaborative import CFRecommender
 from service.recommend.filters import admits, search_filter
 from service.recommend.hybrid import CONTENT_SEED_ITEMS
@@ -63,6 +63,11 @@ class RerankedRecommender(Recommender):
         self._first_stage, self._reranker = first_stage, reranker
         self._products, self._users, self._search = readers
         self._cf, self._popular = cf, popular
+
+    def candidates(self, view: CatalogView, request: RecommendRequest) -> Candidates:
+        if not _reranks(request):
+            return self._first_stage.candidates(view, request)
+        return super().candidates(view, request)
 
     async def _recommend(self, view: CatalogView, request: RecommendRequest) -> list[Scored]:
         if not _reranks(request):

@@ -272,7 +272,8 @@ class RecommendationService:
         self, view: CatalogView, endpoint: str, strategy: Recommender, request: RecommendRequest
     ) -> Based:
         """The strategy's list and its basis; a diversifying request asks it for more
-        candidates and keeps `top_k` of them. The content vectors MMR compares come with the
+        candidates (`Recommender.candidates`: reasons only for those kept, where the strategy
+        can leave them) and keeps `top_k` of them. The content vectors MMR compares come with the
         candidates (`Scored.vector`, read with their cards); those of popular fallbacks cost a
         round trip per round. A capped request asks for as many as the endpoint's recent capped
         requests needed (`CapDepth`); where the cap still leaves the list short (neighbours
@@ -291,8 +292,9 @@ class RecommendationService:
         vectors: dict[str, np.ndarray] = {}
         basis: str | None = None
         walk = CapWalk(request.top_k)
+        rounds = strategy.candidates(view, asked)
         for _ in range(CAP_ROUNDS):
-            based = await strategy.answer(view, asked)
+            based = await rounds.round(asked)
             scored, basis = based.results, based.basis
             if request.diversity > 0:
                 vectors |= {s.product_id: s.vector for s in scored if s.vector is not None}
@@ -315,7 +317,7 @@ class RecommendationService:
                 exclude=request.exclude | {s.product_id for s in picked},
                 without_categories=full_categories(picked, cap),
             )
-        return Based(basis, picked)
+        return Based(basis, rounds.explained(picked))
 
     async def _with_view(self, work: Callable[[CatalogView], Awaitable[T]]) -> T:
         """Run `work` on the live version; if that version vanished under us (a rebuild
