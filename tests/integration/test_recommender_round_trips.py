@@ -11,6 +11,7 @@ import pytest
 import redis
 
 from indexing.contract.index_schema import CONTENT_FIELD
+from indexing.contract.redis_layout import RedisLayout
 from indexing.contract.settings import Settings
 from service.recommend.base import Recommender, RecommendRequest, Scored
 from service.store.catalog_reader import CatalogView
@@ -100,3 +101,49 @@ def test_mmr_vectors_come_with_the_candidates(
         assert item.vector is not None, item.product_id
         raw = stored.hget(view.product_key(item.product_id), CONTENT_FIELD)
         assert np.array_equal(item.vector, np.frombuffer(raw, np.float32))
+
+
+def test_the_hybrids_later_rounds_search_and_read_cards_only(
+    demo_index: Settings, sent: list[int]
+) -> None:
+    """A request that keeps top_k of more (the category cap) asks the hybrid round by round
+    (`Recommender.candidates`): the user's state, the product's vectors and the queries are
+    read for the first round alone, and reasons are worked out for what is kept, true ones."""
+    request = RecommendRequest(30, USER, PRODUCT, max_per_category=2, knn_top_k=10)
+
+    async def work(strategy: Recommender, view: CatalogView) -> tuple[list[int], list[Scored]]:
+        await strategy.recommend(view, request)  # connects and loads the scripts
+        rounds = strategy.candidates(view, request)
+        sent[0] = 0
+        first = (await rounds.round(request)).results
+        trips = [sent[0]]
+        sent[0] = 0
+        later = replace(
+            request,
+            exclude=frozenset(s.product_id for s in first),
+            without_categories=frozenset({"garden"}),
+        )
+        second = (await rounds.round(later)).results
+        trips.append(sent[0])
+        assert all(s.reason is None for s in first + second), "not worked out yet"
+        assert not {s.product_id for s in first} & {s.product_id for s in second}
+        assert all("garden" not in s.card.category_keys for s in second if s.card)
+        return trips, rounds.explained(first[:5] + second[:5])
+
+    (first_trips, later_trips), kept = with_strategy(demo_index, "hybrid", work)
+    # state, product and query vectors; both KNNs; cards -- then both KNNs; cards
+    assert (first_trips, later_trips) == (3, 2)
+    assert len(kept) == 10
+    history = set(
+        redis.Redis.from_url(demo_index.redis.url).zrange(_history_key(demo_index), 0, -1)
+    )
+    for item in kept:
+        assert item.reason is not None, item.product_id
+        named = item.reason.product_id
+        assert named is None or named == PRODUCT or named.encode() in history, item.reason
+
+
+def _history_key(settings: Settings) -> str:
+    layout = RedisLayout(settings.redis.key_prefix)
+    client = redis.Redis.from_url(settings.redis.url)
+    return layout.history(int(client.hget(layout.meta, "version")), USER)
