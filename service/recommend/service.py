@@ -312,8 +312,11 @@ class RecommendationService:
             walk.went_through(scored, len(picked))
             if filled or len(scored) < asked.top_k or cap is None or len(picked) == before:
                 break  # full, the strategy has no more to give, or nothing more fits
+            # A later round searches without the full categories: the usual 3 x top_k is
+            # enough there, and a filtered search costs more the deeper it goes.
             asked = replace(
                 asked,
+                top_k=candidates_for(request.top_k),
                 exclude=request.exclude | {s.product_id for s in picked},
                 without_categories=full_categories(picked, cap),
             )
