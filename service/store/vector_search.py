@@ -151,6 +151,13 @@ class KnnQuery:
 
 def _scored(reply: object, view: CatalogView, query: KnnQuery) -> list[Scored]:
     out: list[Scored] = []
+    if not query.cards and not query.vector_field:
+        for product_id, distance in knn_distances(reply, view.product_key("")):
+            if product_id not in query.exclude:
+                out.append(Scored(product_id, 1.0 - distance))
+                if len(out) >= query.k:
+                    break
+        return out
     cut = len(view.product_key(""))
     vector_field = query.vector_field.encode() if query.vector_field else None
     for key, fields in _hits(reply):
@@ -177,9 +184,16 @@ def knn_arguments(
     """FT.SEARCH arguments of a KNN query, the same ones redisvl's VectorQuery sends; built
     directly because the query object and redis-py's result objects cost more per request
     than the search itself. `filter_text` comes from redisvl's escaping filter language;
-    `batches`: search the graph in batches under the filter (see SearchFilter.broad)."""
+    `batches`: search the graph in batches under the filter (see SearchFilter.broad).
+    Without fields to return, each hit's distance comes as its sort key (NOCONTENT
+    WITHSORTKEYS: "#0.25"), not as a returned field: a reply of a key and a string a hit
+    instead of a key, a list and two strings (at k=64: 150 -> 120 us in Redis, and a
+    third of the client's parsing)."""
     ef = f" EF_RUNTIME {ef_runtime}" if ef_runtime else ""
     policy = " HYBRID_POLICY BATCHES" if batches else ""
+    returned: list[object] = ["NOCONTENT", "WITHSORTKEYS"]
+    if return_fields:
+        returned = ["RETURN", len(return_fields) + 1, *return_fields, DISTANCE]
     return [
         "FT.SEARCH",
         index,
@@ -188,10 +202,7 @@ def knn_arguments(
         2,
         "vector",
         vector,
-        "RETURN",
-        len(return_fields) + 1,
-        *return_fields,
-        DISTANCE,
+        *returned,
         "SORTBY",
         DISTANCE,
         "ASC",
@@ -210,6 +221,20 @@ def knn_rows(reply: object, key_prefix: str) -> Iterator[tuple[str, ProductCard 
     cut = len(key_prefix)
     for key, fields in _hits(reply):
         yield _row(key, fields, cut)
+
+
+def knn_distances(reply: object, key_prefix: str) -> Iterator[tuple[str, float]]:
+    """(product_id, distance) per hit of a reply without fields (see knn_arguments), best
+    first; a map under RESP3, a flat list under RESP2; a numeric sort key is the number after
+    a '#'."""
+    cut = len(key_prefix)
+    if isinstance(reply, dict):
+        for hit in reply[b"results"]:
+            yield hit[b"id"][cut:].decode(), float(hit[b"sortkey"][1:])
+        return
+    items = reply[1:]  # type: ignore[index]
+    for key, sort_key in zip(items[::2], items[1::2], strict=True):
+        yield key[cut:].decode(), float(sort_key[1:])
 
 
 def _hits(reply: object) -> Iterator[tuple[bytes, dict[bytes, bytes]]]:
