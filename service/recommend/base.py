@@ -24,7 +24,10 @@ DEFAULT_TOP_K = 10
 MAX_TOP_K = 100
 
 
-@dataclass(frozen=True)
+# A value, never changed once made (`dataclasses.replace` makes another), but not frozen: a
+# frozen dataclass is made through object.__setattr__ per field, 1.3 us against 0.17 us, and
+# a capped answer makes over a hundred (a KNN hit each, a blended candidate each).
+@dataclass(slots=True, unsafe_hash=True)
 class Scored:
     product_id: str
     score: float
