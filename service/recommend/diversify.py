@@ -58,29 +58,39 @@ def diversified(
     stay the strategy's, each capped at the one before it, so the list stays best first by
     score as the API promises."""
     chosen = list(picked)
-    cap = _Cap(max_per_category, scored, chosen)
-    relevance = _relevance([s.score for s in scored])
     if diversity > 0 and scored:
+        cap = _Cap(max_per_category, scored, chosen)
+        relevance = _relevance([s.score for s in scored])
         similarity = _similarity(
             [vectors.get(s.product_id) for s in [*scored, *chosen]], len(scored)
         )
         _pick_by_mmr(scored, relevance, similarity, diversity, cap, chosen, top_k)
     else:
-        _pick_in_order(scored, relevance, cap, chosen, top_k)
+        _pick_in_order(scored, max_per_category, chosen, top_k)
     return _monotone(chosen)
 
 
 def _pick_in_order(
-    scored: Sequence[Scored], relevance: list[float], cap: _Cap, chosen: list[Scored], top_k: int
+    scored: Sequence[Scored], max_per_category: int | None, chosen: list[Scored], top_k: int
 ) -> None:
-    """Onto `chosen`, the candidates the cap admits in relevance order: with nothing to
-    compare, the best admitted is always the next one (one the cap shuts out stays out)."""
-    for i in sorted(range(len(scored)), key=relevance.__getitem__, reverse=True):  # stable
+    """Onto `chosen`, the candidates the cap admits, best score first: with nothing to
+    compare, the best admitted is always the next one (one the cap shuts out stays out).
+    Stops at `top_k`: a capped request's first round offers as many candidates as most
+    requests need (service/recommend/cap_depth.py), and most need fewer."""
+    counts = Counter(c for item in chosen for c in _categories(item))
+    for item in sorted(scored, key=_score, reverse=True):  # stable: ties keep their order
         if len(chosen) >= top_k:
             return
-        if cap.admits(i):
-            chosen.append(scored[i])
-            cap.take(i)
+        if max_per_category is not None:
+            categories = _categories(item)
+            if any(counts[c] >= max_per_category for c in categories):
+                continue
+            counts.update(categories)
+        chosen.append(item)
+
+
+def _score(item: Scored) -> float:
+    return item.score
 
 
 def _pick_by_mmr(

@@ -321,9 +321,10 @@ class ProductReader:
         found: dict[str, ProductRow] = {}  # what the worker holds of each id, whole or not
         missing: dict[str, set[str]] = {}
         cached = 0
+        held = self._rows.getter(view)
         for ids, fields in wanted:
             for pid in ids:
-                row = found.get(pid) or self._rows.get(view, pid)
+                row = found.get(pid) or held(pid)
                 if row is not None:
                     found[pid] = row
                 if row is not None and row.holds(fields):

@@ -10,7 +10,7 @@ a large catalog's long tail come and go, the ones answers keep naming stay.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,7 +32,9 @@ class ProductRow:
     vectors: Mapping[str, np.ndarray | None]
 
     def holds(self, fields: tuple[str, ...]) -> bool:
-        return all(f in self.vectors for f in fields)
+        # map, not a generator (whose frame costs more than the lookups): asked for every
+        # candidate of every request.
+        return all(map(self.vectors.__contains__, fields))
 
 
 class ProductRows:
@@ -44,11 +46,20 @@ class ProductRows:
         return len(self._rows)
 
     def get(self, view: CatalogView, product_id: str) -> ProductRow | None:
-        key = _key(view, product_id)
-        row = self._rows.get(key)
-        if row is not None:
-            self._rows.move_to_end(key)
-        return row
+        return self.getter(view)(product_id)
+
+    def getter(self, view: CatalogView) -> Callable[[str], ProductRow | None]:
+        """`get` for many ids of one view: its version and stamp looked up once."""
+        version, stamp, rows = view.version, view.meta.reindexed_at, self._rows
+
+        def get(product_id: str) -> ProductRow | None:
+            key = (version, stamp, product_id)
+            row = rows.get(key)
+            if row is not None:
+                rows.move_to_end(key)
+            return row
+
+        return get
 
     def put(self, view: CatalogView, product_id: str, row: ProductRow) -> None:
         if self._max <= 0:
