@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from service.bench.bench_report import check_targets, markdown
+from service.bench.bench_runner import paired_requests
 
 
 def _size(products: int, hybrid_p99: float, rps: float) -> dict[str, Any]:
@@ -86,3 +88,18 @@ def test_what_the_controls_add_is_each_variant_against_the_hybrid() -> None:
     table = markdown(results)
     assert "| 5,000 | hybrid-rules | +0.50 | +0.90 |" in table
     assert "| 5,000 | hybrid-diversity | - | +0.20 |" in table
+
+
+def test_paired_requests_alternate_and_never_repeat_the_ids_just_asked() -> None:
+    ids = [f"user_id=U{i}&product_id=P{i}" for i in range(6)]
+    hybrid = [f"/recommend/hybrid?{q}" for q in ids]
+    variant = [f"/recommend/hybrid?{q}&max_per_category=2" for q in ids]
+    requests = paired_requests(hybrid, variant)
+    assert [r.kind for r in requests] == ["hybrid", "variant"] * 6
+    assert sorted(r.path for r in requests if r.kind == "variant") == sorted(variant)
+
+    def asked(path: str) -> str:
+        return path.split("?")[1].removesuffix("&max_per_category=2")
+
+    for before, after in pairwise(requests):
+        assert asked(before.path) != asked(after.path), (before.path, after.path)
