@@ -114,21 +114,18 @@ class HybridRounds(Candidates):
     def __init__(self, hybrid: HybridRecommender, view: CatalogView):
         super().__init__(hybrid, view)
         self._hybrid = hybrid
-        self._asked: Asked | None = None
-        self._why: Why | None = None
+        self._read: tuple[Asked, Why] | None = None  # by the first round
 
     async def round(self, request: RecommendRequest) -> Based:
         hybrid, view = self._hybrid, self._view
         hybrid.check_around(request)
-        if self._asked is None:
-            self._asked = await hybrid.asked(view, request)
-            state = self._asked.sources.state
-            self._why = Why(self._asked.sources, hybrid.cf_weights(state))
-        assert self._why is not None
-        return Based(None, await hybrid.candidates_round(view, request, self._asked, self._why))
+        if self._read is None:
+            self._read = await hybrid.asked(view, request)
+        asked, why = self._read
+        return Based(None, await hybrid.candidates_round(view, request, asked, why))
 
     def explained(self, kept: list[Scored]) -> list[Scored]:
-        return self._why.explained(kept) if self._why is not None else kept
+        return self._read[1].explained(kept) if self._read is not None else kept
 
 
 class HybridRecommender(Recommender):
@@ -154,16 +151,15 @@ class HybridRecommender(Recommender):
     def candidates(self, view: CatalogView, request: RecommendRequest) -> HybridRounds:
         return HybridRounds(self, view)
 
-    async def asked(self, view: CatalogView, request: RecommendRequest) -> Asked:
-        """The request's weights, reads and query vectors."""
+    async def asked(self, view: CatalogView, request: RecommendRequest) -> tuple[Asked, Why]:
+        """The request's weights, reads and query vectors, and the start of its reasons."""
         weights = self._weights(request)
         state, product, title, seeds = await self._read_request(view, request)
         content_query, cf_query = await self._queries(view, state, product, seeds)
         sources = Sources(state, request.product_id, title, seeds or {})
-        return Asked(weights, content_query, cf_query, sources)
-
-    def cf_weights(self, state: UserState) -> Mapping[str, float]:
-        return self._cf.weights_of(state)
+        return Asked(weights, content_query, cf_query, sources), Why(
+            sources, self._cf.weights_of(state)
+        )
 
     async def candidates_round(
         self, view: CatalogView, request: RecommendRequest, asked: Asked, why: Why

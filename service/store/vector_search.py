@@ -253,8 +253,7 @@ _CARD_KEYS = tuple(name.encode() for name in CARD_FIELDS)
 
 def _row(key: bytes, fields: dict[bytes, bytes], cut: int) -> tuple[str, ProductCard | None, float]:
     product_id = fields.get(b"product_id")
-    # A hit read without its card (most of them: see VectorSearch.knn) is not parsed as one:
-    # half of a hit's parsing time.
+    # A hit read with a vector field but not its card has no card to parse.
     card = ProductCard.parse(*(fields.get(k) for k in _CARD_KEYS)) if b"title" in fields else None
     return (
         product_id.decode() if product_id is not None else key[cut:].decode(),
